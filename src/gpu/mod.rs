@@ -1,0 +1,1 @@
+//! WebGPU compute (wgpu + WGSL).

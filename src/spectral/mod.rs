@@ -1,0 +1,1 @@
+//! The paper's closed forms on the CPU in f64.
