@@ -1,1 +1,19 @@
-//! WebGPU compute (wgpu + WGSL).
+//! WebGPU compute (wgpu + WGSL): the paper's Gram matrix, pencils and linear DAE training on the GPU.
+//!
+//! Every kernel lives in its own file under `shaders/`. The same code runs natively
+//! (Vulkan, Metal, DX12; lavapipe in CI) and in the browser through WebGPU; results come
+//! back through [`GpuContext::read_buffer`]. When anything fails, the caller falls back to
+//! the CPU (`spectral`, or [`train_dae`] with the CPU backend).
+
+mod context;
+mod gemm;
+mod gram;
+mod images;
+mod kernels;
+mod matrix;
+
+pub use context::{GpuContext, GpuError};
+pub use gemm::{gemm, matmul, Op};
+pub use gram::{gram, gram_with_plan, GramPlan};
+pub use images::{GpuImages, Standardisation};
+pub use matrix::GpuMatrix;

@@ -1,0 +1,44 @@
+//! Compute pipelines, compiled on first use and kept for the life of the device.
+
+use std::sync::OnceLock;
+
+use super::context::GpuContext;
+
+/// Every compute kernel of this crate, one `.wgsl` file each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    GramPartial,
+    GramReduce,
+    Gemm,
+}
+
+const KERNEL_COUNT: usize = 3;
+
+/// Lazily compiled pipelines, one slot per [`Kernel`].
+#[derive(Default)]
+pub(crate) struct Kernels {
+    slots: [OnceLock<wgpu::ComputePipeline>; KERNEL_COUNT],
+}
+
+impl GpuContext {
+    /// The pipeline for `kernel`, compiled (with an automatic layout) the first time it is asked for.
+    pub(crate) fn pipeline(&self, kernel: Kernel) -> &wgpu::ComputePipeline {
+        self.kernels.slots[kernel as usize].get_or_init(|| {
+            let (module, entry_point) = match kernel {
+                Kernel::GramPartial => (wgpu::include_wgsl!("shaders/gram_partial.wgsl"), "main"),
+                Kernel::GramReduce => (wgpu::include_wgsl!("shaders/gram_reduce.wgsl"), "main"),
+                Kernel::Gemm => (wgpu::include_wgsl!("shaders/gemm.wgsl"), "main"),
+            };
+            let module = self.device.create_shader_module(module);
+            self.device
+                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry_point),
+                    layout: None,
+                    module: &module,
+                    entry_point: Some(entry_point),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+        })
+    }
+}
