@@ -6,7 +6,8 @@ use gpu_support::{
     centred_f64, context, gram_f64, matmul_f64, max_abs, synthetic_dataset, transpose, TestRng,
 };
 use recon_align::gpu::{
-    gemm, gram, gram_with_plan, GpuImages, GpuMatrix, GramPlan, Op, Standardisation,
+    gemm, gram, gram_with_plan, patch_of_pixel, pencil, GpuImages, GpuMatrix, GramPlan, Noise, Op,
+    Standardisation,
 };
 
 #[test]
@@ -132,6 +133,80 @@ fn gpu_gemm_matches_cpu_gemm_for_every_transpose() {
                 "{op_a:?} {op_b:?} C[{i}] = {} vs {want}",
                 got[i]
             );
+        }
+    }
+}
+
+/// The paper's pencil in f64, written out: A = C C^T with C = sum E[x~] x^T, B = sum E[x~ x~^T].
+fn pencil_f64(
+    g: &[f64],
+    d: usize,
+    n: usize,
+    noise: Noise,
+    shape: (usize, usize, usize),
+) -> (Vec<f64>, Vec<f64>) {
+    let gg = matmul_f64(g, g, d, d, d);
+    match noise {
+        Noise::None => (gg, g.to_vec()),
+        Noise::Gaussian { std } => {
+            let mut b = g.to_vec();
+            for i in 0..d {
+                b[i * d + i] += n as f64 * (std as f64).powi(2);
+            }
+            (gg, b)
+        }
+        Noise::Mask { p, patch } => {
+            let keep = 1.0 - p as f64;
+            let a = gg.iter().map(|v| keep * keep * v).collect();
+            let mut b = vec![0.0; d * d];
+            for i in 0..d {
+                for j in 0..d {
+                    let same = patch_of_pixel(i, shape, patch) == patch_of_pixel(j, shape, patch);
+                    b[i * d + j] = g[i * d + j] * if same { keep } else { keep * keep };
+                }
+            }
+            (a, b)
+        }
+    }
+}
+
+#[test]
+fn gpu_pencil_matches_cpu_pencil_for_every_noise() {
+    let Some(ctx) = context() else { return };
+    // 2 channels, 5 x 7 pixels: 2x2 patches leave ragged edges on both sides.
+    let data = synthetic_dataset(60, 2, 5, 7, 4);
+    let shape = (data.c, data.h, data.w);
+    let st = Standardisation::of_dataset(&data);
+    let d = data.d();
+    let g64 = gram_f64(&centred_f64(&data, &st), data.n, d);
+    let images = GpuImages::upload(&ctx, &data, None).unwrap();
+    let g = pollster::block_on(gram(&ctx, &images, &st)).unwrap();
+    for noise in [
+        Noise::None,
+        Noise::Gaussian { std: 0.3 },
+        Noise::Mask { p: 0.4, patch: 1 },
+        Noise::Mask { p: 0.75, patch: 2 },
+    ] {
+        let (a, b) = pollster::block_on(async {
+            let pencil = pencil(&ctx, &g, noise, data.n, shape).await?;
+            Ok::<_, recon_align::gpu::GpuError>((
+                pencil.a.to_vec(&ctx).await?,
+                pencil.b.to_vec(&ctx).await?,
+            ))
+        })
+        .unwrap();
+        let (a64, b64) = pencil_f64(&g64, d, data.n, noise, shape);
+        // Inherits the Gram tolerance (1e-4 of the largest entry); G G adds a length-D f32 dot product.
+        for (name, got, want) in [("A", &a, &a64), ("B", &b, &b64)] {
+            let scale = max_abs(want);
+            for i in 0..d * d {
+                assert!(
+                    (got[i] as f64 - want[i]).abs() <= 1e-4 * scale,
+                    "{noise:?} {name}[{i}] = {} vs {}",
+                    got[i],
+                    want[i]
+                );
+            }
         }
     }
 }

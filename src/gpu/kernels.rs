@@ -10,9 +10,10 @@ pub(crate) enum Kernel {
     GramPartial,
     GramReduce,
     Gemm,
+    Pencil,
 }
 
-const KERNEL_COUNT: usize = 3;
+const KERNEL_COUNT: usize = 4;
 
 /// Lazily compiled pipelines, one slot per [`Kernel`].
 #[derive(Default)]
@@ -28,6 +29,7 @@ impl GpuContext {
                 Kernel::GramPartial => (wgpu::include_wgsl!("shaders/gram_partial.wgsl"), "main"),
                 Kernel::GramReduce => (wgpu::include_wgsl!("shaders/gram_reduce.wgsl"), "main"),
                 Kernel::Gemm => (wgpu::include_wgsl!("shaders/gemm.wgsl"), "main"),
+                Kernel::Pencil => (wgpu::include_wgsl!("shaders/pencil.wgsl"), "main"),
             };
             let module = self.device.create_shader_module(module);
             self.device

@@ -11,9 +11,13 @@ mod gram;
 mod images;
 mod kernels;
 mod matrix;
+mod noise;
+mod pencil;
 
 pub use context::{GpuContext, GpuError};
 pub use gemm::{gemm, matmul, Op};
 pub use gram::{gram, gram_with_plan, GramPlan};
 pub use images::{GpuImages, Standardisation};
 pub use matrix::GpuMatrix;
+pub use noise::{epoch_order, gaussian_draw, mask_keeps, patch_of_pixel, philox4x32, Noise};
+pub use pencil::{pencil, GpuPencil};
