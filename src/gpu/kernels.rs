@@ -11,9 +11,14 @@ pub(crate) enum Kernel {
     GramReduce,
     Gemm,
     Pencil,
+    DaeCorrupt,
+    DaeResidual,
+    DaeBatchLoss,
+    SgdMomentum,
+    Adam,
 }
 
-const KERNEL_COUNT: usize = 4;
+const KERNEL_COUNT: usize = 9;
 
 /// Lazily compiled pipelines, one slot per [`Kernel`].
 #[derive(Default)]
@@ -30,6 +35,16 @@ impl GpuContext {
                 Kernel::GramReduce => (wgpu::include_wgsl!("shaders/gram_reduce.wgsl"), "main"),
                 Kernel::Gemm => (wgpu::include_wgsl!("shaders/gemm.wgsl"), "main"),
                 Kernel::Pencil => (wgpu::include_wgsl!("shaders/pencil.wgsl"), "main"),
+                Kernel::DaeCorrupt => (wgpu::include_wgsl!("shaders/dae_corrupt.wgsl"), "main"),
+                Kernel::DaeResidual => (wgpu::include_wgsl!("shaders/dae_residual.wgsl"), "main"),
+                Kernel::DaeBatchLoss => {
+                    (wgpu::include_wgsl!("shaders/dae_batch_loss.wgsl"), "main")
+                }
+                Kernel::SgdMomentum => (
+                    wgpu::include_wgsl!("shaders/optimiser.wgsl"),
+                    "sgd_momentum",
+                ),
+                Kernel::Adam => (wgpu::include_wgsl!("shaders/optimiser.wgsl"), "adam"),
             };
             let module = self.device.create_shader_module(module);
             self.device

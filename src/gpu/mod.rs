@@ -5,7 +5,9 @@
 //! back through [`GpuContext::read_buffer`]. When anything fails, the caller falls back to
 //! the CPU (`spectral`, or [`train_dae`] with the CPU backend).
 
+mod clock;
 mod context;
+mod dae;
 mod gemm;
 mod gram;
 mod images;
@@ -13,11 +15,14 @@ mod kernels;
 mod matrix;
 mod noise;
 mod pencil;
+mod train;
 
 pub use context::{GpuContext, GpuError};
+pub use dae::{CpuDae, DaeConfig, DaeWeights, GpuDae, Optimiser};
 pub use gemm::{gemm, matmul, Op};
 pub use gram::{gram, gram_with_plan, GramPlan};
 pub use images::{GpuImages, Standardisation};
 pub use matrix::GpuMatrix;
 pub use noise::{epoch_order, gaussian_draw, mask_keeps, patch_of_pixel, philox4x32, Noise};
 pub use pencil::{pencil, GpuPencil};
+pub use train::{train_dae, DaeBackend, DaeRun, EpochReport};
