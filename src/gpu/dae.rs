@@ -391,6 +391,11 @@ impl<'a> GpuDae<'a> {
 }
 
 impl GpuDae<'_> {
+    /// Changes the learning rate from the next step on (for schedules).
+    pub fn set_learning_rate(&mut self, lr: f32) {
+        self.config.lr = lr;
+    }
+
     /// Sets the visiting order of the coming epoch (a permutation of 0..N).
     pub fn begin_epoch(&mut self, order: &[u32]) {
         assert_eq!(order.len(), self.n, "order must list every sample");
@@ -498,6 +503,11 @@ impl CpuDae {
             second: [vec![0.0; len], vec![0.0; len]],
             order: Vec::new(),
         }
+    }
+
+    /// Changes the learning rate from the next step on (for schedules).
+    pub fn set_learning_rate(&mut self, lr: f32) {
+        self.config.lr = lr;
     }
 
     /// Sets the visiting order of the coming epoch.
