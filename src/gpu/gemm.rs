@@ -40,7 +40,7 @@ struct GemmParams {
 const TILE: usize = 64;
 
 /// Multiply-adds per submission at most (keeps each submission well under a second).
-const MAX_MULADDS_PER_SUBMISSION: usize = 1 << 30;
+const MAX_MULADDS_PER_SUBMISSION: usize = 1 << 27;
 
 /// Dispatches for C = alpha op(A) op(B) + beta C, cut into bands of tile rows of at most `max_muladds` each.
 #[allow(clippy::too_many_arguments)]

@@ -15,11 +15,11 @@ pub struct GramPlan {
 }
 
 impl GramPlan {
-    /// About 2^30 multiply-adds per submission and up to 8 splits.
+    /// About 2^28 multiply-adds per submission and up to 8 splits.
     pub fn for_dimension(d: usize) -> Self {
         Self {
             max_splits: 8,
-            rows_per_submission: ((1usize << 30) / (d * d).max(1)).clamp(4, 1 << 20),
+            rows_per_submission: ((1usize << 28) / (d * d).max(1)).clamp(4, 1 << 20),
         }
     }
 }
