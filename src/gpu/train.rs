@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::dataset::Dataset;
 
-use super::clock::now_seconds;
+use super::clock::{now_seconds, yield_now};
 use super::context::{GpuContext, GpuError};
 use super::dae::{CpuDae, DaeConfig, DaeWeights, GpuDae};
 use super::images::{GpuImages, Standardisation};
@@ -104,6 +104,9 @@ pub async fn train_dae(
             }
             if let Some(cpu) = cpu.as_mut() {
                 cpu_losses.push(cpu.step(data, offset, step));
+                if (slot + 1) % STEPS_PER_WAIT == 0 {
+                    yield_now().await;
+                }
             }
             step += 1;
         }
