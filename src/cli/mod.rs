@@ -367,7 +367,7 @@ fn never_beneficial(options: &Options) -> Result<Output, Failure> {
     let tolerance: f64 = options
         .get("tolerance")?
         .unwrap_or(spectral::DEFAULT_SUBSPACE_TOLERANCE);
-    if !(tolerance > 0.0) {
+    if tolerance.is_nan() || tolerance <= 0.0 {
         return Err(UsageError(format!("tolerance {tolerance} must be positive")).into());
     }
     let data = load(options)?;
