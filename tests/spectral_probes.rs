@@ -56,12 +56,11 @@ fn autoencoder_spectrum_energy_equals_that_of_its_map() {
     // A linear AE (PCA) reproduces the top-K energies exactly and nothing below them.
     let ae = closed_form_dae(&gram, &NoiseModel::None, 5).unwrap();
     let e = spectrum_energy_of_autoencoder(&gram, &pca, &ae.encoder, &ae.decoder).unwrap();
-    for k in 0..d {
-        let expected = if k < 5 { pca.lambda[k] } else { 0.0 };
+    for (k, (energy, lambda)) in e.iter().zip(&pca.lambda).enumerate() {
+        let expected = if k < 5 { *lambda } else { 0.0 };
         assert!(
-            (e[k] - expected).abs() < 1e-8 * pca.lambda[0],
-            "k={k}: {} vs {expected}",
-            e[k]
+            (energy - expected).abs() < 1e-8 * pca.lambda[0],
+            "k={k}: {energy} vs {expected}"
         );
     }
 }
