@@ -206,7 +206,7 @@ fn command_help(c: &Command) -> String {
 /// Loads `--data`, truncated to `--limit`.
 fn load(options: &Options) -> Result<Dataset, Failure> {
     let src: String = options.require("data")?;
-    let data = load_source(&src)
+    let data = recon_align::dataset::load_source(&src)
         .map_err(|e| Failure::Run(format!("cannot load '{src}': {e}")))?;
     match options.get::<usize>("limit")? {
         Some(0) => Err(UsageError("'--limit' must be at least 1".into()).into()),
@@ -479,9 +479,4 @@ fn guided(options: &Options) -> Result<Output, Failure> {
         ));
     }
     Ok(Output::Text(text))
-}
-
-// TEMPORARY until main's `dataset::load_source` is merged.
-fn load_source(src: &str) -> Result<Dataset, String> {
-    Err(format!("loading '{src}' needs dataset::load_source"))
 }

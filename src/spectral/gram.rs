@@ -19,9 +19,15 @@ use crate::dataset::Dataset;
 /// in the alignment measure, deterministically (unlike the random jitter of the authors' code).
 pub const DEFAULT_RELATIVE_RIDGE: f64 = 1e-6;
 
-/// Images per block when streaming u8 pixels into the Gram: 512 x 784 f64 is 3.2 MB, small
-/// enough to stay in cache and large enough for the rank-b update to run near peak.
+/// Images per block when streaming preprocessed pixels (probes, projections).
 const CHUNK_ROWS: usize = 512;
+
+/// Images per block of the raw Gram, which runs in f32 yet is exact: every product of two bytes
+/// is an integer <= 255^2 and a sum of 256 of them stays below 2^24, so every partial sum of
+/// the block is an exactly representable f32 whatever the summation order. Each block is then
+/// added to an f64 accumulator (exact below 2^53, i.e. for N < 1.3e11 images). Single
+/// precision runs the dominant N x D^2 product at twice the f64 rate, with no rounding at all.
+const EXACT_F32_ROWS: usize = 256;
 
 /// Image geometry (C, H, W), channel-major; the mask noise needs it to tile patches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,7 +260,7 @@ fn add_ridge(mut g: MatMut<'_, f64>, relative_ridge: f64) -> Result<f64, Spectra
     Ok(ridge)
 }
 
-/// Sums over raw bytes (values 0..=255 as f64): lower triangle of R = B^T B, pixel and class sums.
+/// Exact sums over raw bytes (values 0..=255): lower triangle of R = B^T B, pixel and class sums.
 struct RawMoments {
     gram: Mat<f64>,
     pixel_sums: Vec<f64>,
@@ -265,29 +271,33 @@ struct RawMoments {
 fn raw_moments(data: &Dataset, rows: &[usize], classes: usize) -> RawMoments {
     let d = data.d();
     let mut gram = Mat::<f64>::zeros(d, d);
-    let mut pixel_sums = vec![0.0; d];
-    let mut class_sums = vec![0.0; classes * d];
+    let mut block = Mat::<f32>::zeros(d, d);
+    let mut buffer = vec![0.0f32; EXACT_F32_ROWS * d];
+    let mut pixel_sums = vec![0u64; d];
+    let mut class_sums = vec![0u64; classes * d];
     let mut class_counts = vec![0usize; classes];
     let par = faer::get_global_parallelism();
-    for_each_byte_chunk(data, rows, |chunk, chunk_rows| {
-        for (col, &row) in chunk_rows.iter().enumerate() {
-            let image = &chunk[col * d..(col + 1) * d];
+    for chunk_rows in rows.chunks(EXACT_F32_ROWS) {
+        let chunk = &mut buffer[..chunk_rows.len() * d];
+        for (dst, &row) in chunk.chunks_exact_mut(d).zip(chunk_rows) {
+            let image = data.image(row);
             let label = usize::from(data.labels[row]).min(classes - 1);
             class_counts[label] += 1;
-            for (s, &x) in pixel_sums.iter_mut().zip(image) {
-                *s += x;
+            for ((x, s), &b) in dst.iter_mut().zip(&mut pixel_sums).zip(image) {
+                *x = f32::from(b);
+                *s += u64::from(b);
             }
-            for (s, &x) in class_sums[label * d..(label + 1) * d].iter_mut().zip(image) {
-                *s += x;
+            for (s, &b) in class_sums[label * d..(label + 1) * d].iter_mut().zip(image) {
+                *s += u64::from(b);
             }
         }
-        // Column j of this D x b view is image j: the chunk is X_b^T, so X_b^T X_b is a rank-b
-        // update, of which only the lower triangle is computed (G is symmetric).
+        // Column j of this D x b view is image j, so the view is X_b^T and X_b^T X_b is a
+        // rank-b update, of which only the lower triangle is computed (G is symmetric).
         let xt = MatRef::from_column_major_slice(chunk, d, chunk_rows.len());
         triangular::matmul(
-            gram.as_mut(),
+            block.as_mut(),
             BlockStructure::TriangularLower,
-            Accum::Add,
+            Accum::Replace,
             xt,
             BlockStructure::Rectangular,
             xt.transpose(),
@@ -295,36 +305,22 @@ fn raw_moments(data: &Dataset, rows: &[usize], classes: usize) -> RawMoments {
             1.0,
             par,
         );
-    });
+        for j in 0..d {
+            for i in j..d {
+                gram[(i, j)] += f64::from(block[(i, j)]);
+            }
+        }
+    }
     RawMoments {
         gram,
-        pixel_sums,
-        class_sums,
+        pixel_sums: pixel_sums.iter().map(|&s| s as f64).collect(),
+        class_sums: class_sums.iter().map(|&s| s as f64).collect(),
         class_counts,
     }
 }
 
-/// Streams the images `rows` as raw byte values in f64, `CHUNK_ROWS` images at a time; each
+/// Streams the images `rows` preprocessed with `prep`, `CHUNK_ROWS` images at a time; each
 /// chunk is image-major (image j at `chunk[j*D..(j+1)*D]`).
-pub(crate) fn for_each_byte_chunk(
-    data: &Dataset,
-    rows: &[usize],
-    mut f: impl FnMut(&[f64], &[usize]),
-) {
-    let d = data.d();
-    let mut buffer = vec![0.0f64; CHUNK_ROWS * d];
-    for chunk_rows in rows.chunks(CHUNK_ROWS) {
-        let buf = &mut buffer[..chunk_rows.len() * d];
-        for (dst, &row) in buf.chunks_exact_mut(d).zip(chunk_rows) {
-            for (x, &b) in dst.iter_mut().zip(data.image(row)) {
-                *x = f64::from(b);
-            }
-        }
-        f(buf, chunk_rows);
-    }
-}
-
-/// Streams the images `rows` preprocessed with `prep`, as for [`for_each_byte_chunk`].
 pub(crate) fn for_each_preprocessed_chunk(
     data: &Dataset,
     rows: &[usize],

@@ -120,10 +120,17 @@ pub fn never_beneficial(
         .collect();
     let pca_relative_gap = relative_gaps(&pca.lambda);
     let noise_gap = relative_gaps(&eig.mu);
-    let threshold: Vec<f64> = (0..d).map(|k| tolerance.max(precision_limit(pca_relative_gap[k], d) + precision_limit(noise_gap[k], d))).collect();
+    let threshold: Vec<f64> = (0..d)
+        .map(|k| {
+            tolerance
+                .max(precision_limit(pca_relative_gap[k], d) + precision_limit(noise_gap[k], d))
+        })
+        .collect();
     let verdict: Vec<SubspaceVerdict> = (0..d)
         .map(|k| {
-            if distance[k] <= tolerance || (distance[k] <= threshold[k] && threshold[k] < UNDETERMINED_THRESHOLD) {
+            if distance[k] <= tolerance
+                || (distance[k] <= threshold[k] && threshold[k] < UNDETERMINED_THRESHOLD)
+            {
                 SubspaceVerdict::Same
             } else if threshold[k] >= UNDETERMINED_THRESHOLD {
                 SubspaceVerdict::Undetermined
@@ -149,7 +156,9 @@ const UNDETERMINED_THRESHOLD: f64 = 0.1;
 /// (v_K - v_{K+1}) / v_1 for decreasing values v, with v_{D+1} = 0.
 fn relative_gaps(values: &[f64]) -> Vec<f64> {
     let top = values[0].max(f64::MIN_POSITIVE);
-    (0..values.len()).map(|k| (values[k] - values.get(k + 1).copied().unwrap_or(0.0)) / top).collect()
+    (0..values.len())
+        .map(|k| (values[k] - values.get(k + 1).copied().unwrap_or(0.0)) / top)
+        .collect()
 }
 
 /// How well double precision pins down a top-K eigenspace whose relative eigengap is `gap`:
