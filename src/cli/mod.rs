@@ -163,6 +163,8 @@ pub fn run(args: &[String]) -> i32 {
             };
             match written.and_then(|_| stdout.flush()) {
                 Ok(()) => 0,
+                // `recon-align ... | head` closing the pipe early is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
                 Err(e) => {
                     eprintln!("error: cannot write output: {e}");
                     1
