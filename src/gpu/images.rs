@@ -13,6 +13,16 @@ pub struct Standardisation {
     pub scale: f32,
 }
 
+impl From<&crate::spectral::Preprocessing> for Standardisation {
+    /// The closed forms' preprocessing in f32, so GPU training sees exactly the data G describes.
+    fn from(prep: &crate::spectral::Preprocessing) -> Self {
+        Standardisation {
+            mean: prep.mean.iter().map(|&m| m as f32).collect(),
+            scale: prep.scale as f32,
+        }
+    }
+}
+
 impl Standardisation {
     /// Mean and global std of `data`, accumulated in f64 (std of the centred pixels over all N*D entries).
     pub fn of_dataset(data: &Dataset) -> Self {

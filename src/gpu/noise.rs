@@ -19,6 +19,18 @@ pub enum Noise {
     },
 }
 
+impl From<&crate::spectral::NoiseModel> for Noise {
+    /// The device-side (f32) form of the closed forms' noise model.
+    fn from(noise: &crate::spectral::NoiseModel) -> Self {
+        use crate::spectral::NoiseModel;
+        match *noise {
+            NoiseModel::None => Noise::None,
+            NoiseModel::Gaussian { std } => Noise::Gaussian { std: std as f32 },
+            NoiseModel::Mask { p, patch } => Noise::Mask { p: p as f32, patch },
+        }
+    }
+}
+
 impl Noise {
     /// Stream tag in the RNG counter, so the two noises never share random numbers.
     pub(crate) fn mode(&self) -> u32 {
