@@ -49,7 +49,7 @@ export class Compute {
   }
 
   isBusy(slot) {
-    return this.running?.slot === slot || this.queue.some((j) => j.slot === slot);
+    return (this.running?.slot === slot && !this.running.cancelling) || this.queue.some((j) => j.slot === slot);
   }
 
   pump() {

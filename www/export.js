@@ -11,8 +11,8 @@ export function download(content, filename, type = 'application/octet-stream') {
   a.style.display = 'none';
   document.body.append(a);
   a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  // Removing the link or revoking the URL at once can cancel the download in Chromium.
+  setTimeout(() => { a.remove(); URL.revokeObjectURL(url); }, 30_000);
 }
 
 const TYPES = {
