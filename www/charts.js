@@ -58,7 +58,7 @@ export class LineChart {
 
   size() {
     const width = Math.max(200, Math.floor(this.plotEl.clientWidth || 600));
-    return { width, height: Math.round(Math.min(340, Math.max(200, width * 0.55))) };
+    return { width, height: Math.round(Math.min(360, Math.max(260, width * 0.55))) };
   }
 
   resize() {

@@ -83,7 +83,7 @@ export function createAlignmentPanel(ctx) {
     sweepChart.wrap.querySelector('figcaption').textContent = sweepChart.spec.title;
     sweepChart.setSeries([
       ...patches.map((patch) => ({ label: `mask ${patch}×${patch}`, color: PATCH_COLOURS[patch], points: true })),
-      { label: `Gaussian (${describeNoise(s.gaussian.noise)})`, color: OKABE_ITO.black, dash: [6, 4] },
+      { label: describeNoise(s.gaussian.noise), color: OKABE_ITO.black, dash: [6, 4] },
     ], ps, ys);
     sweepBar.enable(true);
     let best = { v: -Infinity };
