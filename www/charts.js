@@ -41,7 +41,7 @@ export class LineChart {
     this.xs = [];
     this.ys = [];
     this.wrap = document.createElement('figure');
-    this.wrap.className = 'chart';
+    this.wrap.className = spec.wide ? 'chart wide' : 'chart';
     this.wrap.dataset.chart = spec.id;
     const cap = document.createElement('figcaption');
     cap.textContent = spec.title;
@@ -106,13 +106,19 @@ export class LineChart {
       x: { time: false, ...scale(spec.x) },
       y: { ...scale(spec.y), ...(range(spec.y) ? { range: range(spec.y) } : {}) },
     };
-    const axes = [
-      { label: spec.x.label, stroke: '#333', grid: { stroke: '#e6e6ea' }, ticks: { stroke: '#ccc' } },
-      { label: spec.y.label, stroke: '#333', grid: { stroke: '#e6e6ea' }, ticks: { stroke: '#ccc' }, size: 62 },
-    ];
+    // A log axis marks its decades only (uPlot's own labels round small values to 0).
+    const decades = (u, splits) => splits.map((v) => (isDecade(v) ? v : null));
+    const axis = (a) => ({
+      label: a.label, stroke: '#333',
+      grid: { stroke: '#e6e6ea', ...(a.log ? { filter: decades } : {}) },
+      ticks: { stroke: '#ccc', ...(a.log ? { filter: decades } : {}) },
+      values: (u, splits) => splits.map((v) => (v == null ? '' : a.log ? fmtDecade(v) : fmt(v))),
+      ...(a.log ? { filter: decades } : {}),
+    });
+    const axes = [axis(spec.x), { ...axis(spec.y), size: 62 }];
     if (spec.y2) {
       scales.y2 = { ...scale(spec.y2) };
-      axes.push({ scale: 'y2', side: 1, label: spec.y2.label, stroke: '#333', grid: { show: false }, size: 62 });
+      axes.push({ ...axis(spec.y2), scale: 'y2', side: 1, grid: { show: false }, size: 62 });
     }
     if (spec.series.some((s) => s.scale === 'hidden')) scales.hidden = { auto: true };
     const series = [
@@ -259,6 +265,12 @@ export class LineChart {
     return out.join('\n');
   }
 }
+
+const isDecade = (v) => v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+const fmtDecade = (v) => {
+  const e = Math.round(Math.log10(v));
+  return e >= -3 && e <= 4 ? String(10 ** e >= 1 ? 10 ** e : Number((10 ** e).toPrecision(1))) : `1e${e}`;
+};
 
 /** Tick values for an axis: powers of ten on a log axis, 1-2-5 steps on a linear one. */
 export function ticks({ lo, hi, log }) {

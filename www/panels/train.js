@@ -41,7 +41,7 @@ export function createTrainPanel(ctx) {
     ],
   });
   const energyChart = new LineChart(shell.charts, {
-    id: 'train-energy', title: 'Energy of the reconstructions along each data eigenvector',
+    id: 'train-energy', title: 'Energy of the reconstructions along each data eigenvector', wide: true,
     x: { label: 'eigen-index (by decreasing eigenvalue)' }, y: { label: 'energy (log scale)', log: true },
     series: [{ label: 'data spectrum', color: OKABE_ITO.black }],
   });
