@@ -1,1 +1,72 @@
 //! The paper's closed forms on the CPU in f64.
+//!
+//! Everything here is a function of the second moments of the preprocessed data, never of the
+//! N x D matrix itself (except the one streaming pass that builds them, and the test-set pass of
+//! a probe). Names follow `shared/paper.md`:
+//!
+//! - [`Gram`]: preprocessing (per-pixel centring, one global std) and G = X^T X, Y^T X, n_c.
+//! - [`NoiseModel`] and [`Pencil`]: the denoising pencil (A, B) from second moments only.
+//! - [`GeneralizedEigen`]: A v = mu B v via Cholesky of B and a symmetric eigensolve.
+//! - [`closed_form_dae`]: optimal linear denoising autoencoder of any width K.
+//! - [`alignment`] and [`impact_sweep`]: the paper's alignment measure and its noise sweep.
+//! - [`never_beneficial`]: the label-free test (principal angles to PCA's top-K subspace).
+//! - [`subspace_split`]: top/bottom variance subspaces and their linear probes.
+//! - [`guided`]: the supervised-plus-reconstruction closed form.
+//! - [`spectrum_energy`]: energy of a linear map's reconstructions along the data eigenvectors.
+
+mod alignment;
+mod dae;
+mod eigen;
+mod energy;
+mod gram;
+mod guided;
+mod never_beneficial;
+mod noise;
+mod probe;
+mod rng;
+mod subspace;
+
+pub use alignment::{
+    alignment, alignment_curve, impact_sweep, AlignmentCurve, ImpactSweep, SweepConfig, SweepRow,
+};
+pub use dae::{closed_form_dae, DaeSolution};
+pub use eigen::{GeneralizedEigen, Pca};
+pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder};
+pub use gram::{Gram, ImageShape, Preprocessing, DEFAULT_RELATIVE_RIDGE};
+pub use guided::{guided, GuidedPoint, GuidedReport};
+pub use never_beneficial::{
+    never_beneficial, principal_angles, NeverBeneficialReport, SubspaceVerdict,
+    DEFAULT_SUBSPACE_TOLERANCE,
+};
+pub use noise::{NoiseModel, Pencil};
+pub use probe::{LinearProbe, ProbeConfig, Split};
+pub use rng::SplitMix64;
+pub use subspace::{min_max_rescale, project_images, subspace_split, SubspaceSide, SubspaceSplit};
+
+use std::fmt;
+
+/// Why a spectral computation could not be carried out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SpectralError {
+    /// Inputs whose sizes do not fit together.
+    Shape(String),
+    /// An argument outside its domain (a probability >= 1, K > D, ...).
+    InvalidArgument(String),
+    /// A matrix that must be symmetric positive definite is not (numerically).
+    NotPositiveDefinite(String),
+    /// A symmetric eigensolve did not converge.
+    Eigensolve(String),
+}
+
+impl fmt::Display for SpectralError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpectralError::Shape(m) => write!(f, "shape mismatch: {m}"),
+            SpectralError::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
+            SpectralError::NotPositiveDefinite(m) => write!(f, "not positive definite: {m}"),
+            SpectralError::Eigensolve(m) => write!(f, "eigensolve failed: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for SpectralError {}

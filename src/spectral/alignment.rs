@@ -1,0 +1,172 @@
+//! The alignment measure and the "impact on supervised performance" sweep (paper.md, "The
+//! alignment measure").
+
+use faer::linalg::triangular_solve;
+use faer::{Mat, Side};
+use serde::{Deserialize, Serialize};
+
+use super::eigen::mul;
+use super::{GeneralizedEigen, Gram, NoiseModel, Pencil, SpectralError};
+
+/// alignment(K) for K = 1..=D under one noise model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlignmentCurve {
+    /// The noise model, as `none`, `gaussian:S` or `mask:P:K`.
+    pub noise: String,
+    /// Number of images N.
+    pub n: usize,
+    /// Input dimension D.
+    pub d: usize,
+    /// alignment(K) in percent; entry K-1 is width K, the last entry is 100.
+    pub alignment: Vec<f64>,
+    /// The generalized eigenvalues mu, decreasing.
+    pub mu: Vec<f64>,
+}
+
+/// The alignment of the eigenvectors S of a pencil with the labels, for every width K:
+/// 100 * sqrt(sum_{k<=K} a_k / sum_k a_k), a_k = sum_c n_c (Y^T q_k)_c^2, Q = Gram-Schmidt(X S).
+///
+/// No N x D QR: H = S^T G S = R^T R and Y^T Q = (Y^T X) S R^{-1}.
+pub fn alignment(gram: &Gram, eig: &GeneralizedEigen) -> Result<Vec<f64>, SpectralError> {
+    let s = eig.vectors.as_ref();
+    let h = mul(s.transpose(), mul(gram.matrix(), s).as_ref());
+    let r_t = h
+        .llt(Side::Lower)
+        .map_err(|e| SpectralError::NotPositiveDefinite(format!("H = S^T G S: {e:?}")))?;
+    // (Y^T Q)^T = R^{-T} S^T (Y^T X)^T: one forward substitution with R^T = L.
+    let mut yq_t = mul(s.transpose(), gram.class_sums().transpose());
+    triangular_solve::solve_lower_triangular_in_place(
+        r_t.L(),
+        yq_t.as_mut(),
+        faer::get_global_parallelism(),
+    );
+    Ok(cumulative_percent(&label_energies(
+        &yq_t,
+        gram.class_counts(),
+    )))
+}
+
+/// a_k = ||Y Y^T q_k||^2 = sum_c n_c (Y^T q_k)_c^2, from the rows of (Y^T Q)^T.
+fn label_energies(yq_t: &Mat<f64>, counts: &[usize]) -> Vec<f64> {
+    (0..yq_t.nrows())
+        .map(|k| {
+            counts
+                .iter()
+                .enumerate()
+                .map(|(c, &n_c)| n_c as f64 * yq_t[(k, c)].powi(2))
+                .sum()
+        })
+        .collect()
+}
+
+/// 100 * sqrt(partial sums / total sum), the paper's percent curve.
+fn cumulative_percent(energies: &[f64]) -> Vec<f64> {
+    let total: f64 = energies.iter().sum();
+    let mut acc = 0.0;
+    energies
+        .iter()
+        .map(|a| {
+            acc += a;
+            if total > 0.0 {
+                100.0 * (acc / total).sqrt()
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// The alignment curve of one noise model: pencil, generalized eigensolve, alignment.
+pub fn alignment_curve(gram: &Gram, noise: &NoiseModel) -> Result<AlignmentCurve, SpectralError> {
+    let eig = Pencil::new(gram, noise)?.solve()?;
+    Ok(AlignmentCurve {
+        noise: noise.to_string(),
+        n: gram.n(),
+        d: gram.d(),
+        alignment: alignment(gram, &eig)?,
+        mu: eig.mu,
+    })
+}
+
+/// Which noise models the impact sweep visits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepConfig {
+    /// Mask drop probabilities p.
+    pub probabilities: Vec<f64>,
+    /// Mask patch sides k.
+    pub patches: Vec<usize>,
+    /// Gaussian standard deviations: the flat-zero reference.
+    pub gaussian_stds: Vec<f64>,
+}
+
+impl Default for SweepConfig {
+    /// The paper's sweep: p in linspace(0, 0.99, 10), patches 1x1, 2x2, 4x4, plus Gaussian noise.
+    fn default() -> Self {
+        SweepConfig {
+            probabilities: (0..10).map(|i| 0.99 * i as f64 / 9.0).collect(),
+            patches: vec![1, 2, 4],
+            gaussian_stds: vec![0.1, 1.0, 10.0],
+        }
+    }
+}
+
+/// One noise model's alignment and its impact relative to the clean curve.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepRow {
+    /// The noise model, as `gaussian:S` or `mask:P:K`.
+    pub noise: String,
+    /// alignment(K) in percent, K = 1..=D.
+    pub alignment: Vec<f64>,
+    /// 100 * (alignment_noise(K) - alignment_clean(K)) / alignment_clean(K), K = 1..=D.
+    pub impact: Vec<f64>,
+}
+
+/// The paper's "impact on supervised performance (%)" for every swept noise model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImpactSweep {
+    /// Number of images N.
+    pub n: usize,
+    /// Input dimension D.
+    pub d: usize,
+    /// The clean alignment curve (no noise), K = 1..=D.
+    pub clean: Vec<f64>,
+    /// Gaussian rows first, then masks by patch and probability.
+    pub rows: Vec<SweepRow>,
+}
+
+/// Impact of each noise of `config` on the alignment: 100 * (noise - clean) / clean, per K.
+pub fn impact_sweep(gram: &Gram, config: &SweepConfig) -> Result<ImpactSweep, SpectralError> {
+    let clean = alignment_curve(gram, &NoiseModel::None)?.alignment;
+    let gaussians = config
+        .gaussian_stds
+        .iter()
+        .map(|&std| NoiseModel::Gaussian { std });
+    let masks = config.patches.iter().flat_map(|&patch| {
+        config
+            .probabilities
+            .iter()
+            .map(move |&p| NoiseModel::Mask { p, patch })
+    });
+    let rows = gaussians
+        .chain(masks)
+        .map(|noise| {
+            let alignment = alignment_curve(gram, &noise)?.alignment;
+            let impact = alignment
+                .iter()
+                .zip(&clean)
+                .map(|(a, c)| if *c > 0.0 { 100.0 * (a - c) / c } else { 0.0 })
+                .collect();
+            Ok(SweepRow {
+                noise: noise.to_string(),
+                alignment,
+                impact,
+            })
+        })
+        .collect::<Result<_, SpectralError>>()?;
+    Ok(ImpactSweep {
+        n: gram.n(),
+        d: gram.d(),
+        clean,
+        rows,
+    })
+}

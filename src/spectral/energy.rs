@@ -1,0 +1,58 @@
+//! Energy of reconstructions along the data eigenvectors (paper.md, "Learning dynamics").
+
+use faer::{Mat, MatRef};
+
+use super::eigen::mul;
+use super::{Gram, Pca, SpectralError};
+
+/// diag(U^T M G M^T U): the energy of the reconstructions Xhat = X M^T along each data
+/// eigenvector u_k, for a D x D linear map M given row-major. Costs D x D work, not N x D.
+pub fn spectrum_energy(gram: &Gram, pca: &Pca, map: &[f64]) -> Result<Vec<f64>, SpectralError> {
+    let d = gram.d();
+    if map.len() != d * d {
+        return Err(SpectralError::Shape(format!(
+            "map has {} values, D x D = {}",
+            map.len(),
+            d * d
+        )));
+    }
+    let m = MatRef::from_row_major_slice(map, d, d);
+    Ok(energy_of(gram, mul(m.transpose(), pca.vectors.as_ref())))
+}
+
+/// [`spectrum_energy`] of an autoencoder's map M = W E, from encoder E (K x D) and decoder W
+/// (D x K), both row-major, without forming M.
+pub fn spectrum_energy_of_autoencoder(
+    gram: &Gram,
+    pca: &Pca,
+    encoder: &[f64],
+    decoder: &[f64],
+) -> Result<Vec<f64>, SpectralError> {
+    let d = gram.d();
+    let k = encoder.len() / d.max(1);
+    if encoder.len() != k * d || decoder.len() != k * d {
+        return Err(SpectralError::Shape(format!(
+            "encoder has {} values and decoder {}, expected K x D = {k} x {d} each",
+            encoder.len(),
+            decoder.len()
+        )));
+    }
+    let e = MatRef::from_row_major_slice(encoder, k, d);
+    let w = MatRef::from_row_major_slice(decoder, d, k);
+    // M^T U = E^T (W^T U).
+    Ok(energy_of(
+        gram,
+        mul(
+            e.transpose(),
+            mul(w.transpose(), pca.vectors.as_ref()).as_ref(),
+        ),
+    ))
+}
+
+/// diag(T^T G T) for T = M^T U.
+fn energy_of(gram: &Gram, t: Mat<f64>) -> Vec<f64> {
+    let gt = mul(gram.matrix(), t.as_ref());
+    (0..t.ncols())
+        .map(|k| (0..t.nrows()).map(|i| t[(i, k)] * gt[(i, k)]).sum())
+        .collect()
+}

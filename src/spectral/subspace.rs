@@ -1,0 +1,162 @@
+//! Top and bottom variance subspaces (paper.md, "Top and bottom subspaces", the paper's
+//! Figure 1).
+
+use faer::{Mat, MatRef};
+use serde::{Deserialize, Serialize};
+
+use super::{Gram, LinearProbe, Pca, Preprocessing, ProbeConfig, SpectralError, Split};
+use crate::dataset::Dataset;
+
+/// Which end of the spectrum a subspace is taken from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubspaceSide {
+    /// The largest-variance eigenvectors.
+    Top,
+    /// The smallest-variance eigenvectors.
+    Bottom,
+}
+
+impl Pca {
+    /// Indices of the fewest eigenvectors, from the top or the bottom of the spectrum, whose
+    /// eigenvalues hold at least `fraction` of the total variance.
+    pub fn variance_subspace(&self, fraction: f64, side: SubspaceSide) -> Vec<usize> {
+        let total: f64 = self.lambda.iter().sum();
+        let d = self.lambda.len();
+        let order: Box<dyn Iterator<Item = usize>> = match side {
+            SubspaceSide::Top => Box::new(0..d),
+            SubspaceSide::Bottom => Box::new((0..d).rev()),
+        };
+        let mut held = 0.0;
+        let mut dims = Vec::new();
+        for i in order {
+            if held >= fraction * total && !dims.is_empty() {
+                break;
+            }
+            held += self.lambda[i];
+            dims.push(i);
+        }
+        dims.sort_unstable();
+        dims
+    }
+
+    /// The eigenvectors `dims` as the columns of a D x k basis.
+    pub fn basis(&self, dims: &[usize]) -> Mat<f64> {
+        Mat::from_fn(self.vectors.nrows(), dims.len(), |i, j| {
+            self.vectors[(i, dims[j])]
+        })
+    }
+}
+
+/// Linear-probe accuracies on the top and bottom subspaces holding a fraction v of the variance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubspaceSplit {
+    /// The requested fraction v of the variance.
+    pub fraction: f64,
+    /// Training images (PCA, preprocessing and probes are fitted on them only).
+    pub n_train: usize,
+    /// Held-out test images.
+    pub n_test: usize,
+    /// Number of top eigenvectors holding v.
+    pub top_dims: usize,
+    /// Variance fraction actually held by them.
+    pub top_variance: f64,
+    /// Test accuracy of a linear probe on the top projection.
+    pub top_accuracy: f64,
+    /// Number of bottom eigenvectors holding v.
+    pub bottom_dims: usize,
+    /// Variance fraction actually held by them.
+    pub bottom_variance: f64,
+    /// Test accuracy of a linear probe on the bottom projection.
+    pub bottom_accuracy: f64,
+    /// Test accuracy of a linear probe on all pixels, for reference.
+    pub full_accuracy: f64,
+    /// Accuracy of always guessing the most frequent training class.
+    pub chance: f64,
+}
+
+/// Splits `data` with `config`, fits PCA on the training part, and scores a closed-form linear
+/// probe on the top and the bottom subspaces holding `fraction` of the variance.
+pub fn subspace_split(
+    data: &Dataset,
+    fraction: f64,
+    config: &ProbeConfig,
+) -> Result<SubspaceSplit, SpectralError> {
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return Err(SpectralError::InvalidArgument(format!(
+            "variance fraction {fraction} must be in (0, 1]"
+        )));
+    }
+    let split = Split::new(data.n, config.test_fraction, config.seed)?;
+    let gram = Gram::from_rows(data, &split.train, super::DEFAULT_RELATIVE_RIDGE)?;
+    let pca = Pca::new(&gram)?;
+    let fractions = pca.variance_fractions();
+    let score = |dims: &[usize]| -> Result<f64, SpectralError> {
+        let probe = LinearProbe::fit(&gram, pca.basis(dims).as_ref(), config.relative_ridge)?;
+        Ok(probe.accuracy(data, &split.test))
+    };
+    let top = pca.variance_subspace(fraction, SubspaceSide::Top);
+    let bottom = pca.variance_subspace(fraction, SubspaceSide::Bottom);
+    let all: Vec<usize> = (0..gram.d()).collect();
+    let majority = gram.class_counts().iter().copied().max().unwrap_or(0);
+    let majority_class = gram
+        .class_counts()
+        .iter()
+        .position(|&c| c == majority)
+        .unwrap_or(0);
+    let chance = split
+        .test
+        .iter()
+        .filter(|&&i| usize::from(data.labels[i]) == majority_class)
+        .count() as f64
+        / split.test.len() as f64;
+    Ok(SubspaceSplit {
+        fraction,
+        n_train: split.train.len(),
+        n_test: split.test.len(),
+        top_dims: top.len(),
+        top_variance: top.iter().map(|&i| fractions[i]).sum(),
+        top_accuracy: score(&top)?,
+        bottom_dims: bottom.len(),
+        bottom_variance: bottom.iter().map(|&i| fractions[i]).sum(),
+        bottom_accuracy: score(&bottom)?,
+        full_accuracy: score(&all)?,
+        chance,
+    })
+}
+
+/// Projects preprocessed images onto span(basis) (orthonormal columns): x -> V V^T x, one
+/// `Vec` of D values per image, still in preprocessed units (see [`min_max_rescale`]).
+pub fn project_images(
+    preprocessing: &Preprocessing,
+    basis: MatRef<'_, f64>,
+    images: &[&[u8]],
+) -> Vec<Vec<f64>> {
+    images
+        .iter()
+        .map(|image| {
+            let x = preprocessing.apply(image);
+            let coords: Vec<f64> = (0..basis.ncols())
+                .map(|k| (0..x.len()).map(|i| basis[(i, k)] * x[i]).sum())
+                .collect();
+            (0..x.len())
+                .map(|i| (0..coords.len()).map(|k| basis[(i, k)] * coords[k]).sum())
+                .collect()
+        })
+        .collect()
+}
+
+/// Rescales values linearly onto [0, 1] (min -> 0, max -> 1), as the paper displays projected
+/// images; a constant image maps to 0.5.
+pub fn min_max_rescale(values: &[f64]) -> Vec<f64> {
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if hi > lo {
+        values.iter().map(|v| (v - lo) / (hi - lo)).collect()
+    } else {
+        vec![0.5; values.len()]
+    }
+}

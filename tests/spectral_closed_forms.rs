@@ -1,0 +1,480 @@
+//! The closed forms against independent computations: explicit X, gradient descent, Monte-Carlo
+//! noise, explicit Gram-Schmidt.
+
+mod spectral_support;
+
+use recon_align::spectral::{
+    alignment, alignment_curve, closed_form_dae, Gram, ImageShape, NoiseModel, Pencil, SplitMix64,
+};
+use spectral_support::*;
+
+fn full_rank_gram(data: &recon_align::dataset::Dataset) -> Gram {
+    let rows: Vec<usize> = (0..data.n).collect();
+    Gram::from_rows(data, &rows, 0.0).unwrap()
+}
+
+#[test]
+fn gram_equals_explicit_preprocessed_x_transpose_x() {
+    let data = synthetic(300, (2, 3, 4), 3, false, 1);
+    let (n, d) = (data.n, data.d());
+    let x = explicit_x(&data);
+    let g = matmul(&transpose(&x, n, d), &x, d, n, d);
+    let gram = full_rank_gram(&data);
+    assert!(max_abs_diff(&gram.to_row_major(), &g) < 1e-9 * n as f64);
+    // trace(G) = N * D exactly when the global std is the std of all centred pixels.
+    assert!((gram.trace() - (n * d) as f64).abs() < 1e-8 * (n * d) as f64);
+    let mut class_sums = vec![0.0; 3 * d];
+    for i in 0..n {
+        let c = data.labels[i] as usize;
+        for j in 0..d {
+            class_sums[c * d + j] += x[i * d + j];
+        }
+    }
+    assert!(max_abs_diff(&row_major(gram.class_sums()), &class_sums) < 1e-9 * n as f64);
+    assert_eq!(gram.class_counts(), &[100, 100, 100]);
+}
+
+#[test]
+fn constant_pixels_are_exact_null_directions_plus_the_ridge() {
+    let data = synthetic(200, (1, 4, 4), 3, true, 2);
+    let gram = Gram::from_dataset(&data).unwrap();
+    let d = data.d();
+    // Pixel 0 is constant: its row of G is zero but for the documented ridge on the diagonal.
+    assert!(gram.ridge() > 0.0 && gram.ridge() <= 1e-6 * gram.trace() / d as f64 * (1.0 + 1e-12));
+    assert_eq!(gram.matrix()[(0, 0)], gram.ridge());
+    for j in 1..d {
+        assert_eq!(gram.matrix()[(0, j)], 0.0);
+    }
+    for c in 0..3 {
+        assert_eq!(gram.class_sums()[(c, 0)], 0.0);
+    }
+}
+
+#[test]
+fn gram_from_preprocessed_moments_matches_gram_from_bytes() {
+    let data = synthetic(120, (1, 3, 3), 2, true, 3);
+    let from_bytes = Gram::from_dataset(&data).unwrap();
+    let d = data.d();
+    let ridge_free: Vec<f64> = (0..d * d)
+        .map(|k| {
+            from_bytes.matrix()[(k / d, k % d)]
+                - if k / d == k % d {
+                    from_bytes.ridge()
+                } else {
+                    0.0
+                }
+        })
+        .collect();
+    let sums = row_major(from_bytes.class_sums());
+    let shape = ImageShape { c: 1, h: 3, w: 3 };
+    let rebuilt = Gram::from_preprocessed(
+        shape,
+        from_bytes.preprocessing().clone(),
+        &ridge_free,
+        &sums,
+        from_bytes.class_counts(),
+        1e-6,
+    )
+    .unwrap();
+    assert!(max_abs_diff(&rebuilt.to_row_major(), &from_bytes.to_row_major()) < 1e-9);
+    let as_f32: Vec<f32> = ridge_free.iter().map(|&v| v as f32).collect();
+    let sums_f32: Vec<f32> = sums.iter().map(|&v| v as f32).collect();
+    let rebuilt32 = Gram::from_preprocessed(
+        shape,
+        from_bytes.preprocessing().clone(),
+        &as_f32,
+        &sums_f32,
+        from_bytes.class_counts(),
+        1e-6,
+    )
+    .unwrap();
+    assert!(max_abs_diff(&rebuilt32.to_row_major(), &from_bytes.to_row_major()) < 1e-4);
+    let curve_a = alignment_curve(&from_bytes, &NoiseModel::None)
+        .unwrap()
+        .alignment;
+    let curve_b = alignment_curve(&rebuilt, &NoiseModel::None)
+        .unwrap()
+        .alignment;
+    assert!(max_abs_diff(&curve_a, &curve_b) < 1e-8);
+    assert!(Gram::from_preprocessed(
+        shape,
+        from_bytes.preprocessing().clone(),
+        &ridge_free[1..],
+        &sums,
+        from_bytes.class_counts(),
+        1e-6
+    )
+    .is_err());
+}
+
+/// sum_i E[x~_i] x_i^T and sum_i E[x~_i x~_i^T] worked out in the test from the noise's
+/// definition: patches found from (y / k, x / k) of each channel-major pixel.
+fn explicit_moments(
+    x: &[f64],
+    n: usize,
+    shape: (usize, usize, usize),
+    noise: NoiseModel,
+) -> (Vec<f64>, Vec<f64>) {
+    let (_, h, w) = shape;
+    let d = shape.0 * h * w;
+    let g = matmul(&transpose(x, n, d), x, d, n, d);
+    match noise {
+        NoiseModel::None => (g.clone(), g),
+        NoiseModel::Gaussian { std } => {
+            let b = (0..d * d)
+                .map(|k| {
+                    g[k] + if k / d == k % d {
+                        n as f64 * std * std
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            (g, b)
+        }
+        NoiseModel::Mask { p, patch } => {
+            let patch_of = |i: usize| {
+                let (y, xx) = ((i % (h * w)) / w, i % w);
+                (y / patch, xx / patch)
+            };
+            let both_kept = |i: usize, j: usize| {
+                if patch_of(i) == patch_of(j) {
+                    1.0 - p
+                } else {
+                    (1.0 - p) * (1.0 - p)
+                }
+            };
+            let c = g.iter().map(|v| (1.0 - p) * v).collect();
+            let b = (0..d * d).map(|k| g[k] * both_kept(k / d, k % d)).collect();
+            (c, b)
+        }
+    }
+}
+
+/// Plain gradient descent on the expected DAE loss f(E, W) = tr(G) - 2 tr(W E C) +
+/// tr(W E B E^T W^T), from a small random init, divided by N so that a fixed step size works.
+fn gradient_descent_loss(c: &[f64], b: &[f64], trace: f64, d: usize, k: usize, n: usize) -> f64 {
+    let scale = 1.0 / n as f64;
+    let c: Vec<f64> = c.iter().map(|v| v * scale).collect();
+    let b: Vec<f64> = b.iter().map(|v| v * scale).collect();
+    let mut rng = SplitMix64::new(42);
+    let mut e: Vec<f64> = (0..k * d).map(|_| 0.01 * rng.next_normal()).collect(); // K x D
+    let mut wt: Vec<f64> = (0..k * d).map(|_| 0.01 * rng.next_normal()).collect(); // W^T, K x D
+    let lambda_max = (0..d)
+        .map(|i| (0..d).map(|j| b[i * d + j].abs()).sum::<f64>())
+        .fold(0.0, f64::max);
+    let lr = 0.05 / lambda_max.max(1.0);
+    let loss = |e: &[f64], wt: &[f64]| {
+        let w = transpose(wt, k, d);
+        let we = matmul(&w, e, d, k, d);
+        let wec: f64 = (0..d)
+            .map(|i| (0..d).map(|j| we[i * d + j] * c[j * d + i]).sum::<f64>())
+            .sum();
+        let web = matmul(&we, &b, d, d, d);
+        let webew: f64 = (0..d)
+            .map(|i| (0..d).map(|j| web[i * d + j] * we[i * d + j]).sum::<f64>())
+            .sum();
+        trace * scale - 2.0 * wec + webew
+    };
+    for _ in 0..60_000 {
+        // grad_W^T = -2 E C + 2 (E B E^T) W^T;  grad_E = -2 W^T C^T + 2 (W^T W) E B.
+        let ec = matmul(&e, &c, k, d, d);
+        let eb = matmul(&e, &b, k, d, d);
+        let ebe = matmul(&eb, &transpose(&e, k, d), k, d, k);
+        let grad_wt: Vec<f64> = {
+            let t = matmul(&ebe, &wt, k, k, d);
+            (0..k * d).map(|i| -2.0 * ec[i] + 2.0 * t[i]).collect()
+        };
+        let grad_e: Vec<f64> = {
+            let wct = matmul(&wt, &transpose(&c, d, d), k, d, d);
+            let wtw = matmul(&wt, &transpose(&wt, k, d), k, d, k);
+            let t = matmul(&wtw, &eb, k, k, d);
+            (0..k * d).map(|i| -2.0 * wct[i] + 2.0 * t[i]).collect()
+        };
+        for i in 0..k * d {
+            wt[i] -= lr * grad_wt[i];
+            e[i] -= lr * grad_e[i];
+        }
+    }
+    loss(&e, &wt) * n as f64
+}
+
+#[test]
+fn closed_form_matches_gradient_descent() {
+    let shape = (1, 2, 4);
+    let data = synthetic(80, shape, 2, false, 4);
+    let (n, d) = (data.n, data.d());
+    let x = explicit_x(&data);
+    let gram = full_rank_gram(&data);
+    for noise in [
+        NoiseModel::None,
+        NoiseModel::Gaussian { std: 0.7 },
+        NoiseModel::Mask { p: 0.4, patch: 1 },
+        NoiseModel::Mask { p: 0.3, patch: 2 },
+    ] {
+        for k in [1, 3] {
+            let (c, b) = explicit_moments(&x, n, shape, noise);
+            let closed = closed_form_dae(&gram, &noise, k).unwrap();
+            let gd = gradient_descent_loss(&c, &b, gram.trace(), d, k, n);
+            // GD approaches loss* from above; 1e-9 of trace(G) is far below any suboptimal
+            // stationary point (those differ by a whole eigenvalue gap) and above GD's residual
+            // (about 1e-15 after 60,000 steps here).
+            let rel = (gd - closed.loss) / closed.trace;
+            eprintln!(
+                "{noise} K={k}: loss* {:.6e}, GD {:.6e}, relative gap {rel:.2e}",
+                closed.loss, gd
+            );
+            assert!(
+                rel.abs() < 1e-9,
+                "{noise} K={k}: gradient descent {gd}, closed form {}",
+                closed.loss
+            );
+        }
+    }
+}
+
+#[test]
+fn closed_form_decoder_attains_the_closed_form_loss() {
+    let shape = (2, 3, 3);
+    let data = synthetic(150, shape, 3, false, 5);
+    let (n, d) = (data.n, data.d());
+    let x = explicit_x(&data);
+    let gram = full_rank_gram(&data);
+    let noise = NoiseModel::Mask { p: 0.5, patch: 2 };
+    let (c, b) = explicit_moments(&x, n, shape, noise);
+    let k = 4;
+    let sol = closed_form_dae(&gram, &noise, k).unwrap();
+    // Evaluate the expected loss of (E, W) directly from the test's own moments.
+    let we = matmul(&sol.decoder, &sol.encoder, d, k, d);
+    let wec: f64 = (0..d)
+        .map(|i| (0..d).map(|j| we[i * d + j] * c[j * d + i]).sum::<f64>())
+        .sum();
+    let web = matmul(&we, &b, d, d, d);
+    let webew: f64 = (0..d)
+        .map(|i| (0..d).map(|j| web[i * d + j] * we[i * d + j]).sum::<f64>())
+        .sum();
+    let direct = gram.trace() - 2.0 * wec + webew;
+    assert!(
+        (direct - sol.loss).abs() < 1e-9 * sol.trace,
+        "direct {direct} vs closed form {}",
+        sol.loss
+    );
+}
+
+/// Mean and standard error, per entry, of `draws` random D x D matrices fed one at a time.
+struct EntryStats {
+    sum: Vec<f64>,
+    sum_sq: Vec<f64>,
+    draws: usize,
+}
+
+impl EntryStats {
+    fn new(len: usize) -> Self {
+        EntryStats {
+            sum: vec![0.0; len],
+            sum_sq: vec![0.0; len],
+            draws: 0,
+        }
+    }
+    fn add(&mut self, m: &[f64]) {
+        for (i, v) in m.iter().enumerate() {
+            self.sum[i] += v;
+            self.sum_sq[i] += v * v;
+        }
+        self.draws += 1;
+    }
+    fn mean(&self) -> Vec<f64> {
+        self.sum.iter().map(|s| s / self.draws as f64).collect()
+    }
+    fn standard_error(&self) -> Vec<f64> {
+        let n = self.draws as f64;
+        self.sum
+            .iter()
+            .zip(&self.sum_sq)
+            .map(|(s, q)| ((q / n - (s / n).powi(2)).max(0.0) / n).sqrt())
+            .collect()
+    }
+}
+
+#[test]
+fn pencil_moments_match_monte_carlo_noise() {
+    let shape = (2, 3, 3);
+    let data = synthetic(20, shape, 2, false, 6);
+    let (n, d) = (data.n, data.d());
+    let x = explicit_x(&data);
+    let gram = full_rank_gram(&data);
+    let samples = 4000;
+    let mut rng = SplitMix64::new(7);
+    for noise in [
+        NoiseModel::Gaussian { std: 0.5 },
+        NoiseModel::Mask { p: 0.3, patch: 1 },
+        NoiseModel::Mask { p: 0.6, patch: 2 },
+    ] {
+        let pencil = Pencil::new(&gram, &noise).unwrap();
+        let (mut cross, mut second) = (EntryStats::new(d * d), EntryStats::new(d * d));
+        let mut noisy = vec![0.0; d];
+        for _ in 0..samples {
+            // One draw = fresh noise on every image; its sums over the N images are what the
+            // pencil predicts in expectation.
+            let (mut c_draw, mut b_draw) = (vec![0.0; d * d], vec![0.0; d * d]);
+            for i in 0..n {
+                let xi = &x[i * d..(i + 1) * d];
+                match noise {
+                    NoiseModel::Gaussian { std } => {
+                        for j in 0..d {
+                            noisy[j] = xi[j] + std * rng.next_normal();
+                        }
+                    }
+                    NoiseModel::Mask { p, patch } => {
+                        // One keep/drop per patch of the grid, shared by all channels.
+                        let across = shape.2.div_ceil(patch);
+                        let grid: Vec<bool> = (0..across * shape.1.div_ceil(patch))
+                            .map(|_| rng.next_f64() >= p)
+                            .collect();
+                        for j in 0..d {
+                            let (y, xx) = ((j % 9) / 3, j % 3);
+                            noisy[j] = if grid[(y / patch) * across + xx / patch] {
+                                xi[j]
+                            } else {
+                                0.0
+                            };
+                        }
+                    }
+                    NoiseModel::None => unreachable!(),
+                }
+                for a in 0..d {
+                    for b in 0..d {
+                        c_draw[a * d + b] += noisy[a] * xi[b];
+                        b_draw[a * d + b] += noisy[a] * noisy[b];
+                    }
+                }
+            }
+            cross.add(&c_draw);
+            second.add(&b_draw);
+        }
+        // Six standard errors per entry (Bonferroni over 2 * 18^2 entries keeps a false alarm
+        // below 1e-6), plus rounding.
+        for (stats, exact, what) in [
+            (&cross, row_major(pencil.cross.as_ref()), "C"),
+            (&second, row_major(pencil.b()), "B"),
+        ] {
+            let (mean, se) = (stats.mean(), stats.standard_error());
+            let worst = (0..d * d)
+                .map(|k| (mean[k] - exact[k]).abs() / (6.0 * se[k] + 1e-9))
+                .fold(0.0, f64::max);
+            eprintln!(
+                "{noise}: {what} worst |MC - closed form| / (6 standard errors) = {worst:.3}"
+            );
+            assert!(worst < 1.0, "{noise}: {what} disagrees with Monte-Carlo");
+        }
+        // The test can tell: the 2x2-patch B differs from the 1x1 B by far more than the noise.
+        if let NoiseModel::Mask { p, patch: 2 } = noise {
+            let wrong = row_major(
+                Pencil::new(&gram, &NoiseModel::Mask { p, patch: 1 })
+                    .unwrap()
+                    .b(),
+            );
+            let (mean, se) = (second.mean(), second.standard_error());
+            let worst = (0..d * d)
+                .map(|k| (mean[k] - wrong[k]).abs() / (6.0 * se[k] + 1e-9))
+                .fold(0.0, f64::max);
+            assert!(
+                worst > 3.0,
+                "Monte-Carlo cannot tell 2x2 patches from 1x1 ({worst})"
+            );
+        }
+    }
+}
+
+/// Modified Gram-Schmidt on the N x D matrix X S, then a_k = ||Y Y^T q_k||^2 directly.
+fn alignment_by_explicit_qr(data: &recon_align::dataset::Dataset, s: &[f64]) -> Vec<f64> {
+    let (n, d) = (data.n, data.d());
+    let x = explicit_x(data);
+    let xs = matmul(&x, s, n, d, d);
+    let mut q: Vec<Vec<f64>> = Vec::new();
+    let mut energies = Vec::new();
+    for k in 0..d {
+        let mut v: Vec<f64> = (0..n).map(|i| xs[i * d + k]).collect();
+        for prev in &q {
+            let dot: f64 = v.iter().zip(prev).map(|(a, b)| a * b).sum();
+            v.iter_mut().zip(prev).for_each(|(a, b)| *a -= dot * b);
+        }
+        let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        v.iter_mut().for_each(|a| *a /= norm);
+        // Y Y^T q: per-class sums of q, spread back over the class's images.
+        let mut class_sum = vec![0.0; data.classes];
+        for i in 0..n {
+            class_sum[data.labels[i] as usize] += v[i];
+        }
+        energies.push(
+            (0..n)
+                .map(|i| class_sum[data.labels[i] as usize].powi(2))
+                .sum::<f64>(),
+        );
+        q.push(v);
+    }
+    let total: f64 = energies.iter().sum();
+    let mut acc = 0.0;
+    energies
+        .iter()
+        .map(|a| {
+            acc += a;
+            100.0 * (acc / total).sqrt()
+        })
+        .collect()
+}
+
+#[test]
+fn alignment_from_second_moments_matches_explicit_gram_schmidt() {
+    let data = synthetic(90, (1, 3, 4), 3, false, 8);
+    let gram = full_rank_gram(&data);
+    for noise in [
+        NoiseModel::None,
+        NoiseModel::Mask { p: 0.5, patch: 1 },
+        NoiseModel::Mask { p: 0.7, patch: 2 },
+    ] {
+        let eig = Pencil::new(&gram, &noise).unwrap().solve().unwrap();
+        let ours = alignment(&gram, &eig).unwrap();
+        let explicit = alignment_by_explicit_qr(&data, &row_major(eig.vectors.as_ref()));
+        assert!(
+            max_abs_diff(&ours, &explicit) < 1e-8,
+            "{noise}: {ours:?} vs {explicit:?}"
+        );
+        assert!((ours[data.d() - 1] - 100.0).abs() < 1e-9);
+        assert!(
+            ours.windows(2).all(|w| w[1] >= w[0] - 1e-12),
+            "alignment must rise with K"
+        );
+    }
+}
+
+#[test]
+fn generalized_eigenvectors_are_b_normalised_and_sorted() {
+    let data = synthetic(100, (1, 4, 4), 2, true, 9);
+    let gram = Gram::from_dataset(&data).unwrap();
+    let pencil = Pencil::new(&gram, &NoiseModel::Mask { p: 0.5, patch: 2 }).unwrap();
+    let eig = pencil.solve().unwrap();
+    let d = data.d();
+    let s = row_major(eig.vectors.as_ref());
+    let sbs = matmul(
+        &matmul(&transpose(&s, d, d), &row_major(pencil.b()), d, d, d),
+        &s,
+        d,
+        d,
+        d,
+    );
+    let identity: Vec<f64> = (0..d * d)
+        .map(|k| if k / d == k % d { 1.0 } else { 0.0 })
+        .collect();
+    assert!(max_abs_diff(&sbs, &identity) < 1e-8);
+    assert!(eig.mu.windows(2).all(|w| w[0] >= w[1]));
+    // A s = mu B s for every pair.
+    let a = row_major(pencil.a().as_ref());
+    let as_ = matmul(&a, &s, d, d, d);
+    let bs = matmul(&row_major(pencil.b()), &s, d, d, d);
+    for k in 0..d {
+        for i in 0..d {
+            assert!((as_[i * d + k] - eig.mu[k] * bs[i * d + k]).abs() < 1e-7 * eig.mu[0]);
+        }
+    }
+}

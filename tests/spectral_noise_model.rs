@@ -1,0 +1,56 @@
+//! NoiseModel's text form (`none`, `gaussian:S`, `mask:P:K`) and its validation.
+
+use recon_align::spectral::NoiseModel;
+
+#[test]
+fn noise_model_round_trips_through_text() {
+    for noise in [
+        NoiseModel::None,
+        NoiseModel::Gaussian { std: 0.25 },
+        NoiseModel::Mask { p: 0.5, patch: 4 },
+        NoiseModel::Mask { p: 0.99, patch: 1 },
+    ] {
+        let text = noise.to_string();
+        assert_eq!(text.parse::<NoiseModel>().unwrap(), noise, "{text}");
+    }
+    assert_eq!(
+        "gaussian:2".parse::<NoiseModel>().unwrap(),
+        NoiseModel::Gaussian { std: 2.0 }
+    );
+    assert_eq!(
+        NoiseModel::Mask { p: 0.5, patch: 2 }.to_string(),
+        "mask:0.5:2"
+    );
+    assert_eq!(NoiseModel::None.to_string(), "none");
+}
+
+#[test]
+fn bad_noise_strings_are_rejected_with_a_reason() {
+    for (text, reason) in [
+        ("", "unknown kind"),
+        ("blur:1", "unknown kind"),
+        ("gaussian", "number of"),
+        ("gaussian:abc", "not a finite number"),
+        ("gaussian:-1", ">= 0"),
+        ("gaussian:inf", "not a finite number"),
+        ("mask:0.5", "number of"),
+        ("mask:1:2", "0 <= p < 1"),
+        ("mask:0.5:0", "patch >= 1"),
+        ("mask:0.5:two", "positive integer"),
+        ("none:1", "number of"),
+    ] {
+        let err = text.parse::<NoiseModel>().unwrap_err().to_string();
+        assert!(
+            err.contains(reason) && err.contains("expected none, gaussian:S or mask:P:K"),
+            "'{text}': {err}"
+        );
+    }
+}
+
+#[test]
+fn noise_model_serialises_as_tagged_plain_data() {
+    let json = serde_json::to_string(&NoiseModel::Mask { p: 0.5, patch: 2 }).unwrap();
+    assert_eq!(json, r#"{"kind":"mask","p":0.5,"patch":2}"#);
+    let back: NoiseModel = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, NoiseModel::Mask { p: 0.5, patch: 2 });
+}
