@@ -67,3 +67,26 @@ export async function exportFile(page, name) {
   const path = await download.path();
   return { bytes: readFileSync(path), filename: download.suggestedFilename() };
 }
+
+/** IDX files (raw) for `n` synthetic 28x28 digits: a bar whose position depends on the label. */
+export function syntheticIdx(n) {
+  const images = Buffer.alloc(16 + n * 784);
+  images.writeUInt32BE(0x00000803, 0);
+  images.writeUInt32BE(n, 4);
+  images.writeUInt32BE(28, 8);
+  images.writeUInt32BE(28, 12);
+  const labels = Buffer.alloc(8 + n);
+  labels.writeUInt32BE(0x00000801, 0);
+  labels.writeUInt32BE(n, 4);
+  for (let i = 0; i < n; i++) {
+    const y = i % 10;
+    labels[8 + i] = y;
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) {
+        const on = Math.abs(c - (4 + 2 * y)) <= 1 && r > 3 && r < 24;
+        images[16 + i * 784 + r * 28 + c] = on ? 200 + ((i * 7 + r) % 55) : (i * 31 + r * 7 + c * 3) % 23;
+      }
+    }
+  }
+  return { images, labels };
+}

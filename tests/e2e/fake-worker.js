@@ -80,6 +80,17 @@ async function run({ id, task, params }) {
 
 self.onmessage = async ({ data: msg }) => {
   if (msg.type === 'cancel') { cancelled.add(msg.id); return; }
+  if (msg.type === 'load-idx' || msg.type === 'load-url') {
+    const head = msg.type === 'load-idx' ? new DataView(msg.images) : null;
+    if (!head || head.byteLength < 16 || head.getUint32(0) !== 0x803) {
+      post({ type: 'error', where: msg.type, message: 'images: not an IDX file (bad magic number)' });
+      return;
+    }
+    const n = head.getUint32(4);
+    post({ type: 'dataset', source: msg.name, summary: { n, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(n / 10) },
+      samples: new Uint8Array(100 * D), labels: new Uint8Array(100) });
+    return;
+  }
   if (msg.type === 'run') {
     try {
       const data = await run(msg);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { launch, openPage, exportFile, ARTIFACTS, REPO_ROOT } from './browser.mjs';
+import { launch, openPage, exportFile, syntheticIdx, ARTIFACTS, REPO_ROOT } from './browser.mjs';
 
 const LINK = 'k=48&noise=mask&p=0.3&patch=2&seed=5&epochs=2&panel=alignment';
 const TOLERANCE = 1e-6; // percent
@@ -119,6 +119,36 @@ test('a hostile link on the real page gives the defaults and runs no script (cpu
     assert.equal(await page.inputValue('#ctl-k'), '32');
     assert.equal(await page.locator('script').count(), 1);
     assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('bring your own IDX files: every panel reruns; a broken file shows a clear error (cpu-fallback)', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, 'panel=alignment&epochs=1');
+    await page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 60_000 });
+    await page.click('#byod summary');
+    await page.setInputFiles('#idx-images', { name: 'broken-images.idx', mimeType: 'application/octet-stream', buffer: Buffer.from('not an IDX file') });
+    await page.setInputFiles('#idx-labels', { name: 'broken-labels.idx', mimeType: 'application/octet-stream', buffer: Buffer.from('nor this') });
+    await page.click('#load-files');
+    await page.waitForSelector('#byod-status[data-level="error"]', { timeout: 60_000 });
+    assert.match(await page.textContent('#byod-status'), /Could not load/);
+    assert.match(await page.textContent('#dataset-summary'), /N=10,000/, 'the bundled digits stay loaded');
+
+    const { images, labels } = syntheticIdx(300);
+    await page.setInputFiles('#idx-images', { name: 'mine-images.idx', mimeType: 'application/octet-stream', buffer: images });
+    await page.setInputFiles('#idx-labels', { name: 'mine-labels.idx', mimeType: 'application/octet-stream', buffer: labels });
+    await page.click('#load-files');
+    await page.waitForFunction(() => /N=300\b/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 60_000 });
+    await page.waitForSelector('#byod-status[data-level="ok"]');
+    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
+    const json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
+    assert.equal(json.n, 300);
+    assert.equal(json.settings.n, 300);
+    // Broken files produce an error message from the worker, which the page reports: expected.
+    assert.deepEqual(problems.filter((p) => !/IDX|idx|magic/i.test(p)), []);
   } finally {
     await browser.close();
   }

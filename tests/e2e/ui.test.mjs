@@ -3,7 +3,7 @@
 // one source of state, exports in four formats, cancel and restart, keyboard use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, exportFile } from './browser.mjs';
+import { launch, openPage, exportFile, syntheticIdx } from './browser.mjs';
 
 const DEFAULT_HASH = '#v=1&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.001&opt=adam&epochs=10&batch=256&seed=1&panel=all';
 const HOSTILE = [
@@ -123,6 +123,37 @@ test('training can be cancelled and restarted; the page stays responsive', async
     await page.waitForFunction(() => /epoch \d+\/500/.test(document.querySelector('#train-progress .progress-label').textContent));
     await page.click('[data-action="cancel-train"]');
     await page.waitForSelector('#train-progress[data-state="cancelled"]');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('bring your own data: files and URLs go to the worker, errors show clearly', async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, '', undefined, { fakeWorker: true });
+    await page.waitForSelector('#alignment-progress[data-state="done"]');
+    await page.click('#byod summary');
+    await page.click('#load-files');
+    assert.match(await page.textContent('#byod-status'), /Choose both/);
+    await page.fill('#url-images', 'javascript:alert(1)');
+    await page.fill('#url-labels', 'https://example.org/labels.gz');
+    await page.click('#load-urls');
+    assert.match(await page.textContent('#byod-status'), /Only http\(s\) URLs/);
+    await page.setInputFiles('#idx-images', { name: 'a.idx', mimeType: 'application/octet-stream', buffer: Buffer.from('junk') });
+    await page.setInputFiles('#idx-labels', { name: 'b.idx', mimeType: 'application/octet-stream', buffer: Buffer.from('junk') });
+    await page.click('#load-files');
+    await page.waitForSelector('#byod-status[data-level="error"]');
+    assert.match(await page.textContent('#byod-status'), /Could not load the data: images: not an IDX file/);
+    const { images, labels } = syntheticIdx(300);
+    await page.setInputFiles('#idx-images', { name: 'mine-images.idx', mimeType: 'application/octet-stream', buffer: images });
+    await page.setInputFiles('#idx-labels', { name: 'mine-labels.idx', mimeType: 'application/octet-stream', buffer: labels });
+    await page.click('#load-files');
+    await page.waitForFunction(() => /N=300\b/.test(document.querySelector('#dataset-summary').textContent));
+    await page.waitForSelector('#byod-status[data-level="ok"]');
+    await page.waitForSelector('#guided-progress[data-state="done"]');
+    assert.equal(await page.evaluate(() => document.querySelector('#alignment-progress').dataset.state), 'done');
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
