@@ -47,7 +47,7 @@ export class LineChart {
     cap.textContent = spec.title;
     this.plotEl = document.createElement('div');
     this.plotEl.className = 'chart-plot';
-    this.plotEl.setAttribute('role', 'img');
+    this.plotEl.setAttribute('role', 'group');
     this.plotEl.setAttribute('aria-label', `${spec.title}: ${spec.y.label} against ${spec.x.label}`);
     this.wrap.append(cap, this.plotEl);
     container.append(this.wrap);

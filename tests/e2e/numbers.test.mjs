@@ -65,7 +65,8 @@ test('a copied link opens the same settings and the same numbers (webgpu)', asyn
     await page.fill('#ctl-p', '0.7');
     await page.press('#ctl-p', 'Tab');
     await page.waitForFunction(() => location.hash.includes('p=0.7'));
-    await page.waitForSelector('#alignment-progress[data-state="done"]');
+    // The rerun has finished when the sentence names the new noise.
+    await page.waitForFunction(() => document.querySelector('#alignment-takeaway').textContent.includes('mask p=0.7'), null, { timeout: 300_000 });
     const first = await alignmentJSON(page);
     assert.equal(first.curves[1].noise, 'mask:0.7:2');
     await page.click('#copy-link');
