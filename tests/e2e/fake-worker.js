@@ -63,7 +63,7 @@ async function run({ id, task, params }) {
   if (task === 'train') {
     const epochs = [];
     for (let e = 1; e <= params.epochs; e++) {
-      await sleep(20);
+      await sleep(100); // slow enough that a long run can be cancelled by a test on a busy machine
       if (cancelled.has(id)) throw new Error('cancelled');
       const rep = {
         epoch: e, loss: 31 + 10 / e, optimum: 31, gap: 10 / e, alignment: 80 + e, probe_acc: 0.7 + 0.01 * e,
