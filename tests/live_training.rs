@@ -9,18 +9,20 @@ use recon_align::spectral::{closed_form_dae, Gram, NoiseModel, Pca, SplitMix64};
 use spectral_support::{explicit_x, synthetic};
 
 /// Orthonormalises the columns of an N x K row-major matrix (modified Gram-Schmidt), dropping
-/// columns that are (numerically) dependent on the previous ones.
+/// columns that are (numerically) dependent on the previous ones. The threshold is relative to
+/// the largest column: a constant pixel's centred column is rounding noise, not a direction.
 fn gram_schmidt(m: &[f64], n: usize, k: usize) -> Vec<Vec<f64>> {
+    let column_norm = |j: usize| (0..n).map(|i| m[i * k + j].powi(2)).sum::<f64>().sqrt();
+    let largest = (0..k).map(column_norm).fold(0.0, f64::max);
     let mut basis: Vec<Vec<f64>> = Vec::new();
     for j in 0..k {
         let mut v: Vec<f64> = (0..n).map(|i| m[i * k + j]).collect();
-        let norm0 = v.iter().map(|x| x * x).sum::<f64>().sqrt();
         for q in &basis {
             let dot: f64 = q.iter().zip(&v).map(|(a, b)| a * b).sum();
             v.iter_mut().zip(q).for_each(|(x, qi)| *x -= dot * qi);
         }
         let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm > 1e-9 * norm0.max(1e-300) {
+        if norm > 1e-9 * largest {
             basis.push(v.iter().map(|x| x / norm).collect());
         }
     }
@@ -60,13 +62,20 @@ fn encoder_alignment_matches_an_explicit_gram_schmidt_of_the_codes() {
         .flat_map(|i| {
             let x = &x;
             let encoder = &encoder;
-            (0..k).map(move |j| (0..d).map(|p| x[i * d + p] * encoder[j * d + p]).sum::<f64>())
+            (0..k).map(move |j| {
+                (0..d)
+                    .map(|p| x[i * d + p] * encoder[j * d + p])
+                    .sum::<f64>()
+            })
         })
         .collect();
     let codes = label_energy(&gram_schmidt(&z, n, k), &data.labels, data.classes);
     let full = label_energy(&gram_schmidt(&x, n, d), &data.labels, data.classes);
     let expected = 100.0 * (codes / full).sqrt();
-    assert!((ours - expected).abs() < 1e-6, "ours {ours}, explicit {expected}");
+    assert!(
+        (ours - expected).abs() < 1e-6,
+        "ours {ours}, explicit {expected}"
+    );
 }
 
 #[test]
@@ -94,7 +103,10 @@ fn the_pca_optimum_reconstructs_exactly_the_top_k_spectrum() {
     let summary = monitor.summarise(&data, &report, "cpu").unwrap();
     for (i, (e, l)) in summary.energy.iter().zip(&lambda).enumerate() {
         let expected = if i < k { *l } else { 0.0 };
-        assert!((e - expected).abs() < 1e-4 * lambda[0], "direction {i}: energy {e}, expected {expected}");
+        assert!(
+            (e - expected).abs() < 1e-4 * lambda[0],
+            "direction {i}: energy {e}, expected {expected}"
+        );
     }
 }
 
@@ -130,10 +142,24 @@ fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
     let first = &summaries[0];
     let last = summaries.last().unwrap();
     // The loss is a noisy per-epoch mean (sampled masks), so allow a few percent.
-    assert!(last.gap < 0.05 * last.optimum, "final gap {} vs optimum {}", last.gap, last.optimum);
-    assert!(first.gap > 3.0 * last.gap.max(0.0), "the gap shrinks: {} -> {}", first.gap, last.gap);
+    assert!(
+        last.gap < 0.05 * last.optimum,
+        "final gap {} vs optimum {}",
+        last.gap,
+        last.optimum
+    );
+    assert!(
+        first.gap > 3.0 * last.gap.max(0.0),
+        "the gap shrinks: {} -> {}",
+        first.gap,
+        last.gap
+    );
     assert!(last.alignment > 0.0 && last.alignment <= 100.0);
-    assert!(last.probe_acc > 1.0 / 4.0, "probe beats chance: {}", last.probe_acc);
+    assert!(
+        last.probe_acc > 1.0 / 4.0,
+        "probe beats chance: {}",
+        last.probe_acc
+    );
 }
 
 #[test]
@@ -141,31 +167,36 @@ fn bad_training_settings_are_refused_with_a_reason() {
     let ok = TrainSettings::default();
     for (settings, needle) in [
         (TrainSettings { k: 0, ..ok.clone() }, "width"),
-        (TrainSettings { lr: f32::NAN, ..ok.clone() }, "learning rate"),
-        (TrainSettings { optimizer: "rmsprop".into(), ..ok.clone() }, "optimizer"),
-        (TrainSettings { noise: "mask:1.5:2".into(), ..ok.clone() }, "mask"),
-        (TrainSettings { epochs: 0, ..ok.clone() }, "epochs"),
+        (
+            TrainSettings {
+                lr: f32::NAN,
+                ..ok.clone()
+            },
+            "learning rate",
+        ),
+        (
+            TrainSettings {
+                optimizer: "rmsprop".into(),
+                ..ok.clone()
+            },
+            "optimizer",
+        ),
+        (
+            TrainSettings {
+                noise: "mask:1.5:2".into(),
+                ..ok.clone()
+            },
+            "mask",
+        ),
+        (
+            TrainSettings {
+                epochs: 0,
+                ..ok.clone()
+            },
+            "epochs",
+        ),
     ] {
         let err = settings.resolve(784).unwrap_err().to_string();
         assert!(err.contains(needle), "{err} should mention {needle}");
     }
-}
-
-#[test]
-fn debug_tmp() {
-    let data = synthetic(240, (1, 4, 4), 3, true, 7);
-    let (n, d) = (data.n, data.d());
-    let gram = Gram::from_dataset(&data).unwrap();
-    let monitor = Monitor::new(&data, gram.clone(), &NoiseModel::None, 5, 1).unwrap();
-    let eye: Vec<f64> = (0..d * d).map(|i| if i / d == i % d { 1.0 } else { 0.0 }).collect();
-    println!("identity {}", monitor.encoder_alignment(&eye, d).unwrap());
-    let x = explicit_x(&data);
-    let full = label_energy(&gram_schmidt(&x, n, d), &data.labels, data.classes);
-    let cs = gram.class_sums();
-    let mut tot = 0.0;
-    for c in 0..3 { let mut s=0.0; for j in 0..d { let mut e=0.0; for i in 0..n { if data.labels[i] as usize==c { e+=x[i*d+j]; } } s+= (e-cs[(c,j)]).abs(); } tot+=s; }
-    println!("full {full} classsum diff {tot} n {} counts {:?}", gram.n(), gram.class_counts());
-    let g = gram.matrix();
-    let mut gd = 0.0f64; for a in 0..d { for b in 0..d { let e: f64 = (0..n).map(|i| x[i*d+a]*x[i*d+b]).sum(); gd = gd.max((e-g[(a,b)]).abs()); } }
-    println!("gram diff {gd} ridge {}", gram.ridge());
 }
