@@ -72,8 +72,9 @@ fn encoder_alignment_matches_an_explicit_gram_schmidt_of_the_codes() {
     let codes = label_energy(&gram_schmidt(&z, n, k), &data.labels, data.classes);
     let full = label_energy(&gram_schmidt(&x, n, d), &data.labels, data.classes);
     let expected = 100.0 * (codes / full).sqrt();
+    // The documented ridge (1e-6 trace(G)/D) moves the result by about 1e-5 points here.
     assert!(
-        (ours - expected).abs() < 1e-6,
+        (ours - expected).abs() < 1e-4,
         "ours {ours}, explicit {expected}"
     );
 }
