@@ -50,7 +50,7 @@ impl ImageShape {
 /// The paper's preprocessing: subtract the per-pixel training mean, divide by one global std.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Preprocessing {
-    /// Per-pixel mean over the training set, in pixel units ([0,1]).
+    /// Per-pixel mean over the training set, in pixel units (0..=1).
     pub mean: Vec<f64>,
     /// The global standard deviation of the centred pixels, in pixel units.
     pub scale: f64,
