@@ -300,7 +300,7 @@ impl Dataset {
         for (label, text) in digit_files.iter().enumerate() {
             let file: DigitFile = serde_json::from_str(text)
                 .map_err(|e| DataError::BadValue(format!("digit {label} JSON: {e}")))?;
-            if file.data.len() % D != 0 {
+            if !file.data.len().is_multiple_of(D) {
                 return Err(DataError::BadValue(format!(
                     "digit {label} holds {} values, not a multiple of {D}",
                     file.data.len()

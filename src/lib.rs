@@ -7,6 +7,7 @@
 
 pub mod dataset;
 pub mod gpu;
+pub mod live;
 pub mod spectral;
 
 #[cfg(target_arch = "wasm32")]

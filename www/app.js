@@ -1,4 +1,13 @@
-// The page: UI only. All computation happens in the worker (www/worker.js).
+// The page: UI only. All computation happens in the worker (www/worker.js); the state lives in one
+// typed table (www/state.js) mirrored in the URL hash; charts (www/charts.js) only draw.
+import { Compute } from './compute.js';
+import { SCHEMA, PANELS, parseHash, parseValue, toHash, noiseSpec } from './state.js';
+import { createTrainPanel } from './panels/train.js';
+import { createAlignmentPanel } from './panels/alignment.js';
+import { createNeverPanel } from './panels/never.js';
+import { createSubspacePanel } from './panels/subspace.js';
+import { createGuidedPanel } from './panels/guided.js';
+
 const $ = (id) => document.getElementById(id);
 
 /** Shows a message the reader can see; never interprets it as HTML. */
@@ -7,27 +16,38 @@ export function notice(text, level = 'warn') {
   div.className = `notice ${level}`;
   div.setAttribute('role', level === 'error' ? 'alert' : 'status');
   div.textContent = text;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'notice-close';
+  close.setAttribute('aria-label', 'Dismiss this message');
+  close.textContent = '×';
+  close.addEventListener('click', () => div.remove());
+  div.append(close);
   $('notices').append(div);
 }
+
+const CREATE = {
+  train: createTrainPanel, alignment: createAlignmentPanel, never: createNeverPanel,
+  subspace: createSubspacePanel, guided: createGuidedPanel,
+};
+// Cheap closed forms first so the page fills quickly; training and the probes after.
+const RUN_ORDER = ['alignment', 'never', 'train', 'subspace', 'guided'];
+
+let state;
+let dataset = null; // { source, summary }
+const panels = new Map();
 
 function showBackend(b) {
   const el = $('backend');
   if (b.kind === 'webgpu') {
     el.textContent = `WebGPU (${b.adapter})`;
+    el.title = b.backend ?? '';
   } else {
     el.textContent = 'CPU (WebGPU unavailable)';
-    el.title = b.detail;
+    el.title = b.detail ?? '';
     notice(`${b.reason}: running on CPU. (${b.detail})`);
   }
   el.dataset.state = b.kind;
-}
-
-function showDataset({ source, summary, samples, labels }) {
-  const s = summary;
-  const el = $('dataset-summary');
-  el.textContent = `${source}: N=${s.n.toLocaleString('en')}, ${s.h}×${s.w}×${s.c} (D=${s.d}), ${s.classes} classes`;
-  el.dataset.state = 'ready';
-  drawDigits($('digit-grid'), samples, labels, s);
 }
 
 function drawDigits(grid, samples, labels, { h, w, c, d }) {
@@ -50,7 +70,202 @@ function drawDigits(grid, samples, labels, { h, w, c, d }) {
   grid.dataset.count = String(count);
 }
 
+// ---- state <-> controls <-> URL ----
+
+function controlFor(key) { return $(`ctl-${key}`); }
+
+function fillControls() {
+  for (const row of SCHEMA) {
+    const el = controlFor(row.key);
+    if (el) el.value = String(state[row.key]);
+  }
+  for (const label of document.querySelectorAll('#settings [data-when]')) {
+    label.hidden = label.dataset.when !== state.noise;
+  }
+}
+
+function writeHash() {
+  const hash = `#${toHash(state)}`;
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+  updateLinks();
+}
+
+function shareURL(s = state) {
+  return `${location.href.split('#')[0]}#${toHash(s)}`;
+}
+
+function updateLinks() {
+  $('full-demo').href = `./#${toHash({ ...state, embed: false, controls: false })}`;
+  const share = $('share-link');
+  if (!share.hidden) share.value = shareURL();
+}
+
+let pending = new Set();
+let pendingTimer = 0;
+/** Records changed keys and reruns the panels that depend on them, once the reader pauses. */
+function changed(keys) {
+  keys.forEach((k) => pending.add(k));
+  clearTimeout(pendingTimer);
+  pendingTimer = setTimeout(() => {
+    const keys = [...pending];
+    pending = new Set();
+    rerun(keys);
+  }, 250);
+}
+
+function rerun(keys) {
+  if (!dataset) return;
+  for (const id of runOrder()) {
+    const p = panels.get(id);
+    if (p && p.deps.some((d) => keys.includes(d))) p.run(keys);
+  }
+}
+
+function runOrder() {
+  return state.panel !== 'all' ? [state.panel, ...RUN_ORDER.filter((p) => p !== state.panel)] : RUN_ORDER;
+}
+
+function onControlChange(e) {
+  const el = e.target;
+  const row = SCHEMA.find((r) => controlFor(r.key) === el);
+  if (!row) return;
+  const r = parseValue(row, el.value.trim());
+  if (r.error) {
+    notice(`${row.doc}: "${el.value.slice(0, 24)}" is ${r.error}; keeping ${state[row.key]}.`);
+    el.value = String(state[row.key]);
+    return;
+  }
+  if (r.value === state[row.key]) return;
+  state = { ...state, [row.key]: r.value };
+  fillControls();
+  writeHash();
+  changed([row.key]);
+}
+
+function onHashChange() {
+  const { state: next, problems } = parseHash(location.hash);
+  problems.forEach((p) => notice(p));
+  const keys = SCHEMA.map((r) => r.key).filter((k) => next[k] !== state[k]);
+  if (keys.length === 0) return;
+  if (keys.some((k) => ['embed', 'panel', 'controls'].includes(k))) {
+    // The layout changes: simplest and surest is a fresh page with the new hash.
+    location.reload();
+    return;
+  }
+  state = next;
+  fillControls();
+  writeHash();
+  changed(keys);
+}
+
+async function copyLink() {
+  const url = shareURL();
+  const share = $('share-link');
+  share.hidden = false;
+  share.value = url;
+  share.select();
+  try {
+    await navigator.clipboard.writeText(url);
+    $('copy-link').textContent = 'Link copied';
+  } catch {
+    $('copy-link').textContent = 'Copy the link below';
+  }
+  setTimeout(() => { $('copy-link').textContent = 'Copy link'; }, 3000);
+}
+
+// ---- layout ----
+
+function applyLayout() {
+  const body = document.body;
+  body.classList.toggle('embed', state.embed);
+  body.dataset.panel = state.panel;
+  if (state.embed) {
+    $('settings').hidden = !state.controls;
+    $('panel-data').hidden = true;
+  }
+}
+
+function shownPanels() {
+  return state.embed && state.panel !== 'all' ? [state.panel] : PANELS;
+}
+
+function buildPanels(ctx) {
+  const main = $('panels');
+  for (const id of PANELS) {
+    if (!shownPanels().includes(id)) continue;
+    const p = CREATE[id](ctx);
+    panels.set(id, p);
+    main.append(p.shell.section);
+    p.shell.progress.rerun.addEventListener('click', () => p.run(null));
+  }
+  if (!state.embed && state.panel !== 'all') {
+    // A link to one panel in the full page: scroll to it once it exists.
+    requestAnimationFrame(() => $(`panel-${state.panel}`)?.scrollIntoView());
+  }
+}
+
+function showSplit(split) {
+  if (!split) return;
+  $('split-note').textContent = `${split.train.toLocaleString('en')} training and ${split.test.toLocaleString('en')} test images, seed ${split.seed}`;
+  $('split-note').dataset.state = 'ready';
+}
+
+// ---- bring your own data ----
+
+function byodStatus(text, level = '') {
+  const el = $('byod-status');
+  el.textContent = text;
+  el.dataset.level = level;
+}
+
+function wireByod(worker) {
+  $('load-files').addEventListener('click', async () => {
+    const images = $('idx-images').files?.[0];
+    const labels = $('idx-labels').files?.[0];
+    if (!images || !labels) {
+      byodStatus('Choose both an images file and a labels file.', 'error');
+      return;
+    }
+    byodStatus(`Reading ${images.name} and ${labels.name}…`);
+    const [a, b] = await Promise.all([images.arrayBuffer(), labels.arrayBuffer()]);
+    worker.postMessage({ type: 'load-idx', images: a, labels: b, name: `${images.name} + ${labels.name}` }, [a, b]);
+  });
+  $('load-urls').addEventListener('click', () => {
+    const urls = [$('url-images').value.trim(), $('url-labels').value.trim()];
+    const parsed = [];
+    for (const u of urls) {
+      let url;
+      try {
+        url = new URL(u, location.href);
+      } catch {
+        byodStatus(`Not a URL: "${u.slice(0, 80)}".`, 'error');
+        return;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        byodStatus(`Only http(s) URLs can be loaded, not "${url.protocol}".`, 'error');
+        return;
+      }
+      parsed.push(url.href);
+    }
+    byodStatus('Fetching…');
+    worker.postMessage({ type: 'load-url', images: parsed[0], labels: parsed[1] });
+  });
+}
+
+// ---- start ----
+
 function start() {
+  const parsed = parseHash(location.hash);
+  state = parsed.state;
+  parsed.problems.forEach((p) => notice(p));
+  applyLayout();
+  fillControls();
+  writeHash();
+  $('settings').addEventListener('change', onControlChange);
+  $('settings').addEventListener('submit', (e) => e.preventDefault());
+  $('copy-link').addEventListener('click', copyLink);
+  window.addEventListener('hashchange', onHashChange);
+
   let worker;
   try {
     worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -58,15 +273,58 @@ function start() {
     notice(`This browser cannot start a module Web Worker (${e}); the demo cannot run here.`, 'error');
     return;
   }
+  const compute = new Compute(worker);
+  const ctx = {
+    compute,
+    notice,
+    state: () => state,
+    settings: () => ({ ...state, noise_spec: noiseSpec(state), dataset: dataset?.source, n: dataset?.summary.n, d: dataset?.summary.d }),
+    dims: () => dataset?.summary.d ?? 784,
+    classes: () => dataset?.summary.classes ?? 10,
+    showSplit,
+  };
+  buildPanels(ctx);
+  wireByod(worker);
+
   worker.onerror = (e) => notice(`The compute worker failed: ${e.message || 'unknown error'}.`, 'error');
   worker.onmessage = ({ data: msg }) => {
-    if (msg.type === 'backend') showBackend(msg.backend);
-    else if (msg.type === 'dataset') showDataset(msg);
-    else if (msg.type === 'error') {
-      notice(`Error (${msg.where}): ${msg.message}`, 'error');
-      if (msg.where === 'data' || msg.where === 'wasm') $('dataset-summary').dataset.state = 'error';
+    if (compute.handle(msg)) return;
+    switch (msg.type) {
+      case 'backend': showBackend(msg.backend); break;
+      case 'dataset': onDataset(msg, compute); break;
+      case 'notice': notice(msg.message); break;
+      case 'error':
+        notice(`Error (${msg.where}): ${msg.message}`, 'error');
+        if (['data', 'wasm', 'load-idx', 'load-url'].includes(msg.where)) {
+          byodStatus(`Could not load the data: ${msg.message}`, 'error');
+          if (!dataset) $('dataset-summary').dataset.state = 'error';
+        }
+        break;
+      default: break;
     }
   };
+}
+
+function onDataset({ source, summary, samples, labels }, compute) {
+  const first = dataset === null;
+  dataset = { source, summary };
+  const s = summary;
+  const el = $('dataset-summary');
+  el.textContent = `${source}: N=${s.n.toLocaleString('en')}, ${s.h}×${s.w}×${s.c} (D=${s.d}), ${s.classes} classes`;
+  el.dataset.state = 'ready';
+  drawDigits($('digit-grid'), samples, labels, s);
+  controlFor('k').max = String(s.d);
+  if (state.k > s.d) notice(`K=${state.k} is larger than D=${s.d} for this data; the figures use K=${s.d}.`);
+  if (!first) {
+    byodStatus(`Loaded ${source}: every figure reruns.`, 'ok');
+    compute.cancelAll();
+  }
+  for (const id of runOrder()) {
+    const p = panels.get(id);
+    if (!p) continue;
+    p.reset();
+    p.run(null);
+  }
 }
 
 start();

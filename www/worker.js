@@ -1,11 +1,34 @@
 // The compute side of the page: owns the wasm module and the dataset. It knows nothing of the DOM;
 // it answers messages with plain data.
-import init, { Lab, detectBackend } from '../pkg/recon_align.js';
+//
+// Protocol (all messages are plain objects):
+// UI -> worker
+//   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name}
+//   {type:'load-url', images: url, labels: url}          (http(s) only)
+//   {type:'run', id, task, params}                       (tasks below)
+//   {type:'cancel', id}
+// worker -> UI
+//   {type:'backend', backend: {kind:'webgpu', adapter, backend} | {kind:'cpu', reason, detail}}
+//   {type:'dataset', source, summary, samples: Uint8Array(100*d), labels: Uint8Array(100)}
+//   {type:'progress', id, task, done, total, label}
+//   {type:'epoch', id, data}                             (task 'train', once per epoch)
+//   {type:'result', id, task, data}
+//   {type:'cancelled', id}
+//   {type:'notice', message}
+//   {type:'error', id?, where, message}
+// Tasks: alignment {noise}, sweep {}, never {noise}, subspace {seed}, guided {k, seed},
+//        train {k, noise, lr, optimizer, epochs, batch, seed}.
+import init, { Lab, detectBackend, cancel as cancelTraining } from '../pkg/recon_align.js';
 
 let lab = null;
+let ready = null;          // resolves once the wasm module is initialised
+const cancelled = new Set();
+let queue = Promise.resolve(); // tasks run one at a time, in order
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
-const fail = (where, err) => post({ type: 'error', where, message: String(err?.message ?? err) });
+const fail = (where, err, id) => post({ type: 'error', id, where, message: String(err?.message ?? err) });
+// Lets queued messages (a cancel, say) arrive between long steps.
+const breathe = () => new Promise((r) => setTimeout(r, 0));
 
 async function loadBundled() {
   const url = new URL('./data/mnist.bin', import.meta.url);
@@ -29,33 +52,123 @@ async function describeAdapter(b) {
   return { ...b, adapter: name || 'unnamed adapter' };
 }
 
+async function fetchBytes(url, what) {
+  const u = new URL(url, self.location.href);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`${what} URL must be http(s)`);
+  const resp = await fetch(u);
+  if (!resp.ok) throw new Error(`cannot fetch ${what} (${resp.status} ${resp.statusText})`);
+  return new Uint8Array(await resp.arrayBuffer());
+}
+
+function replaceLab(next, source) {
+  lab?.free();
+  lab = next;
+  announce(source);
+}
+
+const TASKS = {
+  alignment: async (id, p) => lab.alignment(p.noise),
+
+  sweep: async (id) => {
+    const plan = lab.sweepPlan();
+    const out = { k: null, gaussian: null, series: [] };
+    for (let i = 0; i < plan.length; i++) {
+      progress(id, 'sweep', i, plan.length, `noise ${plan[i].noise}`);
+      await breathe();
+      if (cancelled.has(id)) return null;
+      const impact = Array.from(lab.impact(plan[i].noise));
+      out.k ??= impact.map((_, j) => j + 1);
+      if (plan[i].kind === 'gaussian') out.gaussian = { noise: plan[i].noise, impact };
+      else out.series.push({ noise: plan[i].noise, p: plan[i].p, patch: plan[i].patch, impact });
+    }
+    return out;
+  },
+
+  never: async (id, p) => lab.never(p.noise),
+
+  subspace: async (id, p) => {
+    const res = lab.subspace(BigInt(p.seed));
+    const bytes = lab.projections();
+    const s = lab.summary();
+    const n = 8 * s.d;
+    res.pictures = {
+      d: s.d, h: s.h, w: s.w,
+      original: bytes.slice(0, n), top: bytes.slice(n, 2 * n), bottom: bytes.slice(2 * n, 3 * n),
+    };
+    return res;
+  },
+
+  guided: async (id, p) => lab.guided(p.k, BigInt(p.seed)),
+
+  train: async (id, p) => {
+    const epochs = [];
+    const settings = { ...p, seed: p.seed };
+    const done = await lab.train(settings, (summary) => {
+      epochs.push(summary);
+      post({ type: 'epoch', id, data: summary });
+      progress(id, 'train', summary.epoch, p.epochs, `epoch ${summary.epoch} of ${p.epochs}`);
+    }, (message) => post({ type: 'notice', message }));
+    return done.cancelled ? null : { ...done, epochs };
+  },
+};
+
+function progress(id, task, done, total, label) {
+  post({ type: 'progress', id, task, done, total, label });
+}
+
+async function runTask({ id, task, params }) {
+  await ready;
+  if (!lab) throw new Error('no dataset is loaded');
+  const fn = TASKS[task];
+  if (!fn) throw new Error(`unknown task ${task}`);
+  if (cancelled.has(id)) return post({ type: 'cancelled', id });
+  progress(id, task, 0, 1, 'computing');
+  await breathe();
+  const t0 = performance.now();
+  const data = await fn(id, params ?? {});
+  if (data === null || cancelled.has(id)) return post({ type: 'cancelled', id });
+  post({ type: 'result', id, task, data, ms: performance.now() - t0 });
+}
+
 async function boot() {
   try {
     await init();
   } catch (e) {
     fail('wasm', `the WebAssembly module failed to load: ${e}`);
-    return;
+    throw e;
   }
   detectBackend().then(describeAdapter).then((b) => post({ type: 'backend', backend: b }),
     (e) => post({ type: 'backend', backend: { kind: 'cpu', reason: 'WebGPU unavailable', detail: String(e) } }));
   try {
-    lab = Lab.fromBundled(await loadBundled());
-    announce('bundled MNIST (first 10,000 training digits)');
+    replaceLab(Lab.fromBundled(await loadBundled()), 'bundled MNIST (first 10,000 training digits)');
   } catch (e) {
     fail('data', e);
   }
 }
 
-self.onmessage = async ({ data: msg }) => {
-  try {
-    if (msg.type === 'idx') {
-      lab?.free();
-      lab = Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels));
-      announce(msg.name ?? 'your IDX files');
-    }
-  } catch (e) {
-    fail(msg.type, e);
+self.onmessage = ({ data: msg }) => {
+  if (msg.type === 'cancel') {
+    cancelled.add(msg.id);
+    cancelTraining();
+    return;
   }
+  queue = queue.then(async () => {
+    try {
+      await ready;
+      if (msg.type === 'load-idx') {
+        replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files');
+      } else if (msg.type === 'load-url') {
+        const [images, labels] = await Promise.all([fetchBytes(msg.images, 'images'), fetchBytes(msg.labels, 'labels')]);
+        replaceLab(Lab.fromIdx(images, labels), `IDX from ${new URL(msg.images, self.location.href).host}`);
+      } else if (msg.type === 'run') {
+        await runTask(msg);
+      } else {
+        fail('protocol', `unknown message type ${msg.type}`);
+      }
+    } catch (e) {
+      fail(msg.task ?? msg.type, e, msg.id);
+    }
+  });
 };
 
-boot();
+ready = boot();

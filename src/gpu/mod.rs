@@ -1,43 +1,30 @@
-//! WebGPU compute (wgpu + WGSL).
+//! WebGPU compute (wgpu + WGSL): the paper's Gram matrix, pencils and linear DAE training on the GPU.
+//!
+//! Every kernel lives in its own file under `shaders/`. The same code runs natively
+//! (Vulkan, Metal, DX12; lavapipe in CI) and in the browser through WebGPU; results come
+//! back through [`GpuContext::read_buffer`]. When anything fails, the caller falls back to
+//! the CPU (`spectral`, or [`train_dae`] with the CPU backend).
 
-/// Which compute backend a run uses, and why.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum BackendInfo {
-    /// A WebGPU/Vulkan/Metal/DX12 adapter was found.
-    Webgpu {
-        /// Adapter name as the driver reports it (browsers may leave it empty).
-        adapter: String,
-        /// wgpu backend (BrowserWebGpu, Vulkan, ...).
-        backend: String,
-    },
-    /// No usable adapter: the CPU path runs instead.
-    Cpu {
-        /// Why the GPU is not used, in a few words.
-        reason: String,
-        /// What the driver or browser said.
-        detail: String,
-    },
-}
+mod backend;
+mod clock;
+mod context;
+mod dae;
+mod gemm;
+mod gram;
+mod images;
+mod kernels;
+mod matrix;
+mod noise;
+mod pencil;
+mod train;
 
-/// Looks for a GPU adapter without creating a device.
-pub async fn probe_backend() -> BackendInfo {
-    let instance =
-        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-    match instance
-        .request_adapter(&wgpu::RequestAdapterOptions::default())
-        .await
-    {
-        Ok(adapter) => {
-            let info = adapter.get_info();
-            BackendInfo::Webgpu {
-                adapter: info.name,
-                backend: format!("{:?}", info.backend),
-            }
-        }
-        Err(e) => BackendInfo::Cpu {
-            reason: "WebGPU unavailable".into(),
-            detail: e.to_string(),
-        },
-    }
-}
+pub use backend::{probe_backend, BackendInfo};
+pub use context::{GpuContext, GpuError};
+pub use dae::{CpuDae, DaeConfig, DaeWeights, GpuDae, Optimiser};
+pub use gemm::{gemm, matmul, Op};
+pub use gram::{gram, gram_with_plan, GramPlan};
+pub use images::{GpuImages, Standardisation};
+pub use matrix::GpuMatrix;
+pub use noise::{epoch_order, gaussian_draw, mask_keeps, patch_of_pixel, philox4x32, Noise};
+pub use pencil::{pencil, GpuPencil};
+pub use train::{train_dae, DaeBackend, DaeRun, EpochReport};

@@ -2,7 +2,7 @@
 //! alignment measure").
 
 use faer::linalg::triangular_solve;
-use faer::{Mat, Side};
+use faer::{Mat, MatRef, Side};
 use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
@@ -28,7 +28,16 @@ pub struct AlignmentCurve {
 ///
 /// No N x D QR: H = S^T G S = R^T R and Y^T Q = (Y^T X) S R^{-1}.
 pub fn alignment(gram: &Gram, eig: &GeneralizedEigen) -> Result<Vec<f64>, SpectralError> {
-    let s = eig.vectors.as_ref();
+    Ok(cumulative_percent(&label_energies_of_basis(
+        gram,
+        eig.vectors.as_ref(),
+    )?))
+}
+
+/// a_k for the Gram-Schmidt columns q_k of X S, for any S (D x K) of full column rank; their sum
+/// over a full basis is the total the alignment is measured against. No N x D QR:
+/// H = S^T G S = R^T R and Y^T Q = (Y^T X) S R^{-1}.
+pub fn label_energies_of_basis(gram: &Gram, s: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralError> {
     let h = mul(s.transpose(), mul(gram.matrix(), s).as_ref());
     let r_t = h
         .llt(Side::Lower)
@@ -40,10 +49,7 @@ pub fn alignment(gram: &Gram, eig: &GeneralizedEigen) -> Result<Vec<f64>, Spectr
         yq_t.as_mut(),
         faer::get_global_parallelism(),
     );
-    Ok(cumulative_percent(&label_energies(
-        &yq_t,
-        gram.class_counts(),
-    )))
+    Ok(label_energies(&yq_t, gram.class_counts()))
 }
 
 /// a_k = ||Y Y^T q_k||^2 = sum_c n_c (Y^T q_k)_c^2, from the rows of (Y^T Q)^T.

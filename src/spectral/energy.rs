@@ -17,7 +17,10 @@ pub fn spectrum_energy(gram: &Gram, pca: &Pca, map: &[f64]) -> Result<Vec<f64>, 
         )));
     }
     let m = MatRef::from_row_major_slice(map, d, d);
-    Ok(energy_of(gram, mul(m.transpose(), pca.vectors.as_ref())))
+    Ok(energy_of(
+        gram.matrix(),
+        mul(m.transpose(), pca.vectors.as_ref()),
+    ))
 }
 
 /// [`spectrum_energy`] of an autoencoder's map M = W E, from encoder E (K x D) and decoder W
@@ -28,7 +31,20 @@ pub fn spectrum_energy_of_autoencoder(
     encoder: &[f64],
     decoder: &[f64],
 ) -> Result<Vec<f64>, SpectralError> {
-    let d = gram.d();
+    spectrum_energy_of_denoiser(gram.matrix(), pca, encoder, decoder)
+}
+
+/// diag(U^T M B M^T U): the expected energy of a denoiser's reconstructions W E x~ along each
+/// data eigenvector, where B = sum E[x~ x~^T] is the noisy inputs' second moment (the pencil's
+/// B; B = G without noise). Using G instead would score the denoiser on clean inputs, which it
+/// never sees, and overstate the energy by up to 1/(1-p)^2 under masking.
+pub fn spectrum_energy_of_denoiser(
+    input_moment: MatRef<'_, f64>,
+    pca: &Pca,
+    encoder: &[f64],
+    decoder: &[f64],
+) -> Result<Vec<f64>, SpectralError> {
+    let d = input_moment.nrows();
     let k = encoder.len() / d.max(1);
     if encoder.len() != k * d || decoder.len() != k * d {
         return Err(SpectralError::Shape(format!(
@@ -41,7 +57,7 @@ pub fn spectrum_energy_of_autoencoder(
     let w = MatRef::from_row_major_slice(decoder, d, k);
     // M^T U = E^T (W^T U).
     Ok(energy_of(
-        gram,
+        input_moment,
         mul(
             e.transpose(),
             mul(w.transpose(), pca.vectors.as_ref()).as_ref(),
@@ -50,8 +66,8 @@ pub fn spectrum_energy_of_autoencoder(
 }
 
 /// diag(T^T G T) for T = M^T U.
-fn energy_of(gram: &Gram, t: Mat<f64>) -> Vec<f64> {
-    let gt = mul(gram.matrix(), t.as_ref());
+fn energy_of(moment: MatRef<'_, f64>, t: Mat<f64>) -> Vec<f64> {
+    let gt = mul(moment, t.as_ref());
     (0..t.ncols())
         .map(|k| (0..t.nrows()).map(|i| t[(i, k)] * gt[(i, k)]).sum())
         .collect()

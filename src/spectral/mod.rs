@@ -27,11 +27,12 @@ mod rng;
 mod subspace;
 
 pub use alignment::{
-    alignment, alignment_curve, impact_sweep, AlignmentCurve, ImpactSweep, SweepConfig, SweepRow,
+    alignment, alignment_curve, impact_sweep, label_energies_of_basis, AlignmentCurve, ImpactSweep,
+    SweepConfig, SweepRow,
 };
 pub use dae::{closed_form_dae, DaeSolution};
 pub use eigen::{GeneralizedEigen, Pca};
-pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder};
+pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder, spectrum_energy_of_denoiser};
 pub use gram::{Gram, ImageShape, Preprocessing, DEFAULT_RELATIVE_RIDGE};
 pub use guided::{guided, GuidedPoint, GuidedReport};
 pub use never_beneficial::{

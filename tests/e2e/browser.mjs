@@ -1,12 +1,16 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
 // downloaded browser), headless, with or without WebGPU.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BASE_URL = process.env.RECON_ALIGN_URL ?? 'http://127.0.0.1:8000/';
-export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const ARTIFACTS = join(HERE, 'artifacts');
+/** The repository root (two levels above this file). */
+export const REPO_ROOT = join(HERE, '..', '..');
+const FAKE_WORKER = readFileSync(join(HERE, 'fake-worker.js'), 'utf8');
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const COMMON_FLAGS = [
@@ -26,12 +30,63 @@ export async function launch({ webgpu }) {
   });
 }
 
-/** Opens a page, collecting console errors and uncaught exceptions for later assertions. */
-export async function openPage(browser, hash = '', viewport = { width: 1200, height: 900 }) {
-  const page = await browser.newPage({ viewport });
+/**
+ * Opens a page, collecting console errors, uncaught exceptions and dialogs (alert/confirm: a sign
+ * that injected script ran) for later assertions. `fakeWorker` swaps www/worker.js for
+ * tests/e2e/fake-worker.js, which speaks the protocol with made-up numbers (UI-only tests).
+ */
+export async function openPage(browser, hash = '', viewport = { width: 1200, height: 900 }, { fakeWorker = false } = {}) {
+  const page = await browser.newPage({ viewport, acceptDownloads: true });
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
+  if (fakeWorker) {
+    await page.route('**/www/worker.js', (r) => r.fulfill({ contentType: 'text/javascript', body: FAKE_WORKER }));
+  }
   await page.goto(BASE_URL + (hash ? `#${hash}` : ''));
   return { page, problems };
+}
+
+/** Clicks the export control `name` (e.g. "alignment.json") and returns the downloaded bytes. */
+export async function exportFile(page, name) {
+  const button = page.locator(`[data-export="${name}"]`);
+  await button.waitFor({ state: 'visible' });
+  await page.waitForFunction((n) => !document.querySelector(`[data-export="${n}"]`).disabled, name, { timeout: 120_000 });
+  // Headless Chromium drops about one download in ten when many come within a few seconds (a rate
+  // limit, not the page: the click and the Blob URL happen). So a lost download is clicked again.
+  let download;
+  for (let attempt = 1; !download; attempt++) {
+    try {
+      [download] = await Promise.all([page.waitForEvent('download', { timeout: 5000 }), button.click()]);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.waitForTimeout(1000);
+    }
+  }
+  const path = await download.path();
+  return { bytes: readFileSync(path), filename: download.suggestedFilename() };
+}
+
+/** IDX files (raw) for `n` synthetic 28x28 digits: a bar whose position depends on the label. */
+export function syntheticIdx(n) {
+  const images = Buffer.alloc(16 + n * 784);
+  images.writeUInt32BE(0x00000803, 0);
+  images.writeUInt32BE(n, 4);
+  images.writeUInt32BE(28, 8);
+  images.writeUInt32BE(28, 12);
+  const labels = Buffer.alloc(8 + n);
+  labels.writeUInt32BE(0x00000801, 0);
+  labels.writeUInt32BE(n, 4);
+  for (let i = 0; i < n; i++) {
+    const y = i % 10;
+    labels[8 + i] = y;
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) {
+        const on = Math.abs(c - (4 + 2 * y)) <= 1 && r > 3 && r < 24;
+        images[16 + i * 784 + r * 28 + c] = on ? 200 + ((i * 7 + r) % 55) : (i * 31 + r * 7 + c * 3) % 23;
+      }
+    }
+  }
+  return { images, labels };
 }

@@ -101,3 +101,26 @@ fn mime(path: &Path) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn paths_outside_the_served_folder_are_refused() {
+        let dir = std::env::temp_dir().join(format!("xtask-serve-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("www")).unwrap();
+        std::fs::write(dir.join("index.html"), "x").unwrap();
+        std::fs::write(dir.join("www/app.js"), "x").unwrap();
+        assert_eq!(resolve(&dir, "/"), Some(dir.join("index.html")));
+        assert_eq!(resolve(&dir, "/www/app.js"), Some(dir.join("www/app.js")));
+        for hostile in [
+            "/../etc/passwd",
+            "/www/../../etc/passwd",
+            "/www/%2e%2e/%2e%2e/etc/passwd",
+        ] {
+            assert_eq!(resolve(&dir, hostile), None, "{hostile}");
+        }
+        assert_eq!(resolve(&dir, "/missing.js"), None);
+    }
+}

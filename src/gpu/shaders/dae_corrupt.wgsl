@@ -1,0 +1,99 @@
+// One mini-batch of the linear DAE: clean x (centred, scaled) and its corruption x~.
+// Noise is drawn from Philox4x32-10 keyed by (seed) with counter (step, sample, site, stream),
+// so every run with the same seed sees the same noise, on any device and on the CPU twin.
+
+struct StepParams {
+    batch: u32,
+    d: u32,
+    h: u32,
+    w: u32,
+    patch_side: u32,
+    mode: u32,          // 0 none, 1 Gaussian, 2 mask
+    step: u32,          // global training step
+    batch_offset: u32,  // first entry of this batch in the epoch order
+    gathered: u32,      // 1: pixels hold just this batch, row b; 0: all images, row order[..]
+    seed_lo: u32,
+    seed_hi: u32,
+    loss_slot: u32,
+    inv_scale: f32,
+    drop_p: f32,
+    noise_std: f32,
+    inv_batch: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: StepParams;
+@group(0) @binding(1) var<storage, read> pixels: array<u32>;
+@group(0) @binding(2) var<storage, read> order: array<u32>;
+@group(0) @binding(3) var<storage, read> mean: array<f32>;
+@group(0) @binding(4) var<storage, read_write> clean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> noisy: array<f32>;
+
+// 32 x 32 -> 64-bit product as (hi, lo) without 64-bit integers.
+fn mulhilo(a: u32, b: u32) -> vec2<u32> {
+    let a_lo = a & 0xffffu;
+    let a_hi = a >> 16u;
+    let b_lo = b & 0xffffu;
+    let b_hi = b >> 16u;
+    let lo_lo = a_lo * b_lo;
+    let hi_lo = a_hi * b_lo;
+    let lo_hi = a_lo * b_hi;
+    let cross = (lo_lo >> 16u) + (hi_lo & 0xffffu) + lo_hi;
+    let hi = a_hi * b_hi + (hi_lo >> 16u) + (cross >> 16u);
+    return vec2<u32>(hi, a * b);
+}
+
+fn philox4x32(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
+    var c = counter;
+    var k = key;
+    for (var round = 0u; round < 10u; round++) {
+        let p0 = mulhilo(0xD2511F53u, c.x);
+        let p1 = mulhilo(0xCD9E8D57u, c.z);
+        c = vec4<u32>(p1.x ^ c.y ^ k.x, p1.y, p0.x ^ c.w ^ k.y, p0.y);
+        k = k + vec2<u32>(0x9E3779B9u, 0xBB67AE85u);
+    }
+    return c;
+}
+
+fn unit_interval(word: u32) -> f32 {
+    return f32(word >> 8u) * (1.0 / 16777216.0);
+}
+
+fn patch_of(pixel: u32) -> u32 {
+    let spatial = pixel % (params.h * params.w);
+    let y = spatial / params.w;
+    let x = spatial % params.w;
+    let across = (params.w + params.patch_side - 1u) / params.patch_side;
+    return (y / params.patch_side) * across + x / params.patch_side;
+}
+
+@compute @workgroup_size(64, 4, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let j = gid.x;
+    let b = gid.y;
+    if (j >= params.d || b >= params.batch) {
+        return;
+    }
+    let sample = order[params.batch_offset + b];
+    var row = sample;
+    if (params.gathered != 0u) {
+        row = b;
+    }
+    let at = row * params.d + j;
+    let byte = (pixels[at >> 2u] >> ((at & 3u) * 8u)) & 0xffu;
+    let x = (f32(byte) / 255.0 - mean[j]) * params.inv_scale;
+    let key = vec2<u32>(params.seed_lo, params.seed_hi);
+    var x_noisy = x;
+    if (params.mode == 1u) {
+        let r = philox4x32(vec4<u32>(params.step, sample, j, 1u), key);
+        let u1 = f32((r.x >> 8u) + 1u) * (1.0 / 16777216.0);
+        let u2 = unit_interval(r.y);
+        x_noisy = x + params.noise_std * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    } else if (params.mode == 2u) {
+        let r = philox4x32(vec4<u32>(params.step, sample, patch_of(j), 2u), key);
+        if (unit_interval(r.x) < params.drop_p) {
+            x_noisy = 0.0;
+        }
+    }
+    clean[b * params.d + j] = x;
+    noisy[b * params.d + j] = x_noisy;
+}

@@ -1,0 +1,107 @@
+// A stand-in for www/worker.js that speaks the same protocol with made-up numbers, so the page's
+// UI (state, layout, charts, exports, cancel) can be tested quickly and without the wasm module.
+// Tests substitute it with page.route(); it never ships.
+const D = 784;
+const K = Array.from({ length: D }, (_, i) => i + 1);
+const cancelled = new Set();
+const post = (m) => self.postMessage(m);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const curve = (shift) => K.map((k) => 100 * Math.sqrt(1 - Math.exp(-(k + shift) / 60)) * (k === D ? 1 : 1) );
+const spectrum = K.map((k) => 50 * Math.exp(-k / 40) + 1e-4);
+
+function alignmentOf(noise) {
+  const clean = curve(0);
+  clean[D - 1] = 100;
+  const shift = noise === 'none' || noise.startsWith('gaussian') ? 0 : 5 * Number(noise.split(':')[1] ?? 0);
+  const noisy = curve(shift).map((v, i) => (i === D - 1 ? 100 : Math.min(100, v)));
+  return { clean, noisy };
+}
+
+async function run({ id, task, params }) {
+  const step = async (done, total, label) => {
+    post({ type: 'progress', id, task, done, total, label });
+    await sleep(5);
+    if (cancelled.has(id)) throw new Error('cancelled');
+  };
+  if (task === 'alignment') {
+    await step(0, 1, 'pencil');
+    const { clean, noisy } = alignmentOf(params.noise);
+    return { n: 10000, d: D, noise: params.noise, k: K, clean, noisy };
+  }
+  if (task === 'sweep') {
+    const series = [];
+    const ps = Array.from({ length: 10 }, (_, i) => (0.99 * i) / 9);
+    let n = 0;
+    for (const patch of [1, 2, 4]) {
+      for (const p of ps) {
+        await step(n++, 30, 'mask sweep');
+        series.push({ noise: `mask:${p}:${patch}`, p, patch, impact: K.map((k) => (k === D ? 0 : (p * (1 - p) * 4) / patch - 0.2 * p)) });
+      }
+    }
+    return { k: K, gaussian: { noise: 'gaussian:1', impact: K.map(() => 0) }, series };
+  }
+  if (task === 'never') {
+    const gaussian = params.noise === 'none' || params.noise.startsWith('gaussian');
+    const ang = K.map((k) => (gaussian || k === D ? 1e-9 : 30 * Math.exp(-k / 200)));
+    return { noise: params.noise, k: K, max_angle_deg: ang, equal: ang.map((a) => a < 1e-3), tolerance_deg: 1e-3, verdict: gaussian ? 'never beneficial' : 'changes the subspace' };
+  }
+  if (task === 'subspace') {
+    await step(0, 2, 'probes');
+    const fr = [0.1, 0.25, 0.5, 0.75, 0.9];
+    const pics = (v) => Uint8Array.from({ length: 8 * D }, (_, i) => (i * 7 + v) % 256);
+    return {
+      split: { train: 8000, test: 2000, seed: params.seed }, fractions: fr,
+      top: { variance: fr, linear_acc: fr.map((f) => 0.5 + 0.4 * f), mlp_acc: fr.map((f) => 0.6 + 0.35 * f) },
+      bottom: { variance: fr, linear_acc: fr.map((f) => 0.3 + 0.5 * f), mlp_acc: fr.map((f) => 0.8 + 0.15 * f) },
+      pictures: { d: D, h: 28, w: 28, original: pics(0), top: pics(50), bottom: pics(100) },
+    };
+  }
+  if (task === 'guided') {
+    const lambda = [1e3, 1e2, 10, 1, 0.1, 0.01, 0.001];
+    return { k: params.k, lambda, recon_error: lambda.map((l) => 30 + 1 / (1 + l)), probe_acc: lambda.map((l) => 0.8 + 0.1 / (1 + l)), pca_recon_error: 30 };
+  }
+  if (task === 'train') {
+    const epochs = [];
+    for (let e = 1; e <= params.epochs; e++) {
+      await sleep(100); // slow enough that a long run can be cancelled by a test on a busy machine
+      if (cancelled.has(id)) throw new Error('cancelled');
+      const rep = {
+        epoch: e, loss: 31 + 10 / e, optimum: 31, gap: 10 / e, alignment: 80 + e, probe_acc: 0.7 + 0.01 * e,
+        samples_per_sec: 1e5, backend: 'fake', spectrum,
+        energy: spectrum.map((s, i) => s * (1 - Math.exp(-(e * params.lr * 1000 * s) / 10)) * (i < params.k ? 1 : 1e-3)),
+      };
+      epochs.push(rep);
+      post({ type: 'epoch', id, data: rep });
+    }
+    return { epochs };
+  }
+  throw new Error(`unknown task ${task}`);
+}
+
+self.onmessage = async ({ data: msg }) => {
+  if (msg.type === 'cancel') { cancelled.add(msg.id); return; }
+  if (msg.type === 'load-idx' || msg.type === 'load-url') {
+    const head = msg.type === 'load-idx' ? new DataView(msg.images) : null;
+    if (!head || head.byteLength < 16 || head.getUint32(0) !== 0x803) {
+      post({ type: 'error', where: msg.type, message: 'images: not an IDX file (bad magic number)' });
+      return;
+    }
+    const n = head.getUint32(4);
+    post({ type: 'dataset', source: msg.name, summary: { n, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(n / 10) },
+      samples: new Uint8Array(100 * D), labels: new Uint8Array(100) });
+    return;
+  }
+  if (msg.type === 'run') {
+    try {
+      const data = await run(msg);
+      post({ type: 'result', id: msg.id, task: msg.task, data });
+    } catch (e) {
+      if (cancelled.has(msg.id)) post({ type: 'cancelled', id: msg.id });
+      else post({ type: 'error', id: msg.id, where: msg.task, message: String(e.message ?? e) });
+    }
+  }
+};
+
+post({ type: 'backend', backend: { kind: 'webgpu', adapter: 'fake adapter', backend: 'fake' } });
+post({ type: 'dataset', source: 'fake digits', summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
+  samples: Uint8Array.from({ length: 100 * D }, (_, i) => (i % 28 > 10 && i % 28 < 18 ? 255 : 0)), labels: Uint8Array.from({ length: 100 }, (_, i) => i % 10) });

@@ -1,0 +1,72 @@
+// The URL state table, without a browser: every hostile or malformed hash gives the defaults and a
+// message, and every valid state survives a round trip through the hash.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SCHEMA, defaults, parseHash, toHash, noiseSpec, validate, MAX_HASH_LENGTH } from '../../www/state.js';
+
+test('the defaults are valid and round-trip through the hash', () => {
+  const d = defaults();
+  assert.deepEqual(validate(d), []);
+  const { state, problems } = parseHash(`#${toHash(d)}`);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(state, d);
+});
+
+test('non-default settings round-trip exactly, seed and embed flags included', () => {
+  const s = { ...defaults(), k: 64, noise: 'mask', p: 0.3, patch: 2, lr: 0.0125, opt: 'sgd', epochs: 7, batch: 100, seed: 12345, panel: 'alignment', embed: true, controls: true };
+  const { state, problems } = parseHash(toHash(s));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(state, s);
+  assert.equal(noiseSpec(state), 'mask:0.3:2');
+  assert.equal(noiseSpec({ ...state, noise: 'gaussian', sigma: 0.25 }), 'gaussian:0.25');
+  assert.equal(noiseSpec({ ...state, noise: 'none' }), 'none');
+});
+
+const HOSTILE = {
+  'script tag': `k=${encodeURIComponent('<script>alert(1)</script>')}`,
+  'raw script tag': 'k=<script>alert(1)</script>',
+  'huge number': 'k=1e999',
+  'NaN': 'p=NaN',
+  'Infinity': 'lr=Infinity',
+  'hex': 'seed=0x10',
+  'negative': 'epochs=-3',
+  'fraction for an integer': 'k=3.5',
+  'out of range': 'p=0.995',
+  'unknown enumeration': 'noise=salt',
+  'unknown key': 'zzz=1',
+  'prototype key': '__proto__=1',
+  'bad escape': 'k=%E0%A4%A',
+  'javascript URL': 'panel=javascript:alert(1)',
+};
+for (const [name, hash] of Object.entries(HOSTILE)) {
+  test(`hostile hash (${name}) gives the defaults and a message`, () => {
+    const { state, problems } = parseHash(`#${hash}`);
+    assert.deepEqual(state, defaults());
+    assert.ok(problems.length > 0, 'a problem is reported');
+    for (const p of problems) assert.ok(typeof p === 'string' && p.length < 300, 'short plain-text messages');
+    assert.equal(Object.getPrototypeOf(state), Object.prototype);
+  });
+}
+
+test('an over-long hash is not read at all', () => {
+  const { state, problems } = parseHash(`#k=64&${'a'.repeat(10_000)}`);
+  assert.deepEqual(state, defaults());
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], new RegExp(`at most ${MAX_HASH_LENGTH}`));
+});
+
+test('one bad value does not spoil the others', () => {
+  const { state, problems } = parseHash('#k=64&p=NaN&seed=9');
+  assert.equal(state.k, 64);
+  assert.equal(state.seed, 9);
+  assert.equal(state.p, defaults().p);
+  assert.equal(problems.length, 1);
+});
+
+test('every row of the table has a default that it accepts', () => {
+  for (const row of SCHEMA) {
+    const { state, problems } = parseHash(`#${row.key}=${encodeURIComponent(row.type === 'bool' ? (row.def ? '1' : '0') : String(row.def))}`);
+    assert.deepEqual(problems, [], row.key);
+    assert.equal(state[row.key], row.def);
+  }
+});

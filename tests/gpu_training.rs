@@ -1,0 +1,435 @@
+//! Linear DAE training on the GPU: agrees with the CPU twin, is reproducible, and reaches the closed form.
+
+mod gpu_support;
+
+use std::sync::atomic::AtomicBool;
+
+use gpu_support::{
+    centred_f64, context, gram_f64, matmul_f64, synthetic_dataset, transpose, TestRng,
+};
+use recon_align::dataset::Dataset;
+use recon_align::gpu::{
+    epoch_order, patch_of_pixel, train_dae, CpuDae, DaeBackend, DaeConfig, DaeRun, DaeWeights,
+    GpuDae, GpuImages, Noise, Optimiser, Standardisation,
+};
+
+fn train(backend: DaeBackend<'_>, data: &Dataset, config: &DaeConfig) -> DaeRun {
+    let st = Standardisation::of_dataset(data);
+    pollster::block_on(train_dae(
+        backend,
+        data,
+        &st,
+        config,
+        &AtomicBool::new(false),
+        |_| true,
+    ))
+    .unwrap()
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
+
+fn max_abs32(a: &[f32]) -> f32 {
+    a.iter().fold(0.0, |m, v| m.max(v.abs()))
+}
+
+/// GPU and CPU steps from the same weights on the same batches; returns both losses and weights.
+fn gpu_and_cpu_steps(
+    ctx: &recon_align::gpu::GpuContext,
+    data: &Dataset,
+    config: &DaeConfig,
+    steps: usize,
+    chunk_rows: Option<usize>,
+) -> ((Vec<f32>, DaeWeights), (Vec<f32>, DaeWeights)) {
+    let st = Standardisation::of_dataset(data);
+    let start = DaeWeights::initial(data.d(), config.k, config.seed, config.init_scale);
+    let order = epoch_order(data.n, config.seed, 0);
+    let images = GpuImages::upload(ctx, data, chunk_rows).unwrap();
+    let mut gpu = GpuDae::new(ctx, &images, &st, config, &start, steps).unwrap();
+    let mut cpu = CpuDae::new((data.c, data.h, data.w), &st, config, &start);
+    gpu.begin_epoch(&order);
+    cpu.begin_epoch(&order);
+    let mut cpu_losses = Vec::new();
+    for s in 0..steps {
+        let offset = s * config.batch_size;
+        gpu.step(data, offset, s as u32, s).unwrap();
+        cpu_losses.push(cpu.step(data, offset, s as u32));
+    }
+    let gpu_result = pollster::block_on(async {
+        Ok::<_, recon_align::gpu::GpuError>((gpu.losses(steps).await?, gpu.weights().await?))
+    })
+    .unwrap();
+    (gpu_result, (cpu_losses, cpu.weights().clone()))
+}
+
+#[test]
+fn gpu_dae_step_matches_cpu_step_with_identical_noise() {
+    let Some(ctx) = context() else { return };
+    let data = synthetic_dataset(40, 2, 5, 6, 7);
+    for (noise, optimiser) in [
+        (
+            Noise::Mask { p: 0.5, patch: 2 },
+            Optimiser::SgdMomentum { momentum: 0.9 },
+        ),
+        (Noise::None, Optimiser::SgdMomentum { momentum: 0.0 }),
+        (Noise::Gaussian { std: 0.5 }, Optimiser::adam()),
+    ] {
+        let config = DaeConfig {
+            k: 5,
+            noise,
+            epochs: 1,
+            lr: 1e-3,
+            optimiser,
+            batch_size: 8,
+            seed: 11,
+            init_scale: 0.5,
+        };
+        let ((gpu_loss, gpu_w), (cpu_loss, cpu_w)) =
+            gpu_and_cpu_steps(&ctx, &data, &config, 3, None);
+        // f32 on both sides, different summation orders: 1e-4 relative. Adam's first steps move each
+        // weight by about lr whatever the gradient's size, so its tolerance is a fraction of lr.
+        for (g, c) in gpu_loss.iter().zip(&cpu_loss) {
+            assert!(
+                (g - c).abs() <= 1e-4 * c.abs(),
+                "{noise:?}: loss {g} vs {c}"
+            );
+        }
+        let weight_tol = |w: &[f32]| match optimiser {
+            Optimiser::Adam { .. } => 1e-2 * config.lr,
+            _ => 1e-4 * max_abs32(w),
+        };
+        assert!(
+            max_diff(&gpu_w.encoder, &cpu_w.encoder) <= weight_tol(&cpu_w.encoder),
+            "{noise:?}: E differs"
+        );
+        assert!(
+            max_diff(&gpu_w.decoder, &cpu_w.decoder) <= weight_tol(&cpu_w.decoder),
+            "{noise:?}: W differs"
+        );
+    }
+}
+
+#[test]
+fn cpu_dae_step_matches_the_written_out_gradient() {
+    // The CPU twin against the textbook formulas in f64, one plain SGD step, mask noise.
+    let data = synthetic_dataset(24, 1, 4, 5, 8);
+    let st = Standardisation::of_dataset(&data);
+    let config = DaeConfig {
+        k: 3,
+        noise: Noise::Mask { p: 0.3, patch: 2 },
+        epochs: 1,
+        lr: 1e-2,
+        optimiser: Optimiser::SgdMomentum { momentum: 0.0 },
+        batch_size: 6,
+        seed: 5,
+        init_scale: 0.7,
+    };
+    let (d, k, b) = (data.d(), config.k, config.batch_size);
+    let start = DaeWeights::initial(d, k, config.seed, config.init_scale);
+    let mut cpu = CpuDae::new((1, 4, 5), &st, &config, &start);
+    cpu.begin_epoch(&epoch_order(data.n, config.seed, 0));
+    let (clean, noisy) = cpu.corrupt_batch(&data, 6, 2);
+    // The corruption itself: whole patches zeroed, nothing rescaled.
+    for s in 0..b {
+        for j in 0..d {
+            let same = (0..d)
+                .filter(|&i| patch_of_pixel(i, (1, 4, 5), 2) == patch_of_pixel(j, (1, 4, 5), 2));
+            let dropped = noisy[s * d + j] == 0.0 && clean[s * d + j] != 0.0;
+            if dropped {
+                for i in same {
+                    assert_eq!(noisy[s * d + i], 0.0, "a patch is dropped as a whole");
+                }
+            } else {
+                assert_eq!(
+                    noisy[s * d + j],
+                    clean[s * d + j],
+                    "kept pixels are not rescaled"
+                );
+            }
+        }
+    }
+    let loss = cpu.step(&data, 6, 2);
+    let f = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let (x, xt, e, w) = (f(&clean), f(&noisy), f(&start.encoder), f(&start.decoder));
+    let z = matmul_f64(&xt, &transpose(&e, k, d), b, d, k);
+    let xhat = matmul_f64(&z, &transpose(&w, d, k), b, k, d);
+    let r: Vec<f64> = xhat.iter().zip(&x).map(|(p, q)| p - q).collect();
+    let want_loss = r.iter().map(|v| v * v).sum::<f64>() / b as f64;
+    assert!((loss as f64 - want_loss).abs() <= 1e-5 * want_loss);
+    let grad_w = matmul_f64(&transpose(&r, b, d), &z, d, b, k);
+    let rw = matmul_f64(&r, &w, b, d, k);
+    let grad_e = matmul_f64(&transpose(&rw, b, k), &xt, k, b, d);
+    let lr = config.lr as f64;
+    for (i, g) in grad_e.iter().enumerate() {
+        let want = e[i] - lr * 2.0 / b as f64 * g;
+        assert!((cpu.weights().encoder[i] as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()));
+    }
+    for (i, g) in grad_w.iter().enumerate() {
+        let want = w[i] - lr * 2.0 / b as f64 * g;
+        assert!((cpu.weights().decoder[i] as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()));
+    }
+}
+
+#[test]
+fn gathered_batches_match_resident_batches() {
+    let Some(ctx) = context() else { return };
+    let data = synthetic_dataset(32, 1, 5, 6, 9);
+    let config = DaeConfig {
+        k: 4,
+        noise: Noise::Mask { p: 0.5, patch: 1 },
+        epochs: 1,
+        lr: 1e-3,
+        optimiser: Optimiser::adam(),
+        batch_size: 8,
+        seed: 3,
+        init_scale: 0.5,
+    };
+    let ((loss_a, w_a), _) = gpu_and_cpu_steps(&ctx, &data, &config, 4, None);
+    let ((loss_b, w_b), _) = gpu_and_cpu_steps(&ctx, &data, &config, 4, Some(4));
+    assert_eq!(loss_a, loss_b);
+    assert_eq!(w_a, w_b);
+}
+
+#[test]
+fn gpu_training_is_bit_identical_for_the_same_seed() {
+    let Some(ctx) = context() else { return };
+    let data = synthetic_dataset(48, 1, 6, 6, 10);
+    let config = DaeConfig {
+        k: 4,
+        noise: Noise::Mask { p: 0.5, patch: 2 },
+        epochs: 2,
+        lr: 1e-3,
+        optimiser: Optimiser::adam(),
+        batch_size: 8,
+        seed: 21,
+        init_scale: 0.5,
+    };
+    let a = train(DaeBackend::Gpu(&ctx), &data, &config);
+    let b = train(DaeBackend::Gpu(&ctx), &data, &config);
+    assert_eq!(a.weights, b.weights);
+    let losses = |run: &DaeRun| run.reports.iter().map(|r| r.train_loss).collect::<Vec<_>>();
+    assert_eq!(losses(&a), losses(&b));
+    let other = train(
+        DaeBackend::Gpu(&ctx),
+        &data,
+        &DaeConfig { seed: 22, ..config },
+    );
+    assert_ne!(a.weights, other.weights, "the seed must matter");
+}
+
+#[test]
+fn gpu_training_run_matches_cpu_training_run() {
+    let Some(ctx) = context() else { return };
+    let data = synthetic_dataset(48, 1, 6, 6, 12);
+    let config = DaeConfig {
+        k: 4,
+        noise: Noise::Mask { p: 0.25, patch: 2 },
+        epochs: 3,
+        lr: 1e-3,
+        optimiser: Optimiser::SgdMomentum { momentum: 0.9 },
+        batch_size: 8,
+        seed: 2,
+        init_scale: 0.5,
+    };
+    let gpu = train(DaeBackend::Gpu(&ctx), &data, &config);
+    let cpu = train(DaeBackend::Cpu, &data, &config);
+    assert_eq!(gpu.reports.len(), 3);
+    for (g, c) in gpu.reports.iter().zip(&cpu.reports) {
+        assert!(
+            (g.train_loss - c.train_loss).abs() <= 1e-4 * c.train_loss,
+            "{} vs {}",
+            g.train_loss,
+            c.train_loss
+        );
+    }
+    // 18 steps of f32 rounding drift: 1e-3 of the largest weight.
+    assert!(
+        max_diff(&gpu.weights.encoder, &cpu.weights.encoder)
+            <= 1e-3 * max_abs32(&cpu.weights.encoder)
+    );
+    assert!(
+        max_diff(&gpu.weights.decoder, &cpu.weights.decoder)
+            <= 1e-3 * max_abs32(&cpu.weights.decoder)
+    );
+}
+
+#[test]
+fn training_stops_when_the_callback_says_so() {
+    let data = synthetic_dataset(16, 1, 4, 4, 13);
+    let st = Standardisation::of_dataset(&data);
+    let config = DaeConfig {
+        k: 2,
+        epochs: 5,
+        batch_size: 4,
+        ..DaeConfig::default()
+    };
+    let run = pollster::block_on(train_dae(
+        DaeBackend::Cpu,
+        &data,
+        &st,
+        &config,
+        &AtomicBool::new(false),
+        |r| r.epoch < 2,
+    ))
+    .unwrap();
+    assert!(run.cancelled);
+    assert_eq!(run.reports.len(), 2);
+    let stopped = pollster::block_on(train_dae(
+        DaeBackend::Cpu,
+        &data,
+        &st,
+        &config,
+        &AtomicBool::new(true),
+        |_| true,
+    ))
+    .unwrap();
+    assert!(stopped.cancelled && stopped.reports.is_empty());
+}
+
+#[allow(clippy::needless_range_loop)] // pixel j indexes every basis image
+/// Low-rank images with no constant pixel (so G is invertible): x = sum_r a_r u_r + small noise.
+fn low_rank_dataset(n: usize, h: usize, w: usize, seed: u64) -> Dataset {
+    let mut rng = TestRng::new(seed);
+    let d = h * w;
+    let basis: Vec<Vec<f32>> = (0..4).map(|_| rng.vec(d)).collect();
+    let gains = [0.35f32, 0.2, 0.12, 0.07];
+    let mut images = Vec::with_capacity(n * d);
+    for _ in 0..n {
+        let coeffs: Vec<f32> = gains.iter().map(|g| g * rng.symmetric()).collect();
+        for j in 0..d {
+            let v =
+                0.5 + (0..4).map(|r| coeffs[r] * basis[r][j]).sum::<f32>() + 0.04 * rng.symmetric();
+            images.push((v.clamp(0.0, 1.0) * 255.0).round() as u8);
+        }
+    }
+    Dataset {
+        n,
+        c: 1,
+        h,
+        w,
+        images,
+        labels: vec![0; n],
+        classes: 1,
+    }
+}
+
+/// C = sum E[x~] x^T and B = sum E[x~ x~^T] for the noise (paper's table), in f64.
+fn moments(
+    g: &[f64],
+    d: usize,
+    noise: Noise,
+    shape: (usize, usize, usize),
+) -> (Vec<f64>, Vec<f64>) {
+    match noise {
+        Noise::Mask { p, patch } => {
+            let keep = 1.0 - p as f64;
+            let c = g.iter().map(|v| keep * v).collect();
+            let mut b = g.to_vec();
+            for i in 0..d {
+                for j in 0..d {
+                    let same = patch_of_pixel(i, shape, patch) == patch_of_pixel(j, shape, patch);
+                    b[i * d + j] *= if same { keep } else { keep * keep };
+                }
+            }
+            (c, b)
+        }
+        _ => (g.to_vec(), g.to_vec()),
+    }
+}
+
+/// Closed-form optimum of sum E||x - W E x~||^2: trace(G) - sum of the top-K mu of A v = mu B v.
+fn optimum_loss(g: &[f64], c: &[f64], b: &[f64], d: usize, k: usize) -> f64 {
+    let a = matmul_f64(c, &transpose(c, d, d), d, d, d);
+    let b_mat = faer::Mat::from_fn(d, d, |i, j| b[i * d + j]);
+    let llt = b_mat
+        .llt(faer::Side::Lower)
+        .expect("B is positive definite");
+    let l = llt.L();
+    // Whiten: M = L^{-1} A L^{-T}, by forward substitution column by column.
+    let mut l_inv = faer::Mat::<f64>::zeros(d, d);
+    for col in 0..d {
+        for i in 0..d {
+            let mut v = if i == col { 1.0 } else { 0.0 };
+            for p in 0..i {
+                v -= l[(i, p)] * l_inv[(p, col)];
+            }
+            l_inv[(i, col)] = v / l[(i, i)];
+        }
+    }
+    let a_mat = faer::Mat::from_fn(d, d, |i, j| a[i * d + j]);
+    let m = &l_inv * &a_mat * l_inv.transpose();
+    let m = faer::Mat::from_fn(d, d, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
+    let mut mu = m.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
+    mu.sort_by(|x, y| y.partial_cmp(x).unwrap());
+    let trace: f64 = (0..d).map(|i| g[i * d + i]).sum();
+    trace - mu[..k].iter().sum::<f64>()
+}
+
+/// Expected loss sum E||x - W E x~||^2 of given weights: tr G - 2 tr(W E C) + tr(W E B E^T W^T).
+fn expected_loss(g: &[f64], c: &[f64], b: &[f64], weights: &DaeWeights) -> f64 {
+    let (d, k) = (weights.d, weights.k);
+    let e: Vec<f64> = weights.encoder.iter().map(|&v| v as f64).collect();
+    let w: Vec<f64> = weights.decoder.iter().map(|&v| v as f64).collect();
+    let we = matmul_f64(&w, &e, d, k, d);
+    let wec = matmul_f64(&we, c, d, d, d);
+    let web = matmul_f64(&matmul_f64(&we, b, d, d, d), &transpose(&we, d, d), d, d, d);
+    (0..d)
+        .map(|i| g[i * d + i] - 2.0 * wec[i * d + i] + web[i * d + i])
+        .sum()
+}
+
+#[test]
+fn gpu_gradient_descent_converges_to_the_closed_form_optimum() {
+    let Some(ctx) = context() else { return };
+    let data = low_rank_dataset(64, 3, 4, 14);
+    let (d, shape) = (data.d(), (1, 3, 4));
+    let st = Standardisation::of_dataset(&data);
+    let g = gram_f64(&centred_f64(&data, &st), data.n, d);
+    let images = GpuImages::upload(&ctx, &data, None).unwrap();
+    // Full-batch SGD with momentum; the mask's gradient noise needs a decaying step size.
+    // Tolerances: exact GD reaches the optimum to f32 rounding (1e-4 relative); with mask noise
+    // the iterate hovers around the optimum at a distance set by the last step size (1e-3 relative).
+    let constant: &[(u32, f32)] = &[(2000, 1e-2)];
+    let decaying: &[(u32, f32)] = &[(1500, 1e-2), (1000, 1e-3), (500, 1e-4)];
+    for (noise, schedule, tolerance) in [
+        (Noise::None, constant, 1e-4),
+        (Noise::Mask { p: 0.3, patch: 1 }, decaying, 1e-3),
+    ] {
+        let config = DaeConfig {
+            k: 3,
+            noise,
+            epochs: 1,
+            lr: 1e-2,
+            optimiser: Optimiser::SgdMomentum { momentum: 0.9 },
+            batch_size: data.n,
+            seed: 1,
+            init_scale: 1.0,
+        };
+        let start = DaeWeights::initial(d, config.k, config.seed, config.init_scale);
+        let mut gpu = GpuDae::new(&ctx, &images, &st, &config, &start, 1).unwrap();
+        gpu.begin_epoch(&epoch_order(data.n, config.seed, 0));
+        let mut step = 0;
+        for &(steps, lr) in schedule {
+            gpu.set_learning_rate(lr);
+            for _ in 0..steps {
+                gpu.step(&data, 0, step, 0).unwrap();
+                step += 1;
+                if step % 64 == 0 {
+                    pollster::block_on(gpu.wait()).unwrap();
+                }
+            }
+        }
+        let weights = pollster::block_on(gpu.weights()).unwrap();
+        let (c, b) = moments(&g, d, noise, shape);
+        let best = optimum_loss(&g, &c, &b, d, config.k);
+        let reached = expected_loss(&g, &c, &b, &weights);
+        let gap = (reached - best) / best;
+        eprintln!("{noise:?}: optimum {best:.5}, reached {reached:.5}, relative gap {gap:.2e}");
+        assert!(gap >= -1e-6, "no weights beat the closed form");
+        assert!(
+            gap <= tolerance,
+            "{noise:?}: relative gap {gap:.2e} above {tolerance:.0e}"
+        );
+    }
+}

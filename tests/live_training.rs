@@ -1,0 +1,171 @@
+//! The live-training yardsticks (src/live.rs) against independent computations: an explicit
+//! Gram-Schmidt on the N x D data, the PCA optimum's known energies, and plain training.
+
+mod spectral_support;
+
+use recon_align::gpu::{train_dae, DaeBackend};
+use recon_align::live::{Monitor, TrainSettings};
+use recon_align::spectral::{closed_form_dae, Gram, NoiseModel, Pca, SplitMix64};
+use spectral_support::{explicit_x, synthetic};
+
+/// Orthonormalises the columns of an N x K row-major matrix (modified Gram-Schmidt), dropping
+/// columns that are (numerically) dependent on the previous ones.
+fn gram_schmidt(m: &[f64], n: usize, k: usize) -> Vec<Vec<f64>> {
+    let mut basis: Vec<Vec<f64>> = Vec::new();
+    for j in 0..k {
+        let mut v: Vec<f64> = (0..n).map(|i| m[i * k + j]).collect();
+        let norm0 = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        for q in &basis {
+            let dot: f64 = q.iter().zip(&v).map(|(a, b)| a * b).sum();
+            v.iter_mut().zip(q).for_each(|(x, qi)| *x -= dot * qi);
+        }
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm > 1e-9 * norm0.max(1e-300) {
+            basis.push(v.iter().map(|x| x / norm).collect());
+        }
+    }
+    basis
+}
+
+/// sum over columns q of ||Y^T q||^2 weighted by class counts: sum_c n_c (Y^T q)_c^2.
+fn label_energy(basis: &[Vec<f64>], labels: &[u8], classes: usize) -> f64 {
+    let counts: Vec<f64> = (0..classes)
+        .map(|c| labels.iter().filter(|&&l| l as usize == c).count() as f64)
+        .collect();
+    basis
+        .iter()
+        .map(|q| {
+            let mut yq = vec![0.0; classes];
+            for (i, &l) in labels.iter().enumerate() {
+                yq[l as usize] += q[i];
+            }
+            (0..classes).map(|c| counts[c] * yq[c] * yq[c]).sum::<f64>()
+        })
+        .sum()
+}
+
+#[test]
+fn encoder_alignment_matches_an_explicit_gram_schmidt_of_the_codes() {
+    let data = synthetic(240, (1, 4, 4), 3, true, 7);
+    let (n, d, k) = (data.n, data.d(), 5);
+    let gram = Gram::from_dataset(&data).unwrap();
+    let monitor = Monitor::new(&data, gram, &NoiseModel::None, k, 1).unwrap();
+    let mut rng = SplitMix64::new(3);
+    let encoder: Vec<f64> = (0..k * d).map(|_| rng.next_normal()).collect();
+    let ours = monitor.encoder_alignment(&encoder, k).unwrap();
+
+    let x = explicit_x(&data);
+    // Codes Z = X E^T (N x K) and the full column space of X (N x D).
+    let z: Vec<f64> = (0..n)
+        .flat_map(|i| {
+            let x = &x;
+            let encoder = &encoder;
+            (0..k).map(move |j| (0..d).map(|p| x[i * d + p] * encoder[j * d + p]).sum::<f64>())
+        })
+        .collect();
+    let codes = label_energy(&gram_schmidt(&z, n, k), &data.labels, data.classes);
+    let full = label_energy(&gram_schmidt(&x, n, d), &data.labels, data.classes);
+    let expected = 100.0 * (codes / full).sqrt();
+    assert!((ours - expected).abs() < 1e-6, "ours {ours}, explicit {expected}");
+}
+
+#[test]
+fn the_pca_optimum_reconstructs_exactly_the_top_k_spectrum() {
+    // Paper: the optimal linear AE is PCA, so its reconstructions carry lambda_i on the top K
+    // eigendirections and nothing on the others.
+    let data = synthetic(300, (1, 4, 4), 3, false, 11);
+    let k = 4;
+    let gram = Gram::from_dataset(&data).unwrap();
+    let lambda = Pca::new(&gram).unwrap().lambda;
+    let dae = closed_form_dae(&gram, &NoiseModel::None, k).unwrap();
+    let monitor = Monitor::new(&data, gram, &NoiseModel::None, k, 1).unwrap();
+    let report = recon_align::gpu::EpochReport {
+        epoch: 1,
+        steps: 1,
+        train_loss: 0.0,
+        samples_per_second: 0.0,
+        weights: recon_align::gpu::DaeWeights {
+            d: data.d(),
+            k,
+            encoder: dae.encoder.iter().map(|&v| v as f32).collect(),
+            decoder: dae.decoder.iter().map(|&v| v as f32).collect(),
+        },
+    };
+    let summary = monitor.summarise(&data, &report, "cpu").unwrap();
+    for (i, (e, l)) in summary.energy.iter().zip(&lambda).enumerate() {
+        let expected = if i < k { *l } else { 0.0 };
+        assert!((e - expected).abs() < 1e-4 * lambda[0], "direction {i}: energy {e}, expected {expected}");
+    }
+}
+
+#[test]
+fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
+    let data = synthetic(512, (1, 4, 4), 4, true, 5);
+    let settings = TrainSettings {
+        k: 3,
+        noise: "mask:0.3:2".into(),
+        lr: 3e-3,
+        optimizer: "adam".into(),
+        epochs: 60,
+        batch: 32,
+        seed: 2,
+    };
+    let (noise, config) = settings.resolve(data.d()).unwrap();
+    let gram = Gram::from_dataset(&data).unwrap();
+    let monitor = Monitor::new(&data, gram, &noise, settings.k, settings.seed).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut summaries = Vec::new();
+    pollster::block_on(train_dae(
+        DaeBackend::Cpu,
+        &data,
+        &monitor.standardisation,
+        &config,
+        &cancel,
+        |r| {
+            summaries.push(monitor.summarise(&data, r, "cpu").unwrap());
+            true
+        },
+    ))
+    .unwrap();
+    let first = &summaries[0];
+    let last = summaries.last().unwrap();
+    // The loss is a noisy per-epoch mean (sampled masks), so allow a few percent.
+    assert!(last.gap < 0.05 * last.optimum, "final gap {} vs optimum {}", last.gap, last.optimum);
+    assert!(first.gap > 3.0 * last.gap.max(0.0), "the gap shrinks: {} -> {}", first.gap, last.gap);
+    assert!(last.alignment > 0.0 && last.alignment <= 100.0);
+    assert!(last.probe_acc > 1.0 / 4.0, "probe beats chance: {}", last.probe_acc);
+}
+
+#[test]
+fn bad_training_settings_are_refused_with_a_reason() {
+    let ok = TrainSettings::default();
+    for (settings, needle) in [
+        (TrainSettings { k: 0, ..ok.clone() }, "width"),
+        (TrainSettings { lr: f32::NAN, ..ok.clone() }, "learning rate"),
+        (TrainSettings { optimizer: "rmsprop".into(), ..ok.clone() }, "optimizer"),
+        (TrainSettings { noise: "mask:1.5:2".into(), ..ok.clone() }, "mask"),
+        (TrainSettings { epochs: 0, ..ok.clone() }, "epochs"),
+    ] {
+        let err = settings.resolve(784).unwrap_err().to_string();
+        assert!(err.contains(needle), "{err} should mention {needle}");
+    }
+}
+
+#[test]
+fn debug_tmp() {
+    let data = synthetic(240, (1, 4, 4), 3, true, 7);
+    let (n, d) = (data.n, data.d());
+    let gram = Gram::from_dataset(&data).unwrap();
+    let monitor = Monitor::new(&data, gram.clone(), &NoiseModel::None, 5, 1).unwrap();
+    let eye: Vec<f64> = (0..d * d).map(|i| if i / d == i % d { 1.0 } else { 0.0 }).collect();
+    println!("identity {}", monitor.encoder_alignment(&eye, d).unwrap());
+    let x = explicit_x(&data);
+    let full = label_energy(&gram_schmidt(&x, n, d), &data.labels, data.classes);
+    let cs = gram.class_sums();
+    let mut tot = 0.0;
+    for c in 0..3 { let mut s=0.0; for j in 0..d { let mut e=0.0; for i in 0..n { if data.labels[i] as usize==c { e+=x[i*d+j]; } } s+= (e-cs[(c,j)]).abs(); } tot+=s; }
+    println!("full {full} classsum diff {tot} n {} counts {:?}", gram.n(), gram.class_counts());
+    let g = gram.matrix();
+    let mut gd = 0.0f64; for a in 0..d { for b in 0..d { let e: f64 = (0..n).map(|i| x[i*d+a]*x[i*d+b]).sum(); gd = gd.max((e-g[(a,b)]).abs()); } }
+    println!("gram diff {gd} ridge {}", gram.ridge());
+}

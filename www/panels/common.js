@@ -1,0 +1,104 @@
+// What every panel shares: its section, a progress bar with a cancel button, the "what to notice"
+// sentences, a place for charts and export buttons, and running one task with all of that wired.
+import { Cancelled } from '../compute.js';
+
+const el = (tag, props = {}, ...children) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'dataset') Object.assign(e.dataset, v);
+    else if (k in e && typeof v !== 'string') e[k] = v;
+    else e.setAttribute(k, v);
+  }
+  e.append(...children);
+  return e;
+};
+export { el };
+
+/** A progress bar with its label and Cancel / Recompute buttons, for one computation of a panel. */
+export function progressRow(id, title) {
+  const bar = el('progress', { max: '1', value: '0', 'aria-label': `${title}: progress` });
+  const label = el('span', { class: 'progress-label' }, 'waiting');
+  const cancel = el('button', { type: 'button', class: 'cancel', dataset: { action: `cancel-${id}` } }, 'Cancel');
+  const rerun = el('button', { type: 'button', class: 'rerun', dataset: { action: `rerun-${id}` } }, 'Recompute');
+  const row = el('div', { class: 'progress-row', id: `${id}-progress`, dataset: { state: 'idle' } }, el('span', { class: 'progress-name' }, title), bar, label, cancel, rerun);
+  return { row, bar, label, cancel, rerun, title, takeaway: null };
+}
+
+/** Builds a panel section: `{ section, takeaway, charts, exports, progress }`. */
+export function panelShell({ id, title, figure, explain }) {
+  const h2 = el('h2', { id: `${id}-title` }, title);
+  const ref = el('p', { class: 'figure-ref' }, figure);
+  const what = el('p', { class: 'explain' }, explain);
+  const progress = progressRow(id, 'Closed form');
+  const takeaway = el('p', { class: 'takeaway', id: `${id}-takeaway`, 'aria-live': 'polite' }, 'Waiting for the data…');
+  progress.takeaway = takeaway;
+  progress.title = title;
+  const charts = el('div', { class: 'charts' });
+  const exports = el('div', { class: 'exports' });
+  const section = el('section', { id: `panel-${id}`, class: 'panel', 'aria-labelledby': `${id}-title`, dataset: { panel: id } },
+    h2, ref, what, progress.row, takeaway, charts, exports);
+  return { id, section, takeaway, charts, exports, progress };
+}
+
+/** Sets the takeaway sentences (plain text only). */
+export function say(shell, ...sentences) {
+  shell.takeaway.textContent = sentences.join(' ');
+}
+
+/**
+ * Runs one task, showing it in the progress row `prog` (Cancel stops it, errors show in its
+ * takeaway and as a notice). Resolves with the result data, or null when cancelled or failed.
+ */
+export async function runTask(ctx, prog, slot, task, params, on = {}, priority = 0) {
+  const { row, bar, label } = prog;
+  const set = (state, text) => {
+    row.dataset.state = state;
+    label.textContent = text;
+  };
+  set('queued', 'queued');
+  bar.removeAttribute('value');
+  prog.cancel.onclick = () => ctx.compute.cancel(slot);
+  try {
+    const data = await ctx.compute.schedule(slot, task, params, {
+      start: () => { set('running', 'running…'); on.start?.(); },
+      progress: (m) => {
+        if (m.total > 0) { bar.max = m.total; bar.value = m.done; }
+        set('running', m.label ? `${m.label} (${m.done}/${m.total})` : `${m.done}/${m.total}`);
+      },
+      epoch: on.epoch,
+    }, priority);
+    bar.max = 1;
+    bar.value = 1;
+    set('done', 'done');
+    return data;
+  } catch (e) {
+    bar.max = 1;
+    bar.value = 0;
+    if (e instanceof Cancelled) {
+      // A replaced job is followed at once by its successor; only a real cancel says so.
+      if (!ctx.compute.isBusy(slot)) set('cancelled', 'cancelled');
+    } else {
+      set('error', 'failed');
+      if (prog.takeaway) prog.takeaway.textContent = `This computation failed: ${e.message}`;
+      ctx.notice(`${prog.title}: ${e.message}`, 'error');
+    }
+    return null;
+  }
+}
+
+/** Accuracies may come as fractions or percent; the page shows percent. */
+export function asPercent(xs) {
+  const arr = Array.from(xs ?? []);
+  const max = Math.max(...arr.filter(Number.isFinite));
+  return max <= 1.0000001 ? arr.map((v) => v * 100) : arr;
+}
+
+/** Formats a number with `d` decimals, for sentences. */
+export const num = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
+
+/** Index of the last element of sorted `k` that is <= K (K clamped to the range). */
+export function atK(k, K) {
+  let i = 0;
+  while (i + 1 < k.length && k[i + 1] <= K) i++;
+  return i;
+}

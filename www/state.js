@@ -1,0 +1,175 @@
+// The whole state of the page in one typed, versioned table (after tensorflow/playground's
+// state.ts). The table is serialised to the URL hash; the seed is part of it, so a link replays the
+// same run, and the hidden-control flags (embed, panel, controls) make embedding work.
+//
+// Nothing read from the URL is ever trusted: every value is parsed against its entry in the table,
+// and whatever does not fit falls back to the default with a problem message for the reader.
+
+/** Version of the hash format; bump it when a key changes meaning. */
+export const STATE_VERSION = 1;
+
+/** Panels of the page, in page order: one figure of the paper each. */
+export const PANELS = ['train', 'alignment', 'never', 'subspace', 'guided'];
+
+/** Longest hash we read at all; a real link is under 300 characters. */
+export const MAX_HASH_LENGTH = 1000;
+
+/**
+ * The table: one row per key of the hash. `type` is 'int', 'float', 'enum' or 'bool'.
+ * `min`/`max` bound numbers (inclusive); `values` lists an enumeration.
+ */
+export const SCHEMA = [
+  { key: 'v', type: 'int', def: STATE_VERSION, min: 1, max: 1000, doc: 'hash format version' },
+  { key: 'k', type: 'int', def: 32, min: 1, max: 4096, doc: 'width K of the autoencoder (code size)' },
+  { key: 'noise', type: 'enum', def: 'mask', values: ['none', 'gaussian', 'mask'], doc: 'denoising noise' },
+  { key: 'sigma', type: 'float', def: 0.5, min: 0, max: 100, doc: 'Gaussian noise std per pixel' },
+  { key: 'p', type: 'float', def: 0.5, min: 0, max: 0.99, doc: 'mask drop probability' },
+  { key: 'patch', type: 'enum', def: 1, values: [1, 2, 4, 7], doc: 'mask patch side (pixels)' },
+  { key: 'lr', type: 'float', def: 0.001, min: 1e-7, max: 10, doc: 'learning rate' },
+  { key: 'opt', type: 'enum', def: 'adam', values: ['sgd', 'adam'], doc: 'optimiser' },
+  { key: 'epochs', type: 'int', def: 10, min: 1, max: 500, doc: 'training epochs' },
+  { key: 'batch', type: 'int', def: 256, min: 1, max: 65536, doc: 'minibatch size' },
+  { key: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, doc: 'seed of every random choice' },
+  { key: 'panel', type: 'enum', def: 'all', values: ['all', ...PANELS], doc: 'panel to show (embed) or run first' },
+  { key: 'embed', type: 'bool', def: false, doc: 'embed mode: one panel, no page chrome' },
+  { key: 'controls', type: 'bool', def: false, doc: 'embed mode: show the settings bar too' },
+];
+
+const ROW = new Map(SCHEMA.map((r) => [r.key, r]));
+
+/** The default state: a fresh object each call. */
+export function defaults() {
+  return Object.fromEntries(SCHEMA.map((r) => [r.key, r.def]));
+}
+
+// Plain decimal or scientific notation, nothing else: rejects '', ' 1', '0x10', 'Infinity', 'NaN'.
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?$/;
+
+/** Parses one raw string for a row: `{ value }` on success, `{ error }` otherwise. */
+export function parseValue(row, raw) {
+  if (typeof raw !== 'string' || raw.length > 40) return { error: 'too long' };
+  switch (row.type) {
+    case 'int':
+    case 'float': {
+      if (!NUMBER.test(raw)) return { error: 'not a number' };
+      const x = Number(raw);
+      if (!Number.isFinite(x)) return { error: 'not a finite number' };
+      if (row.type === 'int' && !Number.isInteger(x)) return { error: 'not a whole number' };
+      if (x < row.min || x > row.max) return { error: `outside ${row.min}…${row.max}` };
+      return { value: x };
+    }
+    case 'enum': {
+      const found = row.values.find((v) => String(v) === raw);
+      return found === undefined ? { error: `not one of ${row.values.join(', ')}` } : { value: found };
+    }
+    case 'bool':
+      if (raw === '1' || raw === 'true') return { value: true };
+      if (raw === '0' || raw === 'false') return { value: false };
+      return { error: 'not 0 or 1' };
+    default:
+      return { error: 'unknown type' };
+  }
+}
+
+/** Checks a whole state object (e.g. from a control): returns a list of problems, empty if valid. */
+export function validate(state) {
+  const problems = [];
+  for (const row of SCHEMA) {
+    const r = parseValue(row, formatValue(row, state[row.key]));
+    if (r.error) problems.push(`${row.key}: ${r.error}`);
+  }
+  return problems;
+}
+
+function formatValue(row, value) {
+  if (row.type === 'bool') return value ? '1' : '0';
+  return String(value);
+}
+
+// What the reader sees of a hostile key or value: short, printable, and only ever set as text.
+const shown = (s) => {
+  const clean = String(s).replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 24 ? `${clean.slice(0, 24)}…` : clean;
+};
+
+/**
+ * Parses a location.hash (with or without '#'). Returns `{ state, problems }`: `state` always valid
+ * (defaults where the hash says nothing usable), `problems` a list of plain-text sentences.
+ */
+export function parseHash(hash) {
+  const state = defaults();
+  const problems = [];
+  let text = String(hash ?? '');
+  if (text.startsWith('#')) text = text.slice(1);
+  if (text === '') return { state, problems };
+  if (text.length > MAX_HASH_LENGTH) {
+    problems.push(`The link's settings are ${text.length.toLocaleString('en')} characters long (at most ${MAX_HASH_LENGTH}); using the defaults.`);
+    return { state, problems };
+  }
+  const seen = new Set();
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const rawKey = eq < 0 ? part : part.slice(0, eq);
+    let key;
+    let raw;
+    try {
+      key = decodeURIComponent(rawKey);
+      raw = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      problems.push(`Ignored a malformed setting "${shown(part)}".`);
+      continue;
+    }
+    const row = ROW.get(key);
+    if (!row) {
+      problems.push(`Ignored the unknown setting "${shown(key)}".`);
+      continue;
+    }
+    if (seen.has(key)) problems.push(`The setting "${key}" appears twice; using the last one.`);
+    seen.add(key);
+    const r = parseValue(row, raw);
+    if (r.error) {
+      problems.push(`Ignored ${key}="${shown(raw)}" (${r.error}); using the default ${formatValue(row, row.def)}.`);
+      state[key] = row.def;
+    } else {
+      state[key] = r.value;
+    }
+  }
+  if (state.v !== STATE_VERSION) {
+    problems.push(`This link uses settings format v${state.v}; this page reads v${STATE_VERSION}, so some settings may differ.`);
+    state.v = STATE_VERSION;
+  }
+  return { state, problems };
+}
+
+/** Serialises a state to a hash string (without '#'), in table order; every key is written. */
+export function toHash(state) {
+  return SCHEMA
+    .filter((row) => !(row.key === 'embed' || row.key === 'controls') || state[row.key])
+    .map((row) => `${row.key}=${encodeURIComponent(formatValue(row, state[row.key]))}`)
+    .join('&');
+}
+
+/** The noise model of a state, as the worker and the command-line tool spell it. */
+export function noiseSpec(state) {
+  if (state.noise === 'gaussian') return `gaussian:${state.sigma}`;
+  if (state.noise === 'mask') return `mask:${state.p}:${state.patch}`;
+  return 'none';
+}
+
+/** A reader-facing name of a noise spec: "mask p=0.5, 2×2 patches". */
+export function describeNoise(spec) {
+  const [kind, a, b] = String(spec).split(':');
+  if (kind === 'gaussian') return `Gaussian noise σ=${a}`;
+  if (kind === 'mask') return `mask p=${a}, ${b}×${b} patches`;
+  return 'no noise';
+}
+
+/** Which settings each panel's computation depends on; a change reruns exactly those panels. */
+export const DEPENDS = {
+  alignment: ['noise', 'sigma', 'p', 'patch'],
+  never: ['noise', 'sigma', 'p', 'patch'],
+  train: ['k', 'noise', 'sigma', 'p', 'patch', 'lr', 'opt', 'epochs', 'batch', 'seed'],
+  subspace: ['seed'],
+  guided: ['k', 'seed'],
+};
