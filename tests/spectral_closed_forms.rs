@@ -96,6 +96,23 @@ fn gram_from_preprocessed_moments_matches_gram_from_bytes() {
         .unwrap()
         .alignment;
     assert!(max_abs_diff(&curve_a, &curve_b) < 1e-8);
+    let mut lower_only = ridge_free.clone();
+    for i in 0..d {
+        for j in i + 1..d {
+            lower_only[i * d + j] = 0.0;
+        }
+    }
+    let err = Gram::from_preprocessed(
+        shape,
+        from_bytes.preprocessing().clone(),
+        &lower_only,
+        &sums,
+        from_bytes.class_counts(),
+        1e-6,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not symmetric"), "{err}");
+    assert_eq!(rebuilt.to_array()[(2, 3)], rebuilt.matrix()[(2, 3)]);
     assert!(Gram::from_preprocessed(
         shape,
         from_bytes.preprocessing().clone(),

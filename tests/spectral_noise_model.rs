@@ -54,3 +54,20 @@ fn noise_model_serialises_as_tagged_plain_data() {
     let back: NoiseModel = serde_json::from_str(&json).unwrap();
     assert_eq!(back, NoiseModel::Mask { p: 0.5, patch: 2 });
 }
+
+#[test]
+fn paper_sweep_uses_linspace_0_to_0_99_and_patches_1_2_4() {
+    let config = recon_align::spectral::SweepConfig::default();
+    assert_eq!(config.patches, vec![1, 2, 4]);
+    assert_eq!(config.probabilities.len(), 10);
+    for (i, p) in config.probabilities.iter().enumerate() {
+        assert!((p - 0.99 * i as f64 / 9.0).abs() < 1e-15);
+    }
+    let printed: Vec<String> = config
+        .probabilities
+        .iter()
+        .map(|&p| NoiseModel::Mask { p, patch: 1 }.to_string())
+        .collect();
+    assert_eq!(printed[3], "mask:0.33:1");
+    assert_eq!(printed[9], "mask:0.99:1");
+}

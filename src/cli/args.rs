@@ -125,10 +125,7 @@ impl Options {
     {
         match self.values.get(name).and_then(|v| v.first()) {
             None => Ok(None),
-            Some(text) => text
-                .parse()
-                .map(Some)
-                .map_err(|e| UsageError(format!("invalid value '{text}' for '--{name}': {e}"))),
+            Some(text) => text.parse().map(Some).map_err(|e| invalid(name, text, e)),
         }
     }
 
@@ -151,14 +148,20 @@ impl Options {
             .map(|values| {
                 values
                     .iter()
-                    .map(|text| {
-                        text.parse().map_err(|e| {
-                            UsageError(format!("invalid value '{text}' for '--{name}': {e}"))
-                        })
-                    })
+                    .map(|text| text.parse().map_err(|e| invalid(name, text, e)))
                     .collect()
             })
             .transpose()
+    }
+}
+
+/// "invalid value 'X' for '--name': why", without repeating X when `why` already quotes it.
+fn invalid(name: &str, text: &str, why: impl fmt::Display) -> UsageError {
+    let why = why.to_string();
+    if why.contains(&format!("'{text}'")) {
+        UsageError(format!("invalid '--{name}': {why}"))
+    } else {
+        UsageError(format!("invalid value '{text}' for '--{name}': {why}"))
     }
 }
 

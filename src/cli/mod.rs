@@ -459,12 +459,13 @@ fn guided(options: &Options) -> Result<Output, Failure> {
         )));
     }
     let mut text = format!(
-        "N={} D={} K={} (train {}, test {})\n{:>12}  {:>22}  {:>14}\n{:>12}  {:>22.6}  {:>13.2}%\n",
+        "N={} D={} K={} (train {}, test {}); both terms weigh the same at lambda = {:e}\n{:>12}  {:>22}  {:>14}\n{:>12}  {:>22.6}  {:>13.2}%\n",
         data.n,
         data.d(),
         k,
         report.n_train,
         report.n_test,
+        report.balanced_lambda,
         "lambda",
         "relative recon. error",
         "probe accuracy",

@@ -107,9 +107,11 @@ pub struct SweepConfig {
 
 impl Default for SweepConfig {
     /// The paper's sweep: p in linspace(0, 0.99, 10), patches 1x1, 2x2, 4x4, plus Gaussian noise.
+    /// (linspace(0, 0.99, 10) is 0.11 i, written as 11 i / 100 so that p prints as 0.33, not
+    /// 0.32999999999999996.)
     fn default() -> Self {
         SweepConfig {
-            probabilities: (0..10).map(|i| 0.99 * i as f64 / 9.0).collect(),
+            probabilities: (0..10u32).map(|i| f64::from(11 * i) / 100.0).collect(),
             patches: vec![1, 2, 4],
             gaussian_stds: vec![0.1, 1.0, 10.0],
         }

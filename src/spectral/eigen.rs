@@ -66,6 +66,11 @@ impl GeneralizedEigen {
     pub fn top(&self, k: usize) -> MatRef<'_, f64> {
         self.vectors.subcols(0, k)
     }
+
+    /// S as an ndarray (D x D, column k = eigenvector k).
+    pub fn vectors_array(&self) -> ndarray::Array2<f64> {
+        super::gram::to_array(self.vectors.as_ref())
+    }
 }
 
 /// PCA of the preprocessed data: G = U diag(lambda) U^T with lambda decreasing.
@@ -83,6 +88,11 @@ impl Pca {
         let (lambda, mut vectors) = symmetric_eigen_decreasing(gram.matrix())?;
         fix_signs(&mut vectors);
         Ok(Pca { lambda, vectors })
+    }
+
+    /// U as an ndarray (D x D, column k = eigenvector k).
+    pub fn vectors_array(&self) -> ndarray::Array2<f64> {
+        super::gram::to_array(self.vectors.as_ref())
     }
 
     /// Fraction of the total variance held by each eigenvector.

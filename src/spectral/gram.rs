@@ -50,7 +50,7 @@ impl ImageShape {
 /// The paper's preprocessing: subtract the per-pixel training mean, divide by one global std.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Preprocessing {
-    /// Per-pixel mean over the training set, in pixel units ([0,1]).
+    /// Per-pixel mean over the training set, in pixel units (0..=1).
     pub mean: Vec<f64>,
     /// The global standard deviation of the centred pixels, in pixel units.
     pub scale: f64,
@@ -172,6 +172,20 @@ impl Gram {
             )));
         }
         let n: usize = class_counts.iter().sum();
+        let at = |i: usize, j: usize| -> f64 { gram[i * d + j].into() };
+        let largest = (0..d * d)
+            .map(|k| at(k / d, k % d).abs())
+            .fold(0.0, f64::max);
+        let skew = (0..d * d)
+            .map(|k| (at(k / d, k % d) - at(k % d, k / d)).abs())
+            .fold(0.0, f64::max);
+        // f32 rounding leaves a skew near 1e-7 of the largest entry; a large one means a single
+        // triangle was filled, which averaging would silently halve.
+        if skew > 1e-3 * largest {
+            return Err(SpectralError::Shape(format!(
+                "the Gram is not symmetric (max |G_ij - G_ji| = {skew:e}, max |G_ij| = {largest:e}): pass the full matrix"
+            )));
+        }
         let mut g = Mat::from_fn(d, d, |i, j| {
             0.5 * (gram[i * d + j].into() + gram[j * d + i].into())
         });
@@ -215,6 +229,11 @@ impl Gram {
     /// G = X^T X + ridge * I (D x D, symmetric).
     pub fn matrix(&self) -> MatRef<'_, f64> {
         self.g.as_ref()
+    }
+
+    /// G as an ndarray (D x D).
+    pub fn to_array(&self) -> ndarray::Array2<f64> {
+        to_array(self.g.as_ref())
     }
 
     /// G as a row-major `Vec` (D*D values).
@@ -340,4 +359,9 @@ pub(crate) fn for_each_preprocessed_chunk(
         }
         f(buf, chunk_rows);
     }
+}
+
+/// A faer matrix as an ndarray, for callers that work in ndarray.
+pub(crate) fn to_array(m: MatRef<'_, f64>) -> ndarray::Array2<f64> {
+    ndarray::Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
 }

@@ -33,6 +33,9 @@ pub struct GuidedReport {
     pub pca_reconstruction_error: f64,
     /// Test accuracy of a linear probe on PCA's width-K code.
     pub pca_accuracy: f64,
+    /// The lambda at which both terms of A weigh the same, trace(X^T Y Y^T X) / trace(G G):
+    /// a natural unit for lambda, whose raw scale depends on N and D.
+    pub balanced_lambda: f64,
     /// One point per lambda, in the order given.
     pub points: Vec<GuidedPoint>,
 }
@@ -114,7 +117,10 @@ pub fn guided(
             })
         })
         .collect::<Result<_, SpectralError>>()?;
+    let label_energy: f64 = gram.class_sums().squared_norm_l2();
+    let balanced_lambda = label_energy / gram.matrix().squared_norm_l2();
     Ok(GuidedReport {
+        balanced_lambda,
         k,
         n_train: split.train.len(),
         n_test: split.test.len(),

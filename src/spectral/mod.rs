@@ -34,7 +34,7 @@ pub use dae::{closed_form_dae, DaeSolution};
 pub use eigen::{GeneralizedEigen, Pca};
 pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder, spectrum_energy_of_denoiser};
 pub use gram::{Gram, ImageShape, Preprocessing, DEFAULT_RELATIVE_RIDGE};
-pub use guided::{guided, GuidedPoint, GuidedReport};
+pub use guided::{guided, guided_encoder, GuidedPoint, GuidedReport};
 pub use never_beneficial::{
     never_beneficial, principal_angles, NeverBeneficialReport, SubspaceVerdict,
     DEFAULT_SUBSPACE_TOLERANCE,

@@ -74,7 +74,10 @@ impl FromStr for NoiseModel {
             }
             _ => return Err(bad("wrong number of ':'-separated fields")),
         };
-        noise.validate().map_err(|e| bad(&e.to_string()))?;
+        noise.validate().map_err(|e| match e {
+            SpectralError::InvalidArgument(why) => bad(&why),
+            other => other,
+        })?;
         Ok(noise)
     }
 }

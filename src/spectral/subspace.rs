@@ -146,7 +146,7 @@ pub fn project_images(
         .collect()
 }
 
-/// Rescales values linearly onto [0, 1] (min -> 0, max -> 1), as the paper displays projected
+/// Rescales values linearly onto 0..=1 (min -> 0, max -> 1), as the paper displays projected
 /// images; a constant image maps to 0.5.
 pub fn min_max_rescale(values: &[f64]) -> Vec<f64> {
     let (lo, hi) = values
