@@ -4,6 +4,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::dataset::Dataset;
 
+mod bench;
+
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
