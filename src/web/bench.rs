@@ -280,7 +280,8 @@ pub async fn bench_gram(bundled: Vec<u8>, n: usize, reps: usize) -> Result<JsVal
     });
     to_js(&KernelTimes {
         kernel: "gram",
-        flops: 2.0 * (data.n * d * d) as f64,
+        // In f64: N D^2 overflows wasm32's usize for N = 10,000.
+        flops: 2.0 * data.n as f64 * (d * d) as f64,
         gpu_ms,
         cpu_ms,
         adapter: ctx.describe(),
@@ -324,7 +325,7 @@ pub async fn bench_gemm(size: usize, reps: usize) -> Result<JsValue, JsError> {
     });
     to_js(&KernelTimes {
         kernel: "gemm",
-        flops: 2.0 * (size * size * size) as f64,
+        flops: 2.0 * (size as f64).powi(3),
         gpu_ms,
         cpu_ms,
         adapter: ctx.describe(),
