@@ -16,9 +16,14 @@ pub(crate) enum Kernel {
     DaeBatchLoss,
     SgdMomentum,
     Adam,
+    MlpHidden,
+    MlpSoftmaxXent,
+    MlpReluBackward,
+    MlpColumnSum,
+    MlpPredict,
 }
 
-const KERNEL_COUNT: usize = 9;
+const KERNEL_COUNT: usize = 14;
 
 /// Lazily compiled pipelines, one slot per [`Kernel`].
 #[derive(Default)]
@@ -45,6 +50,18 @@ impl GpuContext {
                     "sgd_momentum",
                 ),
                 Kernel::Adam => (wgpu::include_wgsl!("shaders/optimiser.wgsl"), "adam"),
+                Kernel::MlpHidden => (wgpu::include_wgsl!("shaders/mlp_hidden.wgsl"), "main"),
+                Kernel::MlpSoftmaxXent => {
+                    (wgpu::include_wgsl!("shaders/mlp_softmax_xent.wgsl"), "main")
+                }
+                Kernel::MlpReluBackward => (
+                    wgpu::include_wgsl!("shaders/mlp_relu_backward.wgsl"),
+                    "main",
+                ),
+                Kernel::MlpColumnSum => {
+                    (wgpu::include_wgsl!("shaders/mlp_column_sum.wgsl"), "main")
+                }
+                Kernel::MlpPredict => (wgpu::include_wgsl!("shaders/mlp_predict.wgsl"), "main"),
             };
             let module = self.device.create_shader_module(module);
             self.device

@@ -15,6 +15,8 @@ use crate::spectral::{
     Gram, NoiseModel, Pca, ProbeConfig, SubspaceSide, SweepConfig, DEFAULT_SUBSPACE_TOLERANCE,
 };
 
+mod bench;
+
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
