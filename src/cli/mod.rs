@@ -2,6 +2,7 @@
 //! prints a table or one JSON object.
 
 mod args;
+mod train;
 
 use std::io::Write;
 
@@ -63,7 +64,19 @@ struct Command {
 }
 
 const COMMANDS: &[Command] = &[
-    Command { name: "align", summary: "alignment(K) of a noise model's closed-form code with the labels, K = 1..D", options: &[DATA, LIMIT, NOISE, JSON, HELP], run: align },
+    Command {
+        name: "align",
+        summary: "alignment(K) of a noise model's closed-form code with the labels, K = 1..D",
+        options: &[
+            DATA,
+            LIMIT,
+            NOISE,
+            OptionSpec { name: "gram", arity: Arity::One, value: "DEV", help: "build G on `cpu` (f64, default) or `gpu` (WGSL kernel, f32 accumulation)" },
+            JSON,
+            HELP,
+        ],
+        run: align,
+    },
     Command {
         name: "sweep",
         summary: "impact of masking (p x patch) and Gaussian noise on the alignment, per K",
@@ -103,6 +116,25 @@ const COMMANDS: &[Command] = &[
         summary: "supervised + lambda * reconstruction closed form: reconstruction error vs probe accuracy",
         options: &[DATA, LIMIT, K, OptionSpec { name: "lambdas", arity: Arity::Many, value: "L..", help: "weights of the reconstruction term (default 1e-9 1e-7 1e-5 1e-3 1e-1 10)" }, SEED, TEST_FRACTION, JSON, HELP],
         run: guided,
+    },
+    Command {
+        name: "train",
+        summary: "train the linear DAE by mini-batch descent; one line (JSON with --json) per epoch",
+        options: &[
+            DATA,
+            LIMIT,
+            K,
+            OptionSpec { name: "noise", arity: Arity::One, value: "SPEC", help: "none, gaussian:S or mask:P:K (default mask:0.5:1)" },
+            OptionSpec { name: "epochs", arity: Arity::One, value: "E", help: "passes over the data (default 10)" },
+            OptionSpec { name: "lr", arity: Arity::One, value: "LR", help: "learning rate (default 0.001)" },
+            OptionSpec { name: "optimizer", arity: Arity::One, value: "OPT", help: "adam (default) or sgd (momentum 0.9)" },
+            OptionSpec { name: "batch", arity: Arity::One, value: "B", help: "mini-batch size (default 128)" },
+            OptionSpec { name: "seed", arity: Arity::One, value: "S", help: "seed of weights, order, noise and probe split (default 1)" },
+            OptionSpec { name: "backend", arity: Arity::One, value: "DEV", help: "gpu (default; wgpu adapter, WGPU_BACKEND/WGPU_ADAPTER_NAME honoured) or cpu" },
+            JSON,
+            HELP,
+        ],
+        run: train::train,
     },
 ];
 
@@ -257,8 +289,15 @@ fn table_widths(d: usize) -> Vec<usize> {
 
 fn align(options: &Options) -> Result<Output, Failure> {
     let noise = noise_option(options)?;
+    let device = options
+        .get::<String>("gram")?
+        .map(|s| s.parse::<train::Device>().map_err(UsageError))
+        .transpose()?;
     let data = load(options)?;
-    let gram = Gram::from_dataset(&data)?;
+    let gram = match device {
+        Some(train::Device::Gpu) => train::gpu_gram(&data)?,
+        _ => Gram::from_dataset(&data)?,
+    };
     let curve = spectral::alignment_curve(&gram, &noise)?;
     if options.has("json") {
         return Ok(Output::Json(with_fields(

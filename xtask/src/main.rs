@@ -105,6 +105,8 @@ fn check() -> Result {
 fn test(root: &Path) -> Result {
     setup::all(root)?;
     check()?;
+    // The MNIST sanity tests and the CLI tests read the bundled digits.
+    site::data(root)?;
     // lavapipe is installed by setup, so a missing adapter is a failure, not a skip.
     let mut cmd = Command::new(cargo_bin());
     cmd.args(["test", "--workspace", "--release"])

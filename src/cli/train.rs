@@ -1,0 +1,161 @@
+//! `recon-align train` (one JSON line per epoch) and the GPU-built Gram behind `align --gram gpu`.
+
+use std::io::Write;
+use std::sync::atomic::AtomicBool;
+
+use recon_align::dataset::Dataset;
+use recon_align::gpu::{self, train_dae, DaeBackend, GpuContext, GpuImages, Standardisation};
+use recon_align::live::{Monitor, TrainSettings};
+use recon_align::spectral::{Gram, ImageShape, Preprocessing, DEFAULT_RELATIVE_RIDGE};
+use serde_json::json;
+
+use super::args::{Options, UsageError};
+use super::{load, Failure, Output};
+
+impl From<gpu::GpuError> for Failure {
+    fn from(e: gpu::GpuError) -> Self {
+        Failure::Run(format!("GPU: {e}"))
+    }
+}
+
+/// Which device computes: `gpu` (wgpu: Vulkan, Metal, DX12) or `cpu`.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Device {
+    Gpu,
+    Cpu,
+}
+
+impl std::str::FromStr for Device {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "gpu" => Ok(Device::Gpu),
+            "cpu" => Ok(Device::Cpu),
+            _ => Err(format!("'{s}' is not gpu or cpu")),
+        }
+    }
+}
+
+fn gpu_context() -> Result<GpuContext, Failure> {
+    pollster::block_on(GpuContext::new())
+        .map_err(|e| Failure::Run(format!("no usable GPU ({e}); use --backend cpu")))
+}
+
+/// G built by the Gram kernel from the u8 images on the device (f32 accumulation), with the
+/// class sums Y^T X and the preprocessing computed on the CPU in f64.
+pub(super) fn gpu_gram(data: &Dataset) -> Result<Gram, Failure> {
+    let ctx = gpu_context()?;
+    let st = Standardisation::of_dataset(data);
+    let images = GpuImages::upload(&ctx, data, None)?;
+    let g = pollster::block_on(async { gpu::gram(&ctx, &images, &st).await?.to_vec(&ctx).await })?;
+    let g: Vec<f64> = g.into_iter().map(f64::from).collect();
+    let preprocessing = Preprocessing {
+        mean: st.mean.iter().map(|&m| f64::from(m)).collect(),
+        scale: f64::from(st.scale),
+    };
+    let d = data.d();
+    let mut class_sums = vec![0f64; data.classes * d];
+    for i in 0..data.n {
+        let row = &mut class_sums[data.labels[i] as usize * d..][..d];
+        for (sum, x) in row.iter_mut().zip(preprocessing.apply(data.image(i))) {
+            *sum += x;
+        }
+    }
+    let shape = ImageShape {
+        c: data.c,
+        h: data.h,
+        w: data.w,
+    };
+    Ok(Gram::from_preprocessed(
+        shape,
+        preprocessing,
+        &g,
+        &class_sums,
+        &data.class_counts(),
+        DEFAULT_RELATIVE_RIDGE,
+    )?)
+}
+
+/// Trains the linear DAE and prints one JSON line per epoch (the page's training panel, as text).
+pub(super) fn train(options: &Options) -> Result<Output, Failure> {
+    let default = TrainSettings::default();
+    let settings = TrainSettings {
+        k: options.get("k")?.unwrap_or(default.k),
+        noise: options.get("noise")?.unwrap_or(default.noise),
+        lr: options.get("lr")?.unwrap_or(default.lr),
+        optimizer: options.get("optimizer")?.unwrap_or(default.optimizer),
+        epochs: options.get("epochs")?.unwrap_or(default.epochs),
+        batch: options.get("batch")?.unwrap_or(default.batch),
+        seed: options.get("seed")?.unwrap_or(default.seed),
+    };
+    let device = options
+        .get::<String>("backend")?
+        .map(|s| s.parse::<Device>().map_err(UsageError))
+        .transpose()?
+        .unwrap_or(Device::Gpu);
+    let data = load(options)?;
+    let (noise, config) = settings
+        .resolve(data.d())
+        .map_err(|e| UsageError(e.to_string()))?;
+    let monitor = Monitor::new(
+        &data,
+        Gram::from_dataset(&data)?,
+        &noise,
+        settings.k,
+        settings.seed,
+    )?;
+    let ctx = match device {
+        Device::Gpu => Some(gpu_context()?),
+        Device::Cpu => None,
+    };
+    let (backend, name) = match &ctx {
+        Some(ctx) => (DaeBackend::Gpu(ctx), "gpu"),
+        None => (DaeBackend::Cpu, "cpu"),
+    };
+    let json = options.has("json");
+    let mut failure = None;
+    let cancel = AtomicBool::new(false);
+    let mut stdout = std::io::stdout().lock();
+    let run = pollster::block_on(train_dae(
+        backend,
+        &data,
+        &monitor.standardisation,
+        &config,
+        &cancel,
+        |report| {
+            let line = monitor.summarise(&data, report, name).map(|s| {
+            if json {
+                json!(s).to_string()
+            } else {
+                format!(
+                    "epoch {:>4}  loss {:>12.4}  optimum {:>12.4}  gap {:>10.4}  alignment {:>7.3}%  probe {:>6.2}%  {:>9.0} samples/s ({name})",
+                    s.epoch, s.loss, s.optimum, s.gap, s.alignment, 100.0 * s.probe_acc, s.samples_per_sec
+                )
+            }
+        });
+            match line {
+                // A closed pipe stops the run; anything printed so far stays printed.
+                Ok(line) => writeln!(stdout, "{line}")
+                    .and_then(|_| stdout.flush())
+                    .is_ok(),
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            }
+        },
+    ))?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    if !json {
+        let (train, test) = monitor.split_sizes();
+        writeln!(
+            stdout,
+            "{} epochs on {name}; probe scored on {test} held-out images (fitted on {train})",
+            run.reports.len()
+        )
+        .ok();
+    }
+    Ok(Output::Text(String::new()))
+}

@@ -1,0 +1,194 @@
+//! `recon-align train` and `align --gram gpu`: the command line's training run against the
+//! closed form (through `recon-align dae`), and the GPU Gram against the CPU's f64 Gram.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn run(args: &[&str]) -> Result<String, String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_recon-align"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+fn have_bundled_mnist() -> bool {
+    let found = recon_align::dataset::bundled_candidates()
+        .iter()
+        .any(|p| p.is_file());
+    if !found {
+        eprintln!(
+            "skipped: bundled MNIST not built (`cargo xtask data`; `cargo xtask test` builds it)"
+        );
+    }
+    found
+}
+
+/// Whether a GPU adapter answers; with RECON_ALIGN_REQUIRE_GPU=1 its absence is a failure.
+fn gpu_or_skip(err: &str) -> bool {
+    if std::env::var("RECON_ALIGN_REQUIRE_GPU").as_deref() == Ok("1") {
+        panic!("RECON_ALIGN_REQUIRE_GPU=1 but the GPU run failed: {err}");
+    }
+    eprintln!("skipped GPU half: {err}");
+    false
+}
+
+const TRAIN: &[&str] = &[
+    "train",
+    "--data",
+    "mnist",
+    "--limit",
+    "1024",
+    "--k",
+    "8",
+    "--noise",
+    "mask:0.5:2",
+    "--epochs",
+    "4",
+    "--lr",
+    "0.003",
+    "--batch",
+    "64",
+    "--seed",
+    "5",
+    "--json",
+];
+
+#[test]
+fn train_prints_one_line_per_epoch_and_approaches_the_closed_form() {
+    if !have_bundled_mnist() {
+        return;
+    }
+    let cpu = lines(&run(&[TRAIN, &["--backend", "cpu"]].concat()).unwrap());
+    assert_eq!(cpu.len(), 4, "one JSON line per epoch");
+    for (i, e) in cpu.iter().enumerate() {
+        assert_eq!(e["epoch"], i + 1);
+        assert_eq!(e["backend"], "cpu");
+        assert_eq!(e["energy"].as_array().unwrap().len(), 784);
+        assert_eq!(e["spectrum"].as_array().unwrap().len(), 784);
+    }
+    // The optimum the run reports is the closed form of `recon-align dae`, per sample.
+    let dae: Value = serde_json::from_str(
+        &run(&[
+            "dae",
+            "--data",
+            "mnist",
+            "--limit",
+            "1024",
+            "--k",
+            "8",
+            "--noise",
+            "mask:0.5:2",
+            "--json",
+        ])
+        .unwrap(),
+    )
+    .unwrap();
+    let optimum = dae["loss"].as_f64().unwrap() / 1024.0;
+    let first = &cpu[0];
+    let last = &cpu[3];
+    assert!((last["optimum"].as_f64().unwrap() - optimum).abs() < 1e-9 * optimum);
+    let (gap0, gap) = (
+        first["gap"].as_f64().unwrap(),
+        last["gap"].as_f64().unwrap(),
+    );
+    assert!(
+        gap < 0.5 * gap0,
+        "the gap to the optimum shrinks: {gap0} -> {gap}"
+    );
+    assert!(
+        last["loss"].as_f64().unwrap() >= 0.9 * optimum,
+        "no run beats the optimum by much"
+    );
+
+    // The same run on the GPU: same batches and masks, f32 on both sides.
+    match run(&[TRAIN, &["--backend", "gpu"]].concat()) {
+        Ok(text) => {
+            let gpu = lines(&text);
+            assert_eq!(gpu.len(), 4);
+            for (c, g) in cpu.iter().zip(&gpu) {
+                let (lc, lg) = (c["loss"].as_f64().unwrap(), g["loss"].as_f64().unwrap());
+                assert!(
+                    (lc - lg).abs() < 1e-3 * lc,
+                    "epoch loss cpu {lc} vs gpu {lg}"
+                );
+            }
+        }
+        Err(e) => {
+            gpu_or_skip(&e);
+        }
+    }
+}
+
+#[test]
+fn gpu_gram_gives_the_cpu_alignment_within_f32_tolerance() {
+    if !have_bundled_mnist() {
+        return;
+    }
+    let args = [
+        "align",
+        "--data",
+        "mnist",
+        "--limit",
+        "2000",
+        "--noise",
+        "mask:0.5:1",
+        "--json",
+    ];
+    let cpu: Value =
+        serde_json::from_str(&run(&[&args[..], &["--gram", "cpu"]].concat()).unwrap()).unwrap();
+    let gpu = match run(&[&args[..], &["--gram", "gpu"]].concat()) {
+        Ok(text) => serde_json::from_str::<Value>(&text).unwrap(),
+        Err(e) => {
+            gpu_or_skip(&e);
+            return;
+        }
+    };
+    let (a, b) = (
+        cpu["alignment"].as_array().unwrap(),
+        gpu["alignment"].as_array().unwrap(),
+    );
+    assert_eq!(a.len(), b.len());
+    let worst = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x.as_f64().unwrap() - y.as_f64().unwrap()).abs())
+        .fold(0.0, f64::max);
+    // f32 accumulation over 2000 images: measured 5e-5 points on lavapipe.
+    assert!(
+        worst < 1e-3,
+        "alignment differs by {worst} points between GPU and CPU Grams"
+    );
+}
+
+#[test]
+fn train_refuses_bad_settings_with_a_reason() {
+    for (args, needle) in [
+        (vec!["train", "--data", "mnist", "--k", "0"], "width"),
+        (
+            vec!["train", "--data", "mnist", "--optimizer", "rmsprop"],
+            "optimizer",
+        ),
+        (
+            vec!["train", "--data", "mnist", "--backend", "tpu"],
+            "gpu or cpu",
+        ),
+    ] {
+        if !have_bundled_mnist() {
+            return;
+        }
+        let err = run(&args).unwrap_err();
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
