@@ -41,7 +41,7 @@ function showBackend(b) {
   const el = $('backend');
   if (b.kind === 'webgpu') {
     el.textContent = `WebGPU (${b.adapter})`;
-    el.title = b.backend ?? '';
+    el.title = b.software ? 'a software adapter: training runs on the CPU, which is faster here' : (b.backend ?? '');
   } else {
     el.textContent = 'CPU (WebGPU unavailable)';
     el.title = b.detail ?? '';

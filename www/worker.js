@@ -24,6 +24,7 @@ let lab = null;
 let ready = null;          // resolves once the wasm module is initialised
 const cancelled = new Set();
 let queue = Promise.resolve(); // tasks run one at a time, in order
+let backendKnown = null;   // resolves once the adapter has been probed
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 const fail = (where, err, id) => post({ type: 'error', id, where, message: String(err?.message ?? err) });
@@ -45,11 +46,15 @@ function announce(source) {
 }
 
 // Browsers often hide the adapter description that wgpu reports; vendor and architecture remain.
+// A software adapter (SwiftShader, a fallback adapter) emulates the GPU on the CPU and trains
+// 20-40x slower than our wasm CPU path (BENCHMARKS.md), so training then runs on the CPU.
+let softwareAdapter = false;
 async function describeAdapter(b) {
-  if (b.kind !== 'webgpu' || b.adapter) return b;
+  if (b.kind !== 'webgpu') return b;
   const info = (await navigator.gpu?.requestAdapter())?.info;
-  const name = [info?.vendor, info?.architecture].filter(Boolean).join(' ');
-  return { ...b, adapter: name || 'unnamed adapter' };
+  const name = b.adapter || [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
+  softwareAdapter = Boolean(info?.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(`${name} ${info?.architecture ?? ''}`);
+  return { ...b, adapter: name, software: softwareAdapter };
 }
 
 async function fetchBytes(url, what) {
@@ -101,9 +106,13 @@ const TASKS = {
   guided: async (id, p) => lab.guided(p.k, BigInt(p.seed)),
 
   train: async (id, p) => {
+    await backendKnown;
     const epochs = [];
     const settings = { ...p, seed: p.seed };
-    const done = await lab.train(settings, (summary) => {
+    if (softwareAdapter) {
+      post({ type: 'notice', message: 'The WebGPU adapter is a software renderer: training on the CPU, which is faster here.' });
+    }
+    const done = await lab.train(settings, !softwareAdapter, (summary) => {
       epochs.push(summary);
       post({ type: 'epoch', id, data: summary });
       progress(id, 'train', summary.epoch, p.epochs, `epoch ${summary.epoch} of ${p.epochs}`);
@@ -137,7 +146,7 @@ async function boot() {
     fail('wasm', `the WebAssembly module failed to load: ${e}`);
     throw e;
   }
-  detectBackend().then(describeAdapter).then((b) => post({ type: 'backend', backend: b }),
+  backendKnown = detectBackend().then(describeAdapter).then((b) => post({ type: 'backend', backend: b }),
     (e) => post({ type: 'backend', backend: { kind: 'cpu', reason: 'WebGPU unavailable', detail: String(e) } }));
   try {
     replaceLab(Lab.fromBundled(await loadBundled()), 'bundled MNIST (first 10,000 training digits)');

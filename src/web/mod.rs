@@ -416,11 +416,13 @@ impl Lab {
         })
     }
 
-    /// Trains the DAE (WebGPU when available, else CPU), calling `on_epoch(summary)` after each
-    /// epoch and `on_notice(text)` when the backend changes; resolves to `{cancelled, backend}`.
+    /// Trains the DAE (WebGPU when available and `use_gpu`, else CPU), calling `on_epoch(summary)`
+    /// after each epoch and `on_notice(text)` when the backend changes; resolves to
+    /// `{cancelled, backend, epochs}`.
     pub async fn train(
         &self,
         settings: JsValue,
+        use_gpu: bool,
         on_epoch: js_sys::Function,
         on_notice: js_sys::Function,
     ) -> Result<JsValue, JsError> {
@@ -434,7 +436,8 @@ impl Lab {
             let _ = on_notice.call1(&JsValue::NULL, &JsValue::from_str(&text));
         };
         let data = &self.data;
-        let (run, backend) = match gpu_context().await {
+        let ctx = if use_gpu { gpu_context().await } else { None };
+        let (run, backend) = match ctx {
             Some(ctx) => {
                 match run_epochs(
                     DaeBackend::Gpu(&ctx),
