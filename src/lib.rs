@@ -8,6 +8,7 @@
 pub mod dataset;
 pub mod gpu;
 pub mod live;
+pub mod perception;
 pub mod spectral;
 
 #[cfg(target_arch = "wasm32")]

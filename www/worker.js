@@ -93,6 +93,19 @@ const TASKS = {
 
   subspace: async (id, p) => {
     const res = lab.subspace(BigInt(p.seed));
+    // The MLP probe, one subspace at a time (GPU unless the adapter is a software one).
+    await backendKnown;
+    const total = 2 * res.fractions.length;
+    for (const side of ['top', 'bottom']) {
+      res[side].mlp_acc = [];
+      for (const f of res.fractions) {
+        const done = res.top.mlp_acc.length + (side === 'bottom' ? res.bottom.mlp_acc.length : 0);
+        progress(id, 'subspace', done, total, `MLP probe, ${side} ${Math.round(100 * f)}% of the variance`);
+        await breathe();
+        if (cancelled.has(id)) return null;
+        res[side].mlp_acc.push(await lab.mlpAccuracy(BigInt(p.seed), f, side, !softwareAdapter));
+      }
+    }
     const bytes = lab.projections();
     const s = lab.summary();
     const n = 8 * s.d;

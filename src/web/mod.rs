@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::dataset::Dataset;
 use crate::gpu::{train_dae, DaeBackend, GpuContext};
+use crate::gpu::{MlpBackend, MlpConfig};
 use crate::live::{Monitor, TrainSettings};
+use crate::perception::{StudyError, SubspaceStudy};
 use crate::spectral::{
     alignment_curve, guided, min_max_rescale, never_beneficial, project_images, subspace_split,
     Gram, NoiseModel, Pca, ProbeConfig, SubspaceSide, SweepConfig, DEFAULT_SUBSPACE_TOLERANCE,
@@ -54,6 +56,7 @@ pub struct Lab {
     data: Rc<Dataset>,
     gram: RefCell<Option<Rc<Gram>>>,
     clean: RefCell<Option<Vec<f64>>>,
+    study: RefCell<Option<(u64, Rc<SubspaceStudy>)>>,
 }
 
 thread_local! {
@@ -80,6 +83,7 @@ impl Lab {
             data: Rc::new(data),
             gram: RefCell::new(None),
             clean: RefCell::new(None),
+            study: RefCell::new(None),
         }
     }
 
@@ -392,6 +396,70 @@ impl Lab {
             }
         }
         Ok(out)
+    }
+
+    /// Held-out accuracy of the MLP probe on the `side` (`top` or `bottom`) subspace holding
+    /// `fraction` of the variance; WebGPU when `use_gpu` and available, else the CPU twin.
+    #[wasm_bindgen(js_name = mlpAccuracy)]
+    pub async fn mlp_accuracy(
+        &self,
+        seed: u64,
+        fraction: f64,
+        side: &str,
+        use_gpu: bool,
+    ) -> Result<f64, JsError> {
+        let side = match side {
+            "top" => SubspaceSide::Top,
+            "bottom" => SubspaceSide::Bottom,
+            other => {
+                return Err(JsError::new(&format!(
+                    "side `{other}` is not top or bottom"
+                )))
+            }
+        };
+        let cached = self
+            .study
+            .borrow()
+            .as_ref()
+            .filter(|(s, _)| *s == seed)
+            .map(|(_, st)| st.clone());
+        let study = match cached {
+            Some(study) => study,
+            None => {
+                let study = Rc::new(SubspaceStudy::new(&self.data, seed).map_err(js_err)?);
+                *self.study.borrow_mut() = Some((seed, study.clone()));
+                study
+            }
+        };
+        let config = MlpConfig {
+            epochs: 3,
+            seed,
+            ..MlpConfig::default()
+        };
+        let ctx = if use_gpu { gpu_context().await } else { None };
+        let first = match &ctx {
+            Some(ctx) => {
+                study
+                    .mlp_accuracy(MlpBackend::Gpu(ctx), &self.data, fraction, side, &config)
+                    .await
+            }
+            None => {
+                study
+                    .mlp_accuracy(MlpBackend::Cpu, &self.data, fraction, side, &config)
+                    .await
+            }
+        };
+        let (acc, _) = match first {
+            Err(StudyError::Gpu(_)) if ctx.is_some() => {
+                forget_gpu();
+                study
+                    .mlp_accuracy(MlpBackend::Cpu, &self.data, fraction, side, &config)
+                    .await
+                    .map_err(js_err)?
+            }
+            other => other.map_err(js_err)?,
+        };
+        Ok(acc)
     }
 
     /// Reconstruction error against probe accuracy as the reconstruction weight lambda varies.

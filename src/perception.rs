@@ -1,0 +1,106 @@
+//! The paper's Figure 1 with a non-linear classifier: a small MLP probe, trained on the GPU (or
+//! its CPU twin), on images projected onto the top or the bottom PCA subspace holding a fraction
+//! of the variance. A linear probe hides the effect on MNIST; an MLP shows how much of what a
+//! classifier needs sits in the low-variance directions.
+
+use faer::{Mat, MatRef};
+
+use crate::dataset::Dataset;
+use crate::gpu::{train_mlp_probe, GpuError, MlpBackend, MlpConfig, MlpDims};
+use crate::spectral::{
+    Gram, Pca, ProbeConfig, SpectralError, Split, SubspaceSide, DEFAULT_RELATIVE_RIDGE,
+};
+
+/// Hidden units of the MLP probe.
+pub const MLP_HIDDEN: usize = 64;
+
+/// PCA of a seeded training split, ready to project images onto its top or bottom subspaces.
+pub struct SubspaceStudy {
+    split: Split,
+    train_gram: Gram,
+    pca: Pca,
+}
+
+/// Why an MLP score could not be computed.
+#[derive(Debug)]
+pub enum StudyError {
+    /// The closed forms refused the inputs.
+    Spectral(SpectralError),
+    /// The GPU failed (the caller may retry on the CPU).
+    Gpu(GpuError),
+}
+
+impl std::fmt::Display for StudyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StudyError::Spectral(e) => write!(f, "{e}"),
+            StudyError::Gpu(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for StudyError {}
+
+impl SubspaceStudy {
+    /// Splits `data` like the linear probes do (same seed, same held-out fraction) and fits PCA
+    /// on the training part only.
+    pub fn new(data: &Dataset, seed: u64) -> Result<Self, SpectralError> {
+        let split = Split::new(data.n, ProbeConfig::default().test_fraction, seed)?;
+        let train_gram = Gram::from_rows(data, &split.train, DEFAULT_RELATIVE_RIDGE)?;
+        let pca = Pca::new(&train_gram)?;
+        Ok(SubspaceStudy {
+            split,
+            train_gram,
+            pca,
+        })
+    }
+
+    /// Coordinates z = V^T x of the preprocessed images `rows` in the basis V (D x k), row-major.
+    fn project(&self, data: &Dataset, rows: &[usize], basis: MatRef<'_, f64>) -> Vec<f32> {
+        let prep = self.train_gram.preprocessing();
+        let mut out = Vec::with_capacity(rows.len() * basis.ncols());
+        for &row in rows {
+            let x = prep.apply(data.image(row));
+            let x = MatRef::from_row_major_slice(&x, 1, x.len());
+            let z: Mat<f64> = x * basis;
+            out.extend((0..basis.ncols()).map(|j| z[(0, j)] as f32));
+        }
+        out
+    }
+
+    /// Test accuracy of the MLP probe on the `side` subspace holding `fraction` of the variance,
+    /// and the number of dimensions of that subspace.
+    pub async fn mlp_accuracy(
+        &self,
+        backend: MlpBackend<'_>,
+        data: &Dataset,
+        fraction: f64,
+        side: SubspaceSide,
+        config: &MlpConfig,
+    ) -> Result<(f64, usize), StudyError> {
+        if !(fraction > 0.0 && fraction <= 1.0) {
+            return Err(StudyError::Spectral(SpectralError::InvalidArgument(
+                format!("variance fraction {fraction} must be in (0, 1]"),
+            )));
+        }
+        let dims = self.pca.variance_subspace(fraction, side);
+        let basis = self.pca.basis(&dims);
+        let labels = |rows: &[usize]| rows.iter().map(|&i| data.labels[i]).collect::<Vec<u8>>();
+        let report = train_mlp_probe(
+            backend,
+            &self.project(data, &self.split.train, basis.as_ref()),
+            &labels(&self.split.train),
+            &self.project(data, &self.split.test, basis.as_ref()),
+            &labels(&self.split.test),
+            MlpDims {
+                features: dims.len(),
+                hidden: MLP_HIDDEN,
+                classes: data.classes,
+            },
+            config,
+        )
+        .await
+        .map_err(StudyError::Gpu)?;
+        Ok((f64::from(report.test_acc), dims.len()))
+    }
+}
