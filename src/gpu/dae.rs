@@ -113,43 +113,47 @@ impl DaeWeights {
     }
 }
 
-/// Bias-correction factors of Adam at step t (1-based), and the other optimiser constants.
-fn optimiser_params(config: &DaeConfig, len: usize, t: u32) -> OptimiserParams {
-    let (beta1, beta2, eps, bias1, bias2) = match config.optimiser {
-        Optimiser::SgdMomentum { momentum } => (momentum, 0.0, 0.0, 1.0, 1.0),
-        Optimiser::Adam { beta1, beta2, eps } => (
+/// Constants of the shared optimiser kernel (mirrors `OptimiserParams` in optimiser.wgsl), used by
+/// the DAE and the MLP probe alike.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct OptimiserParams {
+    len: u32,
+    _pad: [u32; 3],
+    pub(crate) lr: f32,
+    pub(crate) beta1: f32,
+    pub(crate) beta2: f32,
+    pub(crate) eps: f32,
+    pub(crate) bias1: f32,
+    pub(crate) bias2: f32,
+    _pad2: [f32; 2],
+}
+
+impl OptimiserParams {
+    /// Update number `t` (1-based) on a tensor of `len` values: Adam's bias corrections at t.
+    pub(crate) fn at(optimiser: Optimiser, lr: f32, len: usize, t: u32) -> Self {
+        let (beta1, beta2, eps, bias1, bias2) = match optimiser {
+            Optimiser::SgdMomentum { momentum } => (momentum, 0.0, 0.0, 1.0, 1.0),
+            Optimiser::Adam { beta1, beta2, eps } => (
+                beta1,
+                beta2,
+                eps,
+                1.0 / (1.0 - beta1.powi(t as i32)),
+                1.0 / (1.0 - beta2.powi(t as i32)),
+            ),
+        };
+        OptimiserParams {
+            len: len as u32,
+            _pad: [0; 3],
+            lr,
             beta1,
             beta2,
             eps,
-            1.0 / (1.0 - beta1.powi(t as i32)),
-            1.0 / (1.0 - beta2.powi(t as i32)),
-        ),
-    };
-    OptimiserParams {
-        len: len as u32,
-        _pad: [0; 3],
-        lr: config.lr,
-        beta1,
-        beta2,
-        eps,
-        bias1,
-        bias2,
-        _pad2: [0.0; 2],
+            bias1,
+            bias2,
+            _pad2: [0.0; 2],
+        }
     }
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct OptimiserParams {
-    len: u32,
-    _pad: [u32; 3],
-    lr: f32,
-    beta1: f32,
-    beta2: f32,
-    eps: f32,
-    bias1: f32,
-    bias2: f32,
-    _pad2: [f32; 2],
 }
 
 #[repr(C)]
@@ -352,7 +356,10 @@ impl<'a> GpuDae<'a> {
             (&decoder, &grad_w, &m_w, &v_w),
         ] {
             let len = theta.rows() * theta.cols();
-            let params = ctx.uniform("optimiser", &optimiser_params(config, len, 1));
+            let params = ctx.uniform(
+                "optimiser",
+                &OptimiserParams::at(config.optimiser, config.lr, len, 1),
+            );
             optimiser_uniforms.push((params.clone(), len));
             let dispatch = match config.optimiser {
                 Optimiser::SgdMomentum { .. } => Dispatch::new(
@@ -431,7 +438,7 @@ impl GpuDae<'_> {
             .queue
             .write_buffer(&self.step_params, 0, bytemuck::bytes_of(&params));
         for (buffer, len) in &self.optimiser_uniforms {
-            let params = optimiser_params(&self.config, *len, step + 1);
+            let params = OptimiserParams::at(self.config.optimiser, self.config.lr, *len, step + 1);
             self.ctx
                 .queue
                 .write_buffer(buffer, 0, bytemuck::bytes_of(&params));
@@ -574,7 +581,7 @@ impl CpuDae {
         let grad_w = residual.transpose() * &z * faer::Scale(two_over_b);
         let grad_e = (&residual * &w).transpose() * &x_noisy * faer::Scale(two_over_b);
         let t = step + 1;
-        let params = optimiser_params(&self.config, 0, t);
+        let params = OptimiserParams::at(self.config.optimiser, self.config.lr, 0, t);
         let grads = [
             (0..k * d)
                 .map(|i| grad_e[(i / d, i % d)])

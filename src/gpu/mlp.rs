@@ -11,7 +11,7 @@
 
 use super::clock::now_seconds;
 use super::context::{groups, record_all, Dispatch, GpuContext, GpuError};
-use super::dae::Optimiser;
+use super::dae::{Optimiser, OptimiserParams};
 use super::gemm::{gemm_dispatches, Op};
 use super::kernels::Kernel;
 use super::matrix::GpuMatrix;
@@ -289,48 +289,6 @@ fn check_data(data: &ProbeData<'_>, dims: MlpDims) {
     );
 }
 
-/// Bias-corrected constants of the shared optimiser kernel (mirrors `OptimiserParams` in optimiser.wgsl).
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct OptimiserParams {
-    len: u32,
-    _pad: [u32; 3],
-    lr: f32,
-    beta1: f32,
-    beta2: f32,
-    eps: f32,
-    bias1: f32,
-    bias2: f32,
-    _pad2: [f32; 2],
-}
-
-impl OptimiserParams {
-    /// Constants of update number `t` (1-based) on a tensor of `len` values.
-    fn at(config: &MlpConfig, len: usize, t: u32) -> Self {
-        let (beta1, beta2, eps, bias1, bias2) = match config.optimiser {
-            Optimiser::SgdMomentum { momentum } => (momentum, 0.0, 0.0, 1.0, 1.0),
-            Optimiser::Adam { beta1, beta2, eps } => (
-                beta1,
-                beta2,
-                eps,
-                1.0 / (1.0 - beta1.powi(t as i32)),
-                1.0 / (1.0 - beta2.powi(t as i32)),
-            ),
-        };
-        Self {
-            len: len as u32,
-            _pad: [0; 3],
-            lr: config.lr,
-            beta1,
-            beta2,
-            eps,
-            bias1,
-            bias2,
-            _pad2: [0.0; 2],
-        }
-    }
-}
-
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct ShapeParams {
@@ -555,7 +513,10 @@ impl<'a> GpuMlp<'a> {
         for i in 0..4 {
             let (theta, grad, m, v) = (&params[i], &grads[i], &first[i], &second[i]);
             let len = theta.rows() * theta.cols();
-            let uniform = ctx.uniform("mlp optimiser", &OptimiserParams::at(config, len, 1));
+            let uniform = ctx.uniform(
+                "mlp optimiser",
+                &OptimiserParams::at(config.optimiser, config.lr, len, 1),
+            );
             let dispatch = match config.optimiser {
                 Optimiser::SgdMomentum { .. } => Dispatch::new(
                     ctx,
@@ -640,7 +601,7 @@ impl GpuMlp<'_> {
             }),
         );
         for (uniform, len) in &self.optimiser_uniforms {
-            let params = OptimiserParams::at(&self.config, *len, step + 1);
+            let params = OptimiserParams::at(self.config.optimiser, self.config.lr, *len, step + 1);
             queue.write_buffer(uniform, 0, bytemuck::bytes_of(&params));
         }
         let mut encoder = self.ctx.encoder("mlp step");
@@ -861,7 +822,7 @@ impl<'a> CpuMlp<'a> {
             .zip([v1, u1, v2, u2])
             .zip(grads)
         {
-            let p = OptimiserParams::at(&self.config, theta.len(), t);
+            let p = OptimiserParams::at(self.config.optimiser, self.config.lr, theta.len(), t);
             for i in 0..theta.len() {
                 match self.config.optimiser {
                     Optimiser::SgdMomentum { .. } => {
