@@ -111,6 +111,17 @@ fn test(root: &Path) -> Result {
     let mut cmd = Command::new(cargo_bin());
     cmd.args(["test", "--release", "--package", "recon-align"])
         .env("RECON_ALIGN_REQUIRE_GPU", "1");
+    // Mesa's Vulkan loader complains on every device creation when this is unset (as in CI).
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        let dir = std::env::temp_dir().join("recon-align-xdg");
+        std::fs::create_dir_all(&dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        cmd.env("XDG_RUNTIME_DIR", dir);
+    }
     status(&mut cmd)?;
     // The xtask's own tests, in the debug build that runs this command (no release rebuild).
     cargo(&["test", "--package", "xtask"])?;
