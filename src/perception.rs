@@ -14,6 +14,19 @@ use crate::spectral::{
 /// Hidden units of the MLP probe.
 pub const MLP_HIDDEN: usize = 64;
 
+/// The probe's training: Adam at lr 1e-2 for 3 epochs. The bottom directions are quiet, and at
+/// lr 1e-3 three epochs only reach 37% on the bottom 10% of MNIST's variance (55% on the bottom
+/// 25%); at 1e-2 they reach 67% and 79%, against 63% for the top 25% (measured on the bundled
+/// digits, seed 1; ten epochs add 2-3 points).
+pub fn mlp_probe_config(seed: u64) -> MlpConfig {
+    MlpConfig {
+        epochs: 3,
+        lr: 1e-2,
+        seed,
+        ..MlpConfig::default()
+    }
+}
+
 /// PCA of a seeded training split, ready to project images onto its top or bottom subspaces.
 pub struct SubspaceStudy {
     split: Split,

@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::prelude::*;
 
 use crate::dataset::Dataset;
+use crate::gpu::MlpBackend;
 use crate::gpu::{train_dae, DaeBackend, GpuContext};
-use crate::gpu::{MlpBackend, MlpConfig};
 use crate::live::{Monitor, TrainSettings};
-use crate::perception::{StudyError, SubspaceStudy};
+use crate::perception::{mlp_probe_config, StudyError, SubspaceStudy};
 use crate::spectral::{
     alignment_curve, guided, min_max_rescale, never_beneficial, project_images, subspace_split,
     Gram, NoiseModel, Pca, ProbeConfig, SubspaceSide, SweepConfig, DEFAULT_SUBSPACE_TOLERANCE,
@@ -431,11 +431,7 @@ impl Lab {
                 study
             }
         };
-        let config = MlpConfig {
-            epochs: 3,
-            seed,
-            ..MlpConfig::default()
-        };
+        let config = mlp_probe_config(seed);
         let ctx = if use_gpu { gpu_context().await } else { None };
         let first = match &ctx {
             Some(ctx) => {
