@@ -126,6 +126,7 @@ const TASKS = {
       post({ type: 'notice', message: 'The WebGPU adapter is a software renderer: training on the CPU, which is faster here.' });
     }
     const done = await lab.train(settings, !softwareAdapter, (summary) => {
+      if (summary.epoch === 1) epochs.length = 0; // a restart on the CPU after a lost GPU
       epochs.push(summary);
       post({ type: 'epoch', id, data: summary });
       progress(id, 'train', summary.epoch, p.epochs, `epoch ${summary.epoch} of ${p.epochs}`);

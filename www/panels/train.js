@@ -96,6 +96,8 @@ export function createTrainPanel(ctx) {
       const data = await runTask(ctx, shell.progress, 'train', 'train', params, {
         start: () => { say(shell, `Training: ${params.epochs} epochs of ${describeNoise(params.noise)}, K=${params.k}…`); },
         epoch: (report) => {
+          // Epoch 1 again means the worker restarted the run (GPU lost, continuing on the CPU).
+          if (report.epoch === 1) mine.epochs = [];
           mine.epochs.push(report);
           run = mine;
           draw();
