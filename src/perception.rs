@@ -7,9 +7,7 @@ use faer::{Mat, MatRef};
 
 use crate::dataset::Dataset;
 use crate::gpu::{train_mlp_probe, GpuError, MlpBackend, MlpConfig, MlpDims};
-use crate::spectral::{
-    Gram, Pca, ProbeConfig, SpectralError, Split, SubspaceSide, DEFAULT_RELATIVE_RIDGE,
-};
+use crate::spectral::{SpectralError, SubspaceSide, SubspaceStudy};
 
 /// Hidden units of the MLP probe.
 pub const MLP_HIDDEN: usize = 64;
@@ -25,13 +23,6 @@ pub fn mlp_probe_config(seed: u64) -> MlpConfig {
         seed,
         ..MlpConfig::default()
     }
-}
-
-/// PCA of a seeded training split, ready to project images onto its top or bottom subspaces.
-pub struct SubspaceStudy {
-    split: Split,
-    train_gram: Gram,
-    pca: Pca,
 }
 
 /// Why an MLP score could not be computed.
@@ -54,23 +45,12 @@ impl std::fmt::Display for StudyError {
 
 impl std::error::Error for StudyError {}
 
+/// The MLP probe on the studies of [`crate::spectral`]: same split, same training-set PCA as the
+/// linear probes.
 impl SubspaceStudy {
-    /// Splits `data` like the linear probes do (same seed, same held-out fraction) and fits PCA
-    /// on the training part only.
-    pub fn new(data: &Dataset, seed: u64) -> Result<Self, SpectralError> {
-        let split = Split::new(data.n, ProbeConfig::default().test_fraction, seed)?;
-        let train_gram = Gram::from_rows(data, &split.train, DEFAULT_RELATIVE_RIDGE)?;
-        let pca = Pca::new(&train_gram)?;
-        Ok(SubspaceStudy {
-            split,
-            train_gram,
-            pca,
-        })
-    }
-
     /// Coordinates z = V^T x of the preprocessed images `rows` in the basis V (D x k), row-major.
     fn project(&self, data: &Dataset, rows: &[usize], basis: MatRef<'_, f64>) -> Vec<f32> {
-        let prep = self.train_gram.preprocessing();
+        let prep = self.gram().preprocessing();
         let mut out = Vec::with_capacity(rows.len() * basis.ncols());
         for &row in rows {
             let x = prep.apply(data.image(row));
@@ -91,20 +71,15 @@ impl SubspaceStudy {
         side: SubspaceSide,
         config: &MlpConfig,
     ) -> Result<(f64, usize), StudyError> {
-        if !(fraction > 0.0 && fraction <= 1.0) {
-            return Err(StudyError::Spectral(SpectralError::InvalidArgument(
-                format!("variance fraction {fraction} must be in (0, 1]"),
-            )));
-        }
-        let dims = self.pca.variance_subspace(fraction, side);
-        let basis = self.pca.basis(&dims);
+        let dims = self.dims(fraction, side).map_err(StudyError::Spectral)?;
+        let basis = self.pca().basis(&dims);
         let labels = |rows: &[usize]| rows.iter().map(|&i| data.labels[i]).collect::<Vec<u8>>();
         let report = train_mlp_probe(
             backend,
-            &self.project(data, &self.split.train, basis.as_ref()),
-            &labels(&self.split.train),
-            &self.project(data, &self.split.test, basis.as_ref()),
-            &labels(&self.split.test),
+            &self.project(data, &self.split().train, basis.as_ref()),
+            &labels(&self.split().train),
+            &self.project(data, &self.split().test, basis.as_ref()),
+            &labels(&self.split().test),
             MlpDims {
                 features: dims.len(),
                 hidden: MLP_HIDDEN,

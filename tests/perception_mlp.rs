@@ -3,8 +3,18 @@
 
 use recon_align::dataset::Dataset;
 use recon_align::gpu::{MlpBackend, MlpConfig};
-use recon_align::perception::SubspaceStudy;
-use recon_align::spectral::{SplitMix64, SubspaceSide};
+use recon_align::spectral::{ProbeConfig, SplitMix64, SubspaceSide, SubspaceStudy};
+
+fn study(data: &Dataset, seed: u64) -> SubspaceStudy {
+    SubspaceStudy::new(
+        data,
+        &ProbeConfig {
+            seed,
+            ..ProbeConfig::default()
+        },
+    )
+    .unwrap()
+}
 
 /// 4x4 images: pixels 0..8 carry loud label-free noise, pixels 8..16 a quiet class signal.
 fn quiet_labels(n: usize, classes: usize, seed: u64) -> Dataset {
@@ -30,7 +40,7 @@ fn quiet_labels(n: usize, classes: usize, seed: u64) -> Dataset {
 #[test]
 fn mlp_on_the_bottom_of_the_variance_finds_labels_the_top_misses() {
     let data = quiet_labels(1200, 3, 9);
-    let study = SubspaceStudy::new(&data, 4).unwrap();
+    let study = study(&data, 4);
     let config = MlpConfig {
         epochs: 30,
         batch_size: 32,
@@ -58,7 +68,7 @@ fn mlp_on_the_bottom_of_the_variance_finds_labels_the_top_misses() {
 #[test]
 fn bad_fractions_are_refused() {
     let data = quiet_labels(60, 3, 1);
-    let study = SubspaceStudy::new(&data, 1).unwrap();
+    let study = study(&data, 1);
     for f in [0.0, 1.5, f64::NAN] {
         let r = pollster::block_on(study.mlp_accuracy(
             MlpBackend::Cpu,
@@ -78,7 +88,7 @@ fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
         eprintln!("skipped: bundled MNIST not built (`cargo xtask data`)");
         return;
     };
-    let study = SubspaceStudy::new(&data, 1).unwrap();
+    let study = study(&data, 1);
     let config = recon_align::perception::mlp_probe_config(1);
     let score = |fraction, side| {
         pollster::block_on(study.mlp_accuracy(MlpBackend::Cpu, &data, fraction, side, &config))

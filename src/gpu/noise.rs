@@ -43,12 +43,10 @@ impl Noise {
 }
 
 /// Patch index of pixel `pixel` in a (C, H, W) image with k x k patches tiling from the top-left.
+/// The same tiling as the closed forms' pencil, so sampled masks and B = G .* M agree.
 pub fn patch_of_pixel(pixel: usize, shape: (usize, usize, usize), patch: usize) -> usize {
-    let (_, h, w) = shape;
-    let spatial = pixel % (h * w);
-    let (y, x) = (spatial / w, spatial % w);
-    let k = patch.max(1);
-    (y / k) * w.div_ceil(k) + x / k
+    let (c, h, w) = shape;
+    crate::spectral::patch_of(crate::spectral::ImageShape { c, h, w }, patch.max(1), pixel)
 }
 
 const PHILOX_M0: u32 = 0xD251_1F53;

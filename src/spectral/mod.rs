@@ -39,10 +39,13 @@ pub use never_beneficial::{
     never_beneficial, principal_angles, NeverBeneficialReport, SubspaceVerdict,
     DEFAULT_SUBSPACE_TOLERANCE,
 };
+pub(crate) use noise::patch_of;
 pub use noise::{NoiseModel, Pencil};
 pub use probe::{LinearProbe, ProbeConfig, Split};
 pub use rng::SplitMix64;
-pub use subspace::{min_max_rescale, project_images, subspace_split, SubspaceSide, SubspaceSplit};
+pub use subspace::{
+    min_max_rescale, project_images, subspace_split, SubspaceSide, SubspaceSplit, SubspaceStudy,
+};
 
 use std::fmt;
 

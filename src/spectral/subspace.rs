@@ -75,6 +75,94 @@ pub struct SubspaceSplit {
     pub chance: f64,
 }
 
+/// A seeded train/test split with the Gram and PCA of its training part: built once, then
+/// scored at as many variance fractions (and with as many probes) as wanted.
+pub struct SubspaceStudy {
+    config: ProbeConfig,
+    split: Split,
+    gram: Gram,
+    pca: Pca,
+}
+
+impl SubspaceStudy {
+    /// Splits `data` with `config` and fits preprocessing, G and PCA on the training part only.
+    pub fn new(data: &Dataset, config: &ProbeConfig) -> Result<Self, SpectralError> {
+        let split = Split::new(data.n, config.test_fraction, config.seed)?;
+        let gram = Gram::from_rows(data, &split.train, super::DEFAULT_RELATIVE_RIDGE)?;
+        let pca = Pca::new(&gram)?;
+        Ok(SubspaceStudy {
+            config: config.clone(),
+            split,
+            gram,
+            pca,
+        })
+    }
+
+    /// The train/test partition.
+    pub fn split(&self) -> &Split {
+        &self.split
+    }
+
+    /// G of the training images (with their own preprocessing).
+    pub fn gram(&self) -> &Gram {
+        &self.gram
+    }
+
+    /// PCA of the training images.
+    pub fn pca(&self) -> &Pca {
+        &self.pca
+    }
+
+    /// The eigenvector indices of the `side` subspace holding `fraction` of the variance.
+    pub fn dims(&self, fraction: f64, side: SubspaceSide) -> Result<Vec<usize>, SpectralError> {
+        if !(fraction > 0.0 && fraction <= 1.0) {
+            return Err(SpectralError::InvalidArgument(format!(
+                "variance fraction {fraction} must be in (0, 1]"
+            )));
+        }
+        Ok(self.pca.variance_subspace(fraction, side))
+    }
+
+    /// Closed-form linear probes on the top and the bottom subspaces holding `fraction`.
+    pub fn linear(&self, data: &Dataset, fraction: f64) -> Result<SubspaceSplit, SpectralError> {
+        let (gram, pca, split) = (&self.gram, &self.pca, &self.split);
+        let fractions = pca.variance_fractions();
+        let score = |dims: &[usize]| -> Result<f64, SpectralError> {
+            let probe =
+                LinearProbe::fit(gram, pca.basis(dims).as_ref(), self.config.relative_ridge)?;
+            Ok(probe.accuracy(data, &split.test))
+        };
+        let top = self.dims(fraction, SubspaceSide::Top)?;
+        let bottom = self.dims(fraction, SubspaceSide::Bottom)?;
+        let all: Vec<usize> = (0..gram.d()).collect();
+        let majority = gram.class_counts().iter().copied().max().unwrap_or(0);
+        let majority_class = gram
+            .class_counts()
+            .iter()
+            .position(|&c| c == majority)
+            .unwrap_or(0);
+        let chance = split
+            .test
+            .iter()
+            .filter(|&&i| usize::from(data.labels[i]) == majority_class)
+            .count() as f64
+            / split.test.len() as f64;
+        Ok(SubspaceSplit {
+            fraction,
+            n_train: split.train.len(),
+            n_test: split.test.len(),
+            top_dims: top.len(),
+            top_variance: top.iter().map(|&i| fractions[i]).sum(),
+            top_accuracy: score(&top)?,
+            bottom_dims: bottom.len(),
+            bottom_variance: bottom.iter().map(|&i| fractions[i]).sum(),
+            bottom_accuracy: score(&bottom)?,
+            full_accuracy: score(&all)?,
+            chance,
+        })
+    }
+}
+
 /// Splits `data` with `config`, fits PCA on the training part, and scores a closed-form linear
 /// probe on the top and the bottom subspaces holding `fraction` of the variance.
 pub fn subspace_split(
@@ -87,42 +175,7 @@ pub fn subspace_split(
             "variance fraction {fraction} must be in (0, 1]"
         )));
     }
-    let split = Split::new(data.n, config.test_fraction, config.seed)?;
-    let gram = Gram::from_rows(data, &split.train, super::DEFAULT_RELATIVE_RIDGE)?;
-    let pca = Pca::new(&gram)?;
-    let fractions = pca.variance_fractions();
-    let score = |dims: &[usize]| -> Result<f64, SpectralError> {
-        let probe = LinearProbe::fit(&gram, pca.basis(dims).as_ref(), config.relative_ridge)?;
-        Ok(probe.accuracy(data, &split.test))
-    };
-    let top = pca.variance_subspace(fraction, SubspaceSide::Top);
-    let bottom = pca.variance_subspace(fraction, SubspaceSide::Bottom);
-    let all: Vec<usize> = (0..gram.d()).collect();
-    let majority = gram.class_counts().iter().copied().max().unwrap_or(0);
-    let majority_class = gram
-        .class_counts()
-        .iter()
-        .position(|&c| c == majority)
-        .unwrap_or(0);
-    let chance = split
-        .test
-        .iter()
-        .filter(|&&i| usize::from(data.labels[i]) == majority_class)
-        .count() as f64
-        / split.test.len() as f64;
-    Ok(SubspaceSplit {
-        fraction,
-        n_train: split.train.len(),
-        n_test: split.test.len(),
-        top_dims: top.len(),
-        top_variance: top.iter().map(|&i| fractions[i]).sum(),
-        top_accuracy: score(&top)?,
-        bottom_dims: bottom.len(),
-        bottom_variance: bottom.iter().map(|&i| fractions[i]).sum(),
-        bottom_accuracy: score(&bottom)?,
-        full_accuracy: score(&all)?,
-        chance,
-    })
+    SubspaceStudy::new(data, config)?.linear(data, fraction)
 }
 
 /// Projects preprocessed images onto span(basis) (orthonormal columns): x -> V V^T x, one

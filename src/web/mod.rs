@@ -11,10 +11,10 @@ use crate::dataset::Dataset;
 use crate::gpu::MlpBackend;
 use crate::gpu::{train_dae, DaeBackend, GpuContext};
 use crate::live::{Monitor, TrainSettings};
-use crate::perception::{mlp_probe_config, StudyError, SubspaceStudy};
+use crate::perception::{mlp_probe_config, StudyError};
 use crate::spectral::{
-    alignment_curve, guided, min_max_rescale, never_beneficial, project_images, subspace_split,
-    Gram, NoiseModel, Pca, ProbeConfig, SubspaceSide, SweepConfig, DEFAULT_SUBSPACE_TOLERANCE,
+    alignment_curve, guided, min_max_rescale, never_beneficial, project_images, Gram, NoiseModel,
+    Pca, ProbeConfig, SubspaceSide, SubspaceStudy, SweepConfig, DEFAULT_SUBSPACE_TOLERANCE,
 };
 
 mod bench;
@@ -105,6 +105,22 @@ impl Lab {
             .alignment;
         *self.clean.borrow_mut() = Some(c.clone());
         Ok(c)
+    }
+
+    /// The seeded split with its training-set PCA, shared by the linear and the MLP probes.
+    fn study(&self, seed: u64) -> Result<Rc<SubspaceStudy>, JsError> {
+        if let Some((s, study)) = self.study.borrow().as_ref() {
+            if *s == seed {
+                return Ok(study.clone());
+            }
+        }
+        let config = ProbeConfig {
+            seed,
+            ..ProbeConfig::default()
+        };
+        let study = Rc::new(SubspaceStudy::new(&self.data, &config).map_err(js_err)?);
+        *self.study.borrow_mut() = Some((seed, study.clone()));
+        Ok(study)
     }
 
     fn image_bytes(&self, rows: &[usize]) -> Vec<u8> {
@@ -337,10 +353,7 @@ impl Lab {
 
     /// Linear-probe accuracy on the top and bottom variance subspaces, for several fractions.
     pub fn subspace(&self, seed: u64) -> Result<JsValue, JsError> {
-        let config = ProbeConfig {
-            seed,
-            ..ProbeConfig::default()
-        };
+        let study = self.study(seed)?;
         let mut top = SubspaceSideResult {
             variance: vec![],
             dims: vec![],
@@ -353,7 +366,7 @@ impl Lab {
         };
         let mut last = None;
         for &f in &FRACTIONS {
-            let s = subspace_split(&self.data, f, &config).map_err(js_err)?;
+            let s = study.linear(&self.data, f).map_err(js_err)?;
             top.variance.push(s.top_variance);
             top.dims.push(s.top_dims);
             top.linear_acc.push(s.top_accuracy);
@@ -417,20 +430,7 @@ impl Lab {
                 )))
             }
         };
-        let cached = self
-            .study
-            .borrow()
-            .as_ref()
-            .filter(|(s, _)| *s == seed)
-            .map(|(_, st)| st.clone());
-        let study = match cached {
-            Some(study) => study,
-            None => {
-                let study = Rc::new(SubspaceStudy::new(&self.data, seed).map_err(js_err)?);
-                *self.study.borrow_mut() = Some((seed, study.clone()));
-                study
-            }
-        };
+        let study = self.study(seed)?;
         let config = mlp_probe_config(seed);
         let ctx = if use_gpu { gpu_context().await } else { None };
         let first = match &ctx {
