@@ -6,10 +6,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use recon_align::dataset::Dataset;
-use recon_align::gpu::{
-    gram, matmul, train_dae, DaeBackend, DaeConfig, GpuContext, GpuImages, GpuMatrix, Noise, Op,
-    Optimiser, Standardisation,
-};
+use recon_align::gpu::{gram, matmul, GpuContext, GpuImages, GpuMatrix, Op};
+use recon_align::spectral::{Noise, Preprocessing};
+use recon_align::train::{train_dae, Backend, DaeConfig, Optimiser};
 
 /// MNIST-shaped synthetic digits: a random stroke-like blob per image on a black border.
 fn mnist_like(n: usize) -> Dataset {
@@ -75,7 +74,7 @@ fn main() {
         .unwrap_or(10_000);
     let data = mnist_like(n);
     let d = data.d();
-    let st = Standardisation::of_dataset(&data);
+    let st = Preprocessing::of_dataset(&data);
     let ctx = pollster::block_on(GpuContext::new()).expect("no GPU adapter");
     println!(
         "adapter: {}; CPU threads: {}",
@@ -151,11 +150,11 @@ fn main() {
         epochs: 1,
         lr: 1e-3,
         optimiser: Optimiser::adam(),
-        batch_size: 128,
+        batch: 128,
         seed: 0,
         init_scale: 0.1,
     };
-    for (name, backend) in [("gpu", DaeBackend::Gpu(&ctx)), ("cpu", DaeBackend::Cpu)] {
+    for (name, backend) in [("gpu", Backend::Gpu(&ctx)), ("cpu", Backend::Cpu)] {
         let run = pollster::block_on(train_dae(
             backend,
             &data,

@@ -9,81 +9,11 @@ use faer::Mat;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
-use crate::gpu::{DaeConfig, DaeWeights, EpochReport, Noise, Optimiser, Standardisation};
 use crate::spectral::{
     closed_form_dae, label_energies_of_basis, spectrum_energy_of_denoiser, Gram, LinearProbe,
-    NoiseModel, Pca, Pencil, ProbeConfig, SpectralError, Split, DEFAULT_RELATIVE_RIDGE,
+    Noise, Pca, Pencil, Preprocessing, ProbeConfig, SpectralError, Split, DEFAULT_RELATIVE_RIDGE,
 };
-
-/// The settings of one training run, as the page's URL and `recon-align train` give them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TrainSettings {
-    /// Code width K.
-    pub k: usize,
-    /// Noise model, `none`, `gaussian:S` or `mask:P:K`.
-    pub noise: String,
-    /// Learning rate.
-    pub lr: f32,
-    /// `sgd` (with momentum 0.9) or `adam`.
-    pub optimizer: String,
-    /// Passes over the data.
-    pub epochs: usize,
-    /// Mini-batch size.
-    pub batch: usize,
-    /// Seed of the weights, the visiting order, the noise and the probe's held-out split.
-    pub seed: u64,
-}
-
-impl Default for TrainSettings {
-    fn default() -> Self {
-        TrainSettings {
-            k: 32,
-            noise: "mask:0.5:1".into(),
-            lr: 1e-3,
-            optimizer: "adam".into(),
-            epochs: 10,
-            batch: 128,
-            seed: 1,
-        }
-    }
-}
-
-impl TrainSettings {
-    /// The noise model and the DAE configuration, or a message saying which setting is wrong.
-    pub fn resolve(&self, d: usize) -> Result<(NoiseModel, DaeConfig), SpectralError> {
-        let noise: NoiseModel = self.noise.parse()?;
-        noise.validate()?;
-        let bad = |m: String| Err(SpectralError::InvalidArgument(m));
-        if self.k == 0 || self.k > d {
-            return bad(format!("width K={} must be in 1..={d}", self.k));
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
-            return bad(format!("learning rate {} must be in (0, 10]", self.lr));
-        }
-        if self.epochs == 0 || self.epochs > 10_000 || self.batch == 0 || self.batch > 65_536 {
-            return bad(format!(
-                "epochs {} and batch {} must be in 1..=10000 and 1..=65536",
-                self.epochs, self.batch
-            ));
-        }
-        let optimiser = match self.optimizer.as_str() {
-            "adam" => Optimiser::adam(),
-            "sgd" => Optimiser::SgdMomentum { momentum: 0.9 },
-            other => return bad(format!("optimizer `{other}` is not sgd or adam")),
-        };
-        let config = DaeConfig {
-            k: self.k,
-            noise: Noise::from(&noise),
-            epochs: self.epochs,
-            lr: self.lr,
-            optimiser,
-            batch_size: self.batch,
-            seed: self.seed,
-            ..DaeConfig::default()
-        };
-        Ok((noise, config))
-    }
-}
+use crate::train::{DaeWeights, EpochReport};
 
 /// What the page plots and `recon-align train --json` prints after each epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,8 +51,6 @@ pub struct Monitor {
     split: Split,
     optimum_per_sample: f64,
     total_label_energy: f64,
-    /// The same preprocessing as G, for the trainer.
-    pub standardisation: Standardisation,
 }
 
 impl Monitor {
@@ -131,7 +59,7 @@ impl Monitor {
     pub fn new(
         data: &Dataset,
         gram: Gram,
-        noise: &NoiseModel,
+        noise: &Noise,
         k: usize,
         seed: u64,
     ) -> Result<Self, SpectralError> {
@@ -143,7 +71,6 @@ impl Monitor {
             .sum();
         let split = Split::new(data.n, ProbeConfig::default().test_fraction, seed)?;
         let probe_gram = Gram::from_rows(data, &split.train, DEFAULT_RELATIVE_RIDGE)?;
-        let standardisation = Standardisation::from(gram.preprocessing());
         Ok(Monitor {
             gram,
             pca,
@@ -152,8 +79,12 @@ impl Monitor {
             split,
             optimum_per_sample,
             total_label_energy,
-            standardisation,
         })
+    }
+
+    /// The preprocessing of G, which the trainer must apply too.
+    pub fn preprocessing(&self) -> &Preprocessing {
+        self.gram.preprocessing()
     }
 
     /// The probe's held-out split sizes (train, test).

@@ -3,19 +3,18 @@
 mod gpu_support;
 
 use gpu_support::{
-    centred_f64, context, gram_f64, matmul_f64, max_abs, synthetic_dataset, transpose, TestRng,
+    centred_f64, context, gram_f64, matmul_f64, max_abs, patch_of_pixel, synthetic_dataset,
+    transpose, TestRng,
 };
-use recon_align::gpu::{
-    gemm, gram, gram_with_plan, patch_of_pixel, pencil, GpuImages, GpuMatrix, GramPlan, Noise, Op,
-    Standardisation,
-};
+use recon_align::gpu::{gram, gram_with_plan, pencil, Gemm, GpuImages, GpuMatrix, GramPlan, Op};
+use recon_align::spectral::{Noise, Preprocessing};
 
 #[test]
 fn gpu_gram_matches_cpu_gram() {
     let Some(ctx) = context() else { return };
     // D = 2*5*7 = 70: not a multiple of the 64-wide tile nor of 4 bytes per word.
     let data = synthetic_dataset(203, 2, 5, 7, 1);
-    let st = Standardisation::of_dataset(&data);
+    let st = Preprocessing::of_dataset(&data);
     let images = GpuImages::upload(&ctx, &data, None).unwrap();
     let g =
         pollster::block_on(async { gram(&ctx, &images, &st).await?.to_vec(&ctx).await }).unwrap();
@@ -46,7 +45,7 @@ fn gpu_gram_matches_cpu_gram() {
 fn chunked_gram_agrees_with_unchunked_gram() {
     let Some(ctx) = context() else { return };
     let data = synthetic_dataset(150, 1, 9, 8, 2);
-    let st = Standardisation::of_dataset(&data);
+    let st = Preprocessing::of_dataset(&data);
     let whole = GpuImages::upload(&ctx, &data, None).unwrap();
     let chunked = GpuImages::upload(&ctx, &data, Some(4)).unwrap();
     assert_eq!(whole.chunk_count(), 1);
@@ -118,7 +117,17 @@ fn gpu_gemm_matches_cpu_gemm_for_every_transpose() {
             let ga = GpuMatrix::from_slice(&ctx, ra, ca, &stored_a)?;
             let gb = GpuMatrix::from_slice(&ctx, rb, cb, &stored_b)?;
             let gc = GpuMatrix::from_slice(&ctx, m, n, &c0)?;
-            gemm(&ctx, alpha, &ga, op_a, &gb, op_b, beta, &gc).await?;
+            Gemm {
+                alpha,
+                a: &ga,
+                op_a,
+                b: &gb,
+                op_b,
+                beta,
+                c: &gc,
+            }
+            .run(&ctx)
+            .await?;
             gc.to_vec(&ctx).await
         })
         .unwrap();
@@ -151,12 +160,12 @@ fn pencil_f64(
         Noise::Gaussian { std } => {
             let mut b = g.to_vec();
             for i in 0..d {
-                b[i * d + i] += n as f64 * (std as f64).powi(2);
+                b[i * d + i] += n as f64 * std.powi(2);
             }
             (gg, b)
         }
         Noise::Mask { p, patch } => {
-            let keep = 1.0 - p as f64;
+            let keep = 1.0 - p;
             let a = gg.iter().map(|v| keep * keep * v).collect();
             let mut b = vec![0.0; d * d];
             for i in 0..d {
@@ -176,7 +185,7 @@ fn gpu_pencil_matches_cpu_pencil_for_every_noise() {
     // 2 channels, 5 x 7 pixels: 2x2 patches leave ragged edges on both sides.
     let data = synthetic_dataset(60, 2, 5, 7, 4);
     let shape = (data.c, data.h, data.w);
-    let st = Standardisation::of_dataset(&data);
+    let st = Preprocessing::of_dataset(&data);
     let d = data.d();
     let g64 = gram_f64(&centred_f64(&data, &st), data.n, d);
     let images = GpuImages::upload(&ctx, &data, None).unwrap();

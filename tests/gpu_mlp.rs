@@ -5,9 +5,10 @@
 mod gpu_support;
 
 use gpu_support::{context, TestRng};
-use recon_align::gpu::{
-    accuracy, epoch_order, train_mlp_probe, CpuMlp, GpuContext, GpuError, GpuMlp, MlpBackend,
-    MlpConfig, MlpDims, MlpParams, MlpReport, Optimiser, ProbeData,
+use recon_align::gpu::{GpuContext, GpuError};
+use recon_align::train::{
+    accuracy, epoch_order, train_mlp_probe, Backend, CpuMlp, GpuMlp, MlpConfig, MlpDims, MlpParams,
+    MlpReport, Optimiser, ProbeData,
 };
 
 /// Random features in [-1, 1) and labels in 0..C.
@@ -101,10 +102,10 @@ fn small_dims() -> MlpDims {
     }
 }
 
-fn sgd(lr: f32, momentum: f32, batch_size: usize) -> MlpConfig {
+fn sgd(lr: f32, momentum: f32, batch: usize) -> MlpConfig {
     MlpConfig {
         epochs: 1,
-        batch_size,
+        batch,
         lr,
         optimiser: Optimiser::SgdMomentum { momentum },
         seed: 3,
@@ -190,8 +191,8 @@ fn gpu_and_cpu_steps(
     cpu.begin_epoch(&order);
     let mut cpu_losses = Vec::new();
     for s in 0..steps {
-        gpu.step(s * config.batch_size, s as u32, s).unwrap();
-        cpu_losses.push(cpu.step(s * config.batch_size, s as u32));
+        gpu.step(s * config.batch, s as u32, s).unwrap();
+        cpu_losses.push(cpu.step(s * config.batch, s as u32));
     }
     let gpu_out = pollster::block_on(async {
         Ok::<_, GpuError>((
@@ -353,7 +354,7 @@ fn linear_probe_test_accuracy(
     accuracy(&predictions, test.1)
 }
 
-fn train_xor(backend: MlpBackend<'_>, seed: u64) -> MlpReport {
+fn train_xor(backend: Backend<'_>, seed: u64) -> MlpReport {
     let dims = MlpDims {
         features: 4,
         hidden: 16,
@@ -363,13 +364,23 @@ fn train_xor(backend: MlpBackend<'_>, seed: u64) -> MlpReport {
     let (test_x, test_y) = xor_blobs(512, 4, 22);
     let config = MlpConfig {
         epochs: 15,
-        batch_size: 32,
+        batch: 32,
         lr: 0.02,
         optimiser: Optimiser::adam(),
         seed,
     };
     pollster::block_on(train_mlp_probe(
-        backend, &train_x, &train_y, &test_x, &test_y, dims, &config,
+        backend,
+        ProbeData {
+            x: &train_x,
+            y: &train_y,
+        },
+        ProbeData {
+            x: &test_x,
+            y: &test_y,
+        },
+        dims,
+        &config,
     ))
     .unwrap()
 }
@@ -381,7 +392,7 @@ fn mlp_probe_separates_xor_blobs_where_a_linear_probe_cannot() {
     let linear = linear_probe_test_accuracy((&train_x, &train_y), (&test_x, &test_y), 4, 2);
     // A half-plane can get at most three of the four blobs right.
     assert!(linear < 0.8, "linear probe reached {linear}");
-    let cpu = train_xor(MlpBackend::Cpu, 1);
+    let cpu = train_xor(Backend::Cpu, 1);
     eprintln!(
         "XOR blobs: linear probe {linear:.3}, MLP (CPU) {:.3} / {:.3}, losses {:?}",
         cpu.train_acc, cpu.test_acc, cpu.losses
@@ -392,7 +403,7 @@ fn mlp_probe_separates_xor_blobs_where_a_linear_probe_cannot() {
         "training lowers the loss"
     );
     let Some(ctx) = context() else { return };
-    let gpu = train_xor(MlpBackend::Gpu(&ctx), 1);
+    let gpu = train_xor(Backend::Gpu(&ctx), 1);
     eprintln!(
         "XOR blobs: MLP (GPU) {:.3} / {:.3}",
         gpu.train_acc, gpu.test_acc
@@ -405,14 +416,14 @@ fn mlp_probe_separates_xor_blobs_where_a_linear_probe_cannot() {
 #[test]
 fn gpu_mlp_training_is_bit_identical_for_the_same_seed() {
     let Some(ctx) = context() else { return };
-    let a = train_xor(MlpBackend::Gpu(&ctx), 7);
-    let b = train_xor(MlpBackend::Gpu(&ctx), 7);
+    let a = train_xor(Backend::Gpu(&ctx), 7);
+    let b = train_xor(Backend::Gpu(&ctx), 7);
     assert_eq!(a.params, b.params);
     assert_eq!(
         a.losses.iter().map(|l| l.to_bits()).collect::<Vec<_>>(),
         b.losses.iter().map(|l| l.to_bits()).collect::<Vec<_>>()
     );
     assert_eq!((a.train_acc, a.test_acc), (b.train_acc, b.test_acc));
-    let other = train_xor(MlpBackend::Gpu(&ctx), 8);
+    let other = train_xor(Backend::Gpu(&ctx), 8);
     assert_ne!(a.params, other.params, "the seed must matter");
 }

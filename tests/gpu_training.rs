@@ -5,16 +5,18 @@ mod gpu_support;
 use std::sync::atomic::AtomicBool;
 
 use gpu_support::{
-    centred_f64, context, gram_f64, matmul_f64, synthetic_dataset, transpose, TestRng,
+    centred_f64, context, gram_f64, matmul_f64, patch_of_pixel, synthetic_dataset, transpose,
+    TestRng,
 };
 use recon_align::dataset::Dataset;
-use recon_align::gpu::{
-    epoch_order, patch_of_pixel, train_dae, CpuDae, DaeBackend, DaeConfig, DaeRun, DaeWeights,
-    GpuDae, GpuImages, Noise, Optimiser, Standardisation,
+use recon_align::gpu::GpuImages;
+use recon_align::spectral::{Noise, Preprocessing};
+use recon_align::train::{
+    epoch_order, train_dae, Backend, CpuDae, DaeConfig, DaeRun, DaeWeights, GpuDae, Optimiser,
 };
 
-fn train(backend: DaeBackend<'_>, data: &Dataset, config: &DaeConfig) -> DaeRun {
-    let st = Standardisation::of_dataset(data);
+fn train(backend: Backend<'_>, data: &Dataset, config: &DaeConfig) -> DaeRun {
+    let st = Preprocessing::of_dataset(data);
     pollster::block_on(train_dae(
         backend,
         data,
@@ -42,7 +44,7 @@ fn gpu_and_cpu_steps(
     steps: usize,
     chunk_rows: Option<usize>,
 ) -> ((Vec<f32>, DaeWeights), (Vec<f32>, DaeWeights)) {
-    let st = Standardisation::of_dataset(data);
+    let st = Preprocessing::of_dataset(data);
     let start = DaeWeights::initial(data.d(), config.k, config.seed, config.init_scale);
     let order = epoch_order(data.n, config.seed, 0);
     let images = GpuImages::upload(ctx, data, chunk_rows).unwrap();
@@ -52,7 +54,7 @@ fn gpu_and_cpu_steps(
     cpu.begin_epoch(&order);
     let mut cpu_losses = Vec::new();
     for s in 0..steps {
-        let offset = s * config.batch_size;
+        let offset = s * config.batch;
         gpu.step(data, offset, s as u32, s).unwrap();
         cpu_losses.push(cpu.step(data, offset, s as u32));
     }
@@ -81,7 +83,7 @@ fn gpu_dae_step_matches_cpu_step_with_identical_noise() {
             epochs: 1,
             lr: 1e-3,
             optimiser,
-            batch_size: 8,
+            batch: 8,
             seed: 11,
             init_scale: 0.5,
         };
@@ -114,18 +116,18 @@ fn gpu_dae_step_matches_cpu_step_with_identical_noise() {
 fn cpu_dae_step_matches_the_written_out_gradient() {
     // The CPU twin against the textbook formulas in f64, one plain SGD step, mask noise.
     let data = synthetic_dataset(24, 1, 4, 5, 8);
-    let st = Standardisation::of_dataset(&data);
+    let st = Preprocessing::of_dataset(&data);
     let config = DaeConfig {
         k: 3,
         noise: Noise::Mask { p: 0.3, patch: 2 },
         epochs: 1,
         lr: 1e-2,
         optimiser: Optimiser::SgdMomentum { momentum: 0.0 },
-        batch_size: 6,
+        batch: 6,
         seed: 5,
         init_scale: 0.7,
     };
-    let (d, k, b) = (data.d(), config.k, config.batch_size);
+    let (d, k, b) = (data.d(), config.k, config.batch);
     let start = DaeWeights::initial(d, k, config.seed, config.init_scale);
     let mut cpu = CpuDae::new((1, 4, 5), &st, &config, &start);
     cpu.begin_epoch(&epoch_order(data.n, config.seed, 0));
@@ -181,7 +183,7 @@ fn gathered_batches_match_resident_batches() {
         epochs: 1,
         lr: 1e-3,
         optimiser: Optimiser::adam(),
-        batch_size: 8,
+        batch: 8,
         seed: 3,
         init_scale: 0.5,
     };
@@ -201,20 +203,16 @@ fn gpu_training_is_bit_identical_for_the_same_seed() {
         epochs: 2,
         lr: 1e-3,
         optimiser: Optimiser::adam(),
-        batch_size: 8,
+        batch: 8,
         seed: 21,
         init_scale: 0.5,
     };
-    let a = train(DaeBackend::Gpu(&ctx), &data, &config);
-    let b = train(DaeBackend::Gpu(&ctx), &data, &config);
+    let a = train(Backend::Gpu(&ctx), &data, &config);
+    let b = train(Backend::Gpu(&ctx), &data, &config);
     assert_eq!(a.weights, b.weights);
     let losses = |run: &DaeRun| run.reports.iter().map(|r| r.train_loss).collect::<Vec<_>>();
     assert_eq!(losses(&a), losses(&b));
-    let other = train(
-        DaeBackend::Gpu(&ctx),
-        &data,
-        &DaeConfig { seed: 22, ..config },
-    );
+    let other = train(Backend::Gpu(&ctx), &data, &DaeConfig { seed: 22, ..config });
     assert_ne!(a.weights, other.weights, "the seed must matter");
 }
 
@@ -228,12 +226,12 @@ fn gpu_training_run_matches_cpu_training_run() {
         epochs: 3,
         lr: 1e-3,
         optimiser: Optimiser::SgdMomentum { momentum: 0.9 },
-        batch_size: 8,
+        batch: 8,
         seed: 2,
         init_scale: 0.5,
     };
-    let gpu = train(DaeBackend::Gpu(&ctx), &data, &config);
-    let cpu = train(DaeBackend::Cpu, &data, &config);
+    let gpu = train(Backend::Gpu(&ctx), &data, &config);
+    let cpu = train(Backend::Cpu, &data, &config);
     assert_eq!(gpu.reports.len(), 3);
     for (g, c) in gpu.reports.iter().zip(&cpu.reports) {
         assert!(
@@ -257,15 +255,15 @@ fn gpu_training_run_matches_cpu_training_run() {
 #[test]
 fn training_stops_when_the_callback_says_so() {
     let data = synthetic_dataset(16, 1, 4, 4, 13);
-    let st = Standardisation::of_dataset(&data);
+    let st = Preprocessing::of_dataset(&data);
     let config = DaeConfig {
         k: 2,
         epochs: 5,
-        batch_size: 4,
+        batch: 4,
         ..DaeConfig::default()
     };
     let run = pollster::block_on(train_dae(
-        DaeBackend::Cpu,
+        Backend::Cpu,
         &data,
         &st,
         &config,
@@ -276,7 +274,7 @@ fn training_stops_when_the_callback_says_so() {
     assert!(run.cancelled);
     assert_eq!(run.reports.len(), 2);
     let stopped = pollster::block_on(train_dae(
-        DaeBackend::Cpu,
+        Backend::Cpu,
         &data,
         &st,
         &config,
@@ -323,7 +321,7 @@ fn moments(
 ) -> (Vec<f64>, Vec<f64>) {
     match noise {
         Noise::Mask { p, patch } => {
-            let keep = 1.0 - p as f64;
+            let keep = 1.0 - p;
             let c = g.iter().map(|v| keep * v).collect();
             let mut b = g.to_vec();
             for i in 0..d {
@@ -384,7 +382,7 @@ fn gpu_gradient_descent_converges_to_the_closed_form_optimum() {
     let Some(ctx) = context() else { return };
     let data = low_rank_dataset(64, 3, 4, 14);
     let (d, shape) = (data.d(), (1, 3, 4));
-    let st = Standardisation::of_dataset(&data);
+    let st = Preprocessing::of_dataset(&data);
     let g = gram_f64(&centred_f64(&data, &st), data.n, d);
     let images = GpuImages::upload(&ctx, &data, None).unwrap();
     // Full-batch SGD with momentum; the mask's gradient noise needs a decaying step size.
@@ -402,7 +400,7 @@ fn gpu_gradient_descent_converges_to_the_closed_form_optimum() {
             epochs: 1,
             lr: 1e-2,
             optimiser: Optimiser::SgdMomentum { momentum: 0.9 },
-            batch_size: data.n,
+            batch: data.n,
             seed: 1,
             init_scale: 1.0,
         };

@@ -3,9 +3,9 @@
 
 mod spectral_support;
 
-use recon_align::gpu::{train_dae, DaeBackend};
-use recon_align::live::{Monitor, TrainSettings};
-use recon_align::spectral::{closed_form_dae, Gram, NoiseModel, Pca, SplitMix64};
+use recon_align::live::Monitor;
+use recon_align::spectral::{closed_form_dae, Gram, Noise, Pca, SplitMix64};
+use recon_align::train::{train_dae, Backend, TrainSettings};
 use spectral_support::{explicit_x, synthetic};
 
 /// Orthonormalises the columns of an N x K row-major matrix (modified Gram-Schmidt), dropping
@@ -51,7 +51,7 @@ fn encoder_alignment_matches_an_explicit_gram_schmidt_of_the_codes() {
     let data = synthetic(240, (1, 4, 4), 3, true, 7);
     let (n, d, k) = (data.n, data.d(), 5);
     let gram = Gram::from_dataset(&data).unwrap();
-    let monitor = Monitor::new(&data, gram, &NoiseModel::None, k, 1).unwrap();
+    let monitor = Monitor::new(&data, gram, &Noise::None, k, 1).unwrap();
     let mut rng = SplitMix64::new(3);
     let encoder: Vec<f64> = (0..k * d).map(|_| rng.next_normal()).collect();
     let ours = monitor.encoder_alignment(&encoder, k).unwrap();
@@ -87,14 +87,14 @@ fn the_pca_optimum_reconstructs_exactly_the_top_k_spectrum() {
     let k = 4;
     let gram = Gram::from_dataset(&data).unwrap();
     let lambda = Pca::new(&gram).unwrap().lambda;
-    let dae = closed_form_dae(&gram, &NoiseModel::None, k).unwrap();
-    let monitor = Monitor::new(&data, gram, &NoiseModel::None, k, 1).unwrap();
-    let report = recon_align::gpu::EpochReport {
+    let dae = closed_form_dae(&gram, &Noise::None, k).unwrap();
+    let monitor = Monitor::new(&data, gram, &Noise::None, k, 1).unwrap();
+    let report = recon_align::train::EpochReport {
         epoch: 1,
         steps: 1,
         train_loss: 0.0,
         samples_per_second: 0.0,
-        weights: recon_align::gpu::DaeWeights {
+        weights: recon_align::train::DaeWeights {
             d: data.d(),
             k,
             encoder: dae.encoder.iter().map(|&v| v as f32).collect(),
@@ -118,7 +118,7 @@ fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
         k: 3,
         noise: "mask:0.3:2".into(),
         lr: 3e-3,
-        optimizer: "adam".into(),
+        optimiser: "adam".into(),
         epochs: 60,
         batch: 32,
         seed: 2,
@@ -129,9 +129,9 @@ fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut summaries = Vec::new();
     pollster::block_on(train_dae(
-        DaeBackend::Cpu,
+        Backend::Cpu,
         &data,
-        &monitor.standardisation,
+        monitor.preprocessing(),
         &config,
         &cancel,
         |r| {
@@ -170,17 +170,17 @@ fn bad_training_settings_are_refused_with_a_reason() {
         (TrainSettings { k: 0, ..ok.clone() }, "width"),
         (
             TrainSettings {
-                lr: f32::NAN,
+                lr: f64::NAN,
                 ..ok.clone()
             },
             "learning rate",
         ),
         (
             TrainSettings {
-                optimizer: "rmsprop".into(),
+                optimiser: "rmsprop".into(),
                 ..ok.clone()
             },
-            "optimizer",
+            "optimiser",
         ),
         (
             TrainSettings {

@@ -2,8 +2,8 @@
 //! directions, a classifier on the bottom of the variance wins and one on the top is at chance.
 
 use recon_align::dataset::Dataset;
-use recon_align::gpu::{MlpBackend, MlpConfig};
 use recon_align::spectral::{ProbeConfig, SplitMix64, SubspaceSide, SubspaceStudy};
+use recon_align::train::{mlp_probe_config, mlp_subspace_accuracy, Backend, MlpConfig};
 
 fn study(data: &Dataset, seed: u64) -> SubspaceStudy {
     SubspaceStudy::new(
@@ -43,14 +43,21 @@ fn mlp_on_the_bottom_of_the_variance_finds_labels_the_top_misses() {
     let study = study(&data, 4);
     let config = MlpConfig {
         epochs: 30,
-        batch_size: 32,
+        batch: 32,
         lr: 3e-3,
         seed: 4,
         ..MlpConfig::default()
     };
     let score = |fraction, side| {
-        pollster::block_on(study.mlp_accuracy(MlpBackend::Cpu, &data, fraction, side, &config))
-            .unwrap()
+        pollster::block_on(mlp_subspace_accuracy(
+            &study,
+            Backend::Cpu,
+            &data,
+            fraction,
+            side,
+            &config,
+        ))
+        .unwrap()
     };
     let (top, top_dims) = score(0.5, SubspaceSide::Top);
     let (bottom, bottom_dims) = score(0.1, SubspaceSide::Bottom);
@@ -70,8 +77,9 @@ fn bad_fractions_are_refused() {
     let data = quiet_labels(60, 3, 1);
     let study = study(&data, 1);
     for f in [0.0, 1.5, f64::NAN] {
-        let r = pollster::block_on(study.mlp_accuracy(
-            MlpBackend::Cpu,
+        let r = pollster::block_on(mlp_subspace_accuracy(
+            &study,
+            Backend::Cpu,
             &data,
             f,
             SubspaceSide::Top,
@@ -89,11 +97,18 @@ fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
         return;
     };
     let study = study(&data, 1);
-    let config = recon_align::perception::mlp_probe_config(1);
+    let config = mlp_probe_config(1);
     let score = |fraction, side| {
-        pollster::block_on(study.mlp_accuracy(MlpBackend::Cpu, &data, fraction, side, &config))
-            .unwrap()
-            .0
+        pollster::block_on(mlp_subspace_accuracy(
+            &study,
+            Backend::Cpu,
+            &data,
+            fraction,
+            side,
+            &config,
+        ))
+        .unwrap()
+        .0
     };
     let bottom = score(0.25, SubspaceSide::Bottom);
     let top = score(0.25, SubspaceSide::Top);

@@ -4,8 +4,8 @@
 mod spectral_support;
 
 use recon_align::spectral::{
-    alignment_curve, impact_sweep, never_beneficial, principal_angles, Gram, NoiseModel, Pca,
-    Pencil, SubspaceVerdict, SweepConfig,
+    alignment_curve, impact_sweep, never_beneficial, principal_angles, Gram, Noise, Pca, Pencil,
+    SubspaceVerdict, SweepConfig,
 };
 use spectral_support::*;
 
@@ -19,7 +19,7 @@ fn gaussian_noise_never_changes_the_subspace() {
     let pca = Pca::new(&gram).unwrap();
     let d = gram.d();
     for std in [0.01, 0.3, 1.0, 5.0] {
-        let eig = Pencil::new(&gram, &NoiseModel::Gaussian { std })
+        let eig = Pencil::new(&gram, &Noise::Gaussian { std })
             .unwrap()
             .solve()
             .unwrap();
@@ -46,9 +46,9 @@ fn gaussian_noise_never_changes_the_subspace() {
 #[test]
 fn gaussian_noise_never_changes_the_alignment() {
     let gram = gram();
-    let clean = alignment_curve(&gram, &NoiseModel::None).unwrap().alignment;
+    let clean = alignment_curve(&gram, &Noise::None).unwrap().alignment;
     for std in [0.01, 0.3, 1.0, 5.0] {
-        let noisy = alignment_curve(&gram, &NoiseModel::Gaussian { std })
+        let noisy = alignment_curve(&gram, &Noise::Gaussian { std })
             .unwrap()
             .alignment;
         assert!(max_abs_diff(&clean, &noisy) < 1e-7, "std {std}");
@@ -79,10 +79,10 @@ fn gaussian_noise_never_changes_the_alignment() {
 fn masking_changes_the_subspace_and_the_alignment() {
     let gram = gram();
     let pca = Pca::new(&gram).unwrap();
-    let clean = alignment_curve(&gram, &NoiseModel::None).unwrap().alignment;
+    let clean = alignment_curve(&gram, &Noise::None).unwrap().alignment;
     for noise in [
-        NoiseModel::Mask { p: 0.5, patch: 1 },
-        NoiseModel::Mask { p: 0.75, patch: 2 },
+        Noise::Mask { p: 0.5, patch: 1 },
+        Noise::Mask { p: 0.75, patch: 2 },
     ] {
         let eig = Pencil::new(&gram, &noise).unwrap().solve().unwrap();
         let angles = principal_angles(pca.vectors.subcols(0, 3), eig.top(3)).unwrap();
@@ -101,8 +101,8 @@ fn masking_changes_the_subspace_and_the_alignment() {
 #[test]
 fn mask_with_zero_drop_probability_is_plain_reconstruction() {
     let gram = gram();
-    let clean = alignment_curve(&gram, &NoiseModel::None).unwrap().alignment;
-    let masked = alignment_curve(&gram, &NoiseModel::Mask { p: 0.0, patch: 2 })
+    let clean = alignment_curve(&gram, &Noise::None).unwrap().alignment;
+    let masked = alignment_curve(&gram, &Noise::Mask { p: 0.0, patch: 2 })
         .unwrap()
         .alignment;
     assert!(max_abs_diff(&clean, &masked) < 1e-12);
@@ -112,7 +112,7 @@ fn mask_with_zero_drop_probability_is_plain_reconstruction() {
 fn label_free_test_says_gaussian_never_helps_and_masking_may() {
     let gram = gram();
     for std in [0.1, 1.0] {
-        let report = never_beneficial(&gram, &NoiseModel::Gaussian { std }, 1e-6).unwrap();
+        let report = never_beneficial(&gram, &Noise::Gaussian { std }, 1e-6).unwrap();
         assert!(
             report.never_beneficial,
             "gaussian:{std}: {:?}",
@@ -120,7 +120,7 @@ fn label_free_test_says_gaussian_never_helps_and_masking_may() {
         );
         assert!(!report.verdict.contains(&SubspaceVerdict::Different));
     }
-    let report = never_beneficial(&gram, &NoiseModel::Mask { p: 0.5, patch: 1 }, 1e-6).unwrap();
+    let report = never_beneficial(&gram, &Noise::Mask { p: 0.5, patch: 1 }, 1e-6).unwrap();
     assert!(!report.never_beneficial);
     assert_eq!(report.verdict[0], SubspaceVerdict::Different);
     assert_eq!(

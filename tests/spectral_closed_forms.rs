@@ -4,7 +4,7 @@
 mod spectral_support;
 
 use recon_align::spectral::{
-    alignment, alignment_curve, closed_form_dae, Gram, ImageShape, NoiseModel, Pencil, SplitMix64,
+    alignment, alignment_curve, closed_form_dae, Gram, ImageShape, Noise, Pencil, SplitMix64,
 };
 use spectral_support::*;
 
@@ -89,12 +89,10 @@ fn gram_from_preprocessed_moments_matches_gram_from_bytes() {
     )
     .unwrap();
     assert!(max_abs_diff(&rebuilt32.to_row_major(), &from_bytes.to_row_major()) < 1e-4);
-    let curve_a = alignment_curve(&from_bytes, &NoiseModel::None)
+    let curve_a = alignment_curve(&from_bytes, &Noise::None)
         .unwrap()
         .alignment;
-    let curve_b = alignment_curve(&rebuilt, &NoiseModel::None)
-        .unwrap()
-        .alignment;
+    let curve_b = alignment_curve(&rebuilt, &Noise::None).unwrap().alignment;
     assert!(max_abs_diff(&curve_a, &curve_b) < 1e-8);
     let mut lower_only = ridge_free.clone();
     for i in 0..d {
@@ -130,14 +128,14 @@ fn explicit_moments(
     x: &[f64],
     n: usize,
     shape: (usize, usize, usize),
-    noise: NoiseModel,
+    noise: Noise,
 ) -> (Vec<f64>, Vec<f64>) {
     let (_, h, w) = shape;
     let d = shape.0 * h * w;
     let g = matmul(&transpose(x, n, d), x, d, n, d);
     match noise {
-        NoiseModel::None => (g.clone(), g),
-        NoiseModel::Gaussian { std } => {
+        Noise::None => (g.clone(), g),
+        Noise::Gaussian { std } => {
             let b = (0..d * d)
                 .map(|k| {
                     g[k] + if k / d == k % d {
@@ -149,7 +147,7 @@ fn explicit_moments(
                 .collect();
             (g, b)
         }
-        NoiseModel::Mask { p, patch } => {
+        Noise::Mask { p, patch } => {
             let patch_of = |i: usize| {
                 let (y, xx) = ((i % (h * w)) / w, i % w);
                 (y / patch, xx / patch)
@@ -224,10 +222,10 @@ fn closed_form_matches_gradient_descent() {
     let x = explicit_x(&data);
     let gram = full_rank_gram(&data);
     for noise in [
-        NoiseModel::None,
-        NoiseModel::Gaussian { std: 0.7 },
-        NoiseModel::Mask { p: 0.4, patch: 1 },
-        NoiseModel::Mask { p: 0.3, patch: 2 },
+        Noise::None,
+        Noise::Gaussian { std: 0.7 },
+        Noise::Mask { p: 0.4, patch: 1 },
+        Noise::Mask { p: 0.3, patch: 2 },
     ] {
         for k in [1, 3] {
             let (c, b) = explicit_moments(&x, n, shape, noise);
@@ -257,7 +255,7 @@ fn closed_form_decoder_attains_the_closed_form_loss() {
     let (n, d) = (data.n, data.d());
     let x = explicit_x(&data);
     let gram = full_rank_gram(&data);
-    let noise = NoiseModel::Mask { p: 0.5, patch: 2 };
+    let noise = Noise::Mask { p: 0.5, patch: 2 };
     let (c, b) = explicit_moments(&x, n, shape, noise);
     let k = 4;
     let sol = closed_form_dae(&gram, &noise, k).unwrap();
@@ -323,9 +321,9 @@ fn pencil_moments_match_monte_carlo_noise() {
     let samples = 4000;
     let mut rng = SplitMix64::new(7);
     for noise in [
-        NoiseModel::Gaussian { std: 0.5 },
-        NoiseModel::Mask { p: 0.3, patch: 1 },
-        NoiseModel::Mask { p: 0.6, patch: 2 },
+        Noise::Gaussian { std: 0.5 },
+        Noise::Mask { p: 0.3, patch: 1 },
+        Noise::Mask { p: 0.6, patch: 2 },
     ] {
         let pencil = Pencil::new(&gram, &noise).unwrap();
         let (mut cross, mut second) = (EntryStats::new(d * d), EntryStats::new(d * d));
@@ -337,12 +335,12 @@ fn pencil_moments_match_monte_carlo_noise() {
             for i in 0..n {
                 let xi = &x[i * d..(i + 1) * d];
                 match noise {
-                    NoiseModel::Gaussian { std } => {
+                    Noise::Gaussian { std } => {
                         for j in 0..d {
                             noisy[j] = xi[j] + std * rng.next_normal();
                         }
                     }
-                    NoiseModel::Mask { p, patch } => {
+                    Noise::Mask { p, patch } => {
                         // One keep/drop per patch of the grid, shared by all channels.
                         let across = shape.2.div_ceil(patch);
                         let grid: Vec<bool> = (0..across * shape.1.div_ceil(patch))
@@ -357,7 +355,7 @@ fn pencil_moments_match_monte_carlo_noise() {
                             };
                         }
                     }
-                    NoiseModel::None => unreachable!(),
+                    Noise::None => unreachable!(),
                 }
                 for a in 0..d {
                     for b in 0..d {
@@ -385,9 +383,9 @@ fn pencil_moments_match_monte_carlo_noise() {
             assert!(worst < 1.0, "{noise}: {what} disagrees with Monte-Carlo");
         }
         // The test can tell: the 2x2-patch B differs from the 1x1 B by far more than the noise.
-        if let NoiseModel::Mask { p, patch: 2 } = noise {
+        if let Noise::Mask { p, patch: 2 } = noise {
             let wrong = row_major(
-                Pencil::new(&gram, &NoiseModel::Mask { p, patch: 1 })
+                Pencil::new(&gram, &Noise::Mask { p, patch: 1 })
                     .unwrap()
                     .b(),
             );
@@ -446,9 +444,9 @@ fn alignment_from_second_moments_matches_explicit_gram_schmidt() {
     let data = synthetic(90, (1, 3, 4), 3, false, 8);
     let gram = full_rank_gram(&data);
     for noise in [
-        NoiseModel::None,
-        NoiseModel::Mask { p: 0.5, patch: 1 },
-        NoiseModel::Mask { p: 0.7, patch: 2 },
+        Noise::None,
+        Noise::Mask { p: 0.5, patch: 1 },
+        Noise::Mask { p: 0.7, patch: 2 },
     ] {
         let eig = Pencil::new(&gram, &noise).unwrap().solve().unwrap();
         let ours = alignment(&gram, &eig).unwrap();
@@ -469,7 +467,7 @@ fn alignment_from_second_moments_matches_explicit_gram_schmidt() {
 fn generalized_eigenvectors_are_b_normalised_and_sorted() {
     let data = synthetic(100, (1, 4, 4), 2, true, 9);
     let gram = Gram::from_dataset(&data).unwrap();
-    let pencil = Pencil::new(&gram, &NoiseModel::Mask { p: 0.5, patch: 2 }).unwrap();
+    let pencil = Pencil::new(&gram, &Noise::Mask { p: 0.5, patch: 2 }).unwrap();
     let eig = pencil.solve().unwrap();
     let d = data.d();
     let s = row_major(eig.vectors.as_ref());

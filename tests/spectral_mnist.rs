@@ -1,6 +1,6 @@
 //! The sanity values of paper.md on the bundled first 10,000 MNIST training digits.
 
-use recon_align::spectral::{alignment_curve, Gram, NoiseModel};
+use recon_align::spectral::{alignment_curve, Gram, Noise};
 
 /// paper.md quotes two decimals; 0.05 points allows for its rounding and nothing more.
 const TOLERANCE: f64 = 0.05;
@@ -22,8 +22,8 @@ fn mnist_alignment_matches_paper_sanity_values() {
     assert_eq!((data.n, data.d()), (10_000, 784));
     let gram = Gram::from_dataset(&data).unwrap();
     for (noise, expected) in [
-        (NoiseModel::None, 90.65),
-        (NoiseModel::Mask { p: 0.5, patch: 1 }, 91.34),
+        (Noise::None, 90.65),
+        (Noise::Mask { p: 0.5, patch: 1 }, 91.34),
     ] {
         let curve = alignment_curve(&gram, &noise).unwrap();
         let got = curve.alignment[31];

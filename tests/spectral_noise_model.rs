@@ -1,27 +1,24 @@
-//! NoiseModel's text form (`none`, `gaussian:S`, `mask:P:K`) and its validation.
+//! Noise's text form (`none`, `gaussian:S`, `mask:P:K`) and its validation.
 
-use recon_align::spectral::NoiseModel;
+use recon_align::spectral::Noise;
 
 #[test]
 fn noise_model_round_trips_through_text() {
     for noise in [
-        NoiseModel::None,
-        NoiseModel::Gaussian { std: 0.25 },
-        NoiseModel::Mask { p: 0.5, patch: 4 },
-        NoiseModel::Mask { p: 0.99, patch: 1 },
+        Noise::None,
+        Noise::Gaussian { std: 0.25 },
+        Noise::Mask { p: 0.5, patch: 4 },
+        Noise::Mask { p: 0.99, patch: 1 },
     ] {
         let text = noise.to_string();
-        assert_eq!(text.parse::<NoiseModel>().unwrap(), noise, "{text}");
+        assert_eq!(text.parse::<Noise>().unwrap(), noise, "{text}");
     }
     assert_eq!(
-        "gaussian:2".parse::<NoiseModel>().unwrap(),
-        NoiseModel::Gaussian { std: 2.0 }
+        "gaussian:2".parse::<Noise>().unwrap(),
+        Noise::Gaussian { std: 2.0 }
     );
-    assert_eq!(
-        NoiseModel::Mask { p: 0.5, patch: 2 }.to_string(),
-        "mask:0.5:2"
-    );
-    assert_eq!(NoiseModel::None.to_string(), "none");
+    assert_eq!(Noise::Mask { p: 0.5, patch: 2 }.to_string(), "mask:0.5:2");
+    assert_eq!(Noise::None.to_string(), "none");
 }
 
 #[test]
@@ -39,7 +36,7 @@ fn bad_noise_strings_are_rejected_with_a_reason() {
         ("mask:0.5:two", "positive integer"),
         ("none:1", "number of"),
     ] {
-        let err = text.parse::<NoiseModel>().unwrap_err().to_string();
+        let err = text.parse::<Noise>().unwrap_err().to_string();
         assert!(
             err.contains(reason) && err.contains("expected none, gaussian:S or mask:P:K"),
             "'{text}': {err}"
@@ -49,10 +46,10 @@ fn bad_noise_strings_are_rejected_with_a_reason() {
 
 #[test]
 fn noise_model_serialises_as_tagged_plain_data() {
-    let json = serde_json::to_string(&NoiseModel::Mask { p: 0.5, patch: 2 }).unwrap();
+    let json = serde_json::to_string(&Noise::Mask { p: 0.5, patch: 2 }).unwrap();
     assert_eq!(json, r#"{"kind":"mask","p":0.5,"patch":2}"#);
-    let back: NoiseModel = serde_json::from_str(&json).unwrap();
-    assert_eq!(back, NoiseModel::Mask { p: 0.5, patch: 2 });
+    let back: Noise = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, Noise::Mask { p: 0.5, patch: 2 });
 }
 
 #[test]
@@ -66,7 +63,7 @@ fn paper_sweep_uses_linspace_0_to_0_99_and_patches_1_2_4() {
     let printed: Vec<String> = config
         .probabilities
         .iter()
-        .map(|&p| NoiseModel::Mask { p, patch: 1 }.to_string())
+        .map(|&p| Noise::Mask { p, patch: 1 }.to_string())
         .collect();
     assert_eq!(printed[3], "mask:0.33:1");
     assert_eq!(printed[9], "mask:0.99:1");

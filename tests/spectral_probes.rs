@@ -5,8 +5,8 @@ mod spectral_support;
 
 use recon_align::spectral::{
     closed_form_dae, guided, min_max_rescale, project_images, spectrum_energy,
-    spectrum_energy_of_autoencoder, subspace_split, Gram, LinearProbe, NoiseModel, Pca,
-    ProbeConfig, Split, SplitMix64, SubspaceSide,
+    spectrum_energy_of_autoencoder, subspace_split, Gram, LinearProbe, Noise, Pca, ProbeConfig,
+    Split, SplitMix64, SubspaceSide,
 };
 use spectral_support::*;
 
@@ -48,13 +48,13 @@ fn autoencoder_spectrum_energy_equals_that_of_its_map() {
     let gram = Gram::from_dataset(&data).unwrap();
     let pca = Pca::new(&gram).unwrap();
     let d = gram.d();
-    let dae = closed_form_dae(&gram, &NoiseModel::Mask { p: 0.5, patch: 2 }, 5).unwrap();
+    let dae = closed_form_dae(&gram, &Noise::Mask { p: 0.5, patch: 2 }, 5).unwrap();
     let map = matmul(&dae.decoder, &dae.encoder, d, 5, d);
     let a = spectrum_energy(&gram, &pca, &map).unwrap();
     let b = spectrum_energy_of_autoencoder(&gram, &pca, &dae.encoder, &dae.decoder).unwrap();
     assert!(max_abs_diff(&a, &b) < 1e-9 * pca.lambda[0]);
     // A linear AE (PCA) reproduces the top-K energies exactly and nothing below them.
-    let ae = closed_form_dae(&gram, &NoiseModel::None, 5).unwrap();
+    let ae = closed_form_dae(&gram, &Noise::None, 5).unwrap();
     let e = spectrum_energy_of_autoencoder(&gram, &pca, &ae.encoder, &ae.decoder).unwrap();
     for (k, (energy, lambda)) in e.iter().zip(&pca.lambda).enumerate() {
         let expected = if k < 5 { *lambda } else { 0.0 };

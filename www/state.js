@@ -26,7 +26,7 @@ export const SCHEMA = [
   { key: 'p', type: 'float', def: 0.5, min: 0, max: 0.99, doc: 'mask drop probability' },
   { key: 'patch', type: 'enum', def: 1, values: [1, 2, 4, 7], doc: 'mask patch side (pixels)' },
   { key: 'lr', type: 'float', def: 0.001, min: 1e-7, max: 10, doc: 'learning rate' },
-  { key: 'opt', type: 'enum', def: 'adam', values: ['sgd', 'adam'], doc: 'optimiser' },
+  { key: 'optimiser', type: 'enum', def: 'adam', values: ['sgd', 'adam'], doc: 'update rule: sgd (momentum 0.9) or adam' },
   { key: 'epochs', type: 'int', def: 10, min: 1, max: 500, doc: 'training epochs' },
   { key: 'batch', type: 'int', def: 256, min: 1, max: 65536, doc: 'minibatch size' },
   { key: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, doc: 'seed of every random choice' },
@@ -36,6 +36,9 @@ export const SCHEMA = [
 ];
 
 const ROW = new Map(SCHEMA.map((r) => [r.key, r]));
+
+/** Keys that older links used, and the key each became (links keep working). */
+const RENAMED = new Map([['opt', 'optimiser']]);
 
 /** The default state: a fresh object each call. */
 export function defaults() {
@@ -120,6 +123,7 @@ export function parseHash(hash) {
       problems.push(`Ignored a malformed setting "${shown(part)}".`);
       continue;
     }
+    key = RENAMED.get(key) ?? key;
     const row = ROW.get(key);
     if (!row) {
       problems.push(`Ignored the unknown setting "${shown(key)}".`);
@@ -150,7 +154,15 @@ export function toHash(state) {
     .join('&');
 }
 
-/** The noise model of a state, as the worker and the command-line tool spell it. */
+/** The training settings of a state, as the worker's `train` task and `recon-align train` take them. */
+export function trainSettings(state, dims) {
+  return {
+    k: Math.min(state.k, dims), noise: noiseSpec(state), lr: state.lr, optimiser: state.optimiser,
+    epochs: state.epochs, batch: state.batch, seed: state.seed,
+  };
+}
+
+/** The noise of a state, as the worker and the command-line tool spell it. */
 export function noiseSpec(state) {
   if (state.noise === 'gaussian') return `gaussian:${state.sigma}`;
   if (state.noise === 'mask') return `mask:${state.p}:${state.patch}`;
@@ -169,7 +181,7 @@ export function describeNoise(spec) {
 export const DEPENDS = {
   alignment: ['noise', 'sigma', 'p', 'patch'],
   never: ['noise', 'sigma', 'p', 'patch'],
-  train: ['k', 'noise', 'sigma', 'p', 'patch', 'lr', 'opt', 'epochs', 'batch', 'seed'],
+  train: ['k', 'noise', 'sigma', 'p', 'patch', 'lr', 'optimiser', 'epochs', 'batch', 'seed'],
   subspace: ['seed'],
   guided: ['k', 'seed'],
 };

@@ -17,7 +17,7 @@
 //   {type:'notice', message}
 //   {type:'error', id?, where, message}
 // Tasks: alignment {noise}, sweep {}, never {noise}, subspace {seed}, guided {k, seed},
-//        train {k, noise, lr, optimizer, epochs, batch, seed}.
+//        train {k, noise, lr, optimiser, epochs, batch, seed} (Rust's TrainSettings).
 import init, { Lab, detectBackend, cancel as cancelTraining } from '../pkg/recon_align.js';
 
 let lab = null;

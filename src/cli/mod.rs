@@ -8,7 +8,7 @@ use std::io::Write;
 
 use args::{options_help, parse, Arity, OptionSpec, Options, UsageError};
 use recon_align::dataset::Dataset;
-use recon_align::spectral::{self, Gram, NoiseModel, ProbeConfig, SweepConfig};
+use recon_align::spectral::{self, Gram, Noise, ProbeConfig, SweepConfig};
 use serde_json::{json, Value};
 
 const DATA: OptionSpec = OptionSpec { name: "data", arity: Arity::One, value: "SRC", help: "`mnist` (bundled digits) or a folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]" };
@@ -249,10 +249,8 @@ fn load(options: &Options) -> Result<Dataset, Failure> {
     }
 }
 
-fn noise_option(options: &Options) -> Result<NoiseModel, Failure> {
-    Ok(options
-        .get::<NoiseModel>("noise")?
-        .unwrap_or(NoiseModel::None))
+fn noise_option(options: &Options) -> Result<Noise, Failure> {
+    Ok(options.get::<Noise>("noise")?.unwrap_or(Noise::None))
 }
 
 fn probe_config(options: &Options) -> Result<ProbeConfig, Failure> {
@@ -331,7 +329,7 @@ fn sweep(options: &Options) -> Result<Output, Failure> {
         gaussian_stds: options.list("gaussian")?.unwrap_or(default.gaussian_stds),
     };
     for &p in &config.probabilities {
-        NoiseModel::Mask { p, patch: 1 }.validate()?;
+        Noise::Mask { p, patch: 1 }.validate()?;
     }
     if config.patches.contains(&0) {
         return Err(UsageError("patch sides must be at least 1".into()).into());
@@ -399,10 +397,10 @@ fn dae(options: &Options) -> Result<Output, Failure> {
 }
 
 fn never_beneficial(options: &Options) -> Result<Output, Failure> {
-    let noises: Vec<NoiseModel> = options.list("noise")?.unwrap_or_else(|| {
+    let noises: Vec<Noise> = options.list("noise")?.unwrap_or_else(|| {
         vec![
-            NoiseModel::Gaussian { std: 1.0 },
-            NoiseModel::Mask { p: 0.5, patch: 1 },
+            Noise::Gaussian { std: 1.0 },
+            Noise::Mask { p: 0.5, patch: 1 },
         ]
     });
     let tolerance: f64 = options

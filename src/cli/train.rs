@@ -4,9 +4,10 @@ use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
 use recon_align::dataset::Dataset;
-use recon_align::gpu::{self, train_dae, DaeBackend, GpuContext, GpuImages, Standardisation};
-use recon_align::live::{Monitor, TrainSettings};
+use recon_align::gpu::{self, GpuContext, GpuImages};
+use recon_align::live::Monitor;
 use recon_align::spectral::{Gram, ImageShape, Preprocessing, DEFAULT_RELATIVE_RIDGE};
+use recon_align::train::{train_dae, Backend, TrainSettings};
 use serde_json::json;
 
 use super::args::{Options, UsageError};
@@ -45,14 +46,15 @@ fn gpu_context() -> Result<GpuContext, Failure> {
 /// class sums Y^T X and the preprocessing computed on the CPU in f64.
 pub(super) fn gpu_gram(data: &Dataset) -> Result<Gram, Failure> {
     let ctx = gpu_context()?;
-    let st = Standardisation::of_dataset(data);
+    let preprocessing = Preprocessing::of_dataset(data);
     let images = GpuImages::upload(&ctx, data, None)?;
-    let g = pollster::block_on(async { gpu::gram(&ctx, &images, &st).await?.to_vec(&ctx).await })?;
+    let g = pollster::block_on(async {
+        gpu::gram(&ctx, &images, &preprocessing)
+            .await?
+            .to_vec(&ctx)
+            .await
+    })?;
     let g: Vec<f64> = g.into_iter().map(f64::from).collect();
-    let preprocessing = Preprocessing {
-        mean: st.mean.iter().map(|&m| f64::from(m)).collect(),
-        scale: f64::from(st.scale),
-    };
     let d = data.d();
     let mut class_sums = vec![0f64; data.classes * d];
     for i in 0..data.n {
@@ -83,7 +85,7 @@ pub(super) fn train(options: &Options) -> Result<Output, Failure> {
         k: options.get("k")?.unwrap_or(default.k),
         noise: options.get("noise")?.unwrap_or(default.noise),
         lr: options.get("lr")?.unwrap_or(default.lr),
-        optimizer: options.get("optimizer")?.unwrap_or(default.optimizer),
+        optimiser: options.get("optimizer")?.unwrap_or(default.optimiser),
         epochs: options.get("epochs")?.unwrap_or(default.epochs),
         batch: options.get("batch")?.unwrap_or(default.batch),
         seed: options.get("seed")?.unwrap_or(default.seed),
@@ -108,10 +110,8 @@ pub(super) fn train(options: &Options) -> Result<Output, Failure> {
         Device::Gpu => Some(gpu_context()?),
         Device::Cpu => None,
     };
-    let (backend, name) = match &ctx {
-        Some(ctx) => (DaeBackend::Gpu(ctx), "gpu"),
-        None => (DaeBackend::Cpu, "cpu"),
-    };
+    let backend = ctx.as_ref().map_or(Backend::Cpu, Backend::Gpu);
+    let name = backend.name();
     let json = options.has("json");
     let mut failure = None;
     let cancel = AtomicBool::new(false);
@@ -119,7 +119,7 @@ pub(super) fn train(options: &Options) -> Result<Output, Failure> {
     let run = pollster::block_on(train_dae(
         backend,
         &data,
-        &monitor.standardisation,
+        monitor.preprocessing(),
         &config,
         &cancel,
         |report| {

@@ -1,54 +1,13 @@
 //! The device: adapter selection, limits, loss tracking, and the one readback helper.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
 
 use wgpu::util::DeviceExt;
 
-/// Why a GPU operation could not run; the caller falls back to the CPU.
-#[derive(Clone, Debug, PartialEq)]
-pub enum GpuError {
-    /// No adapter matched the request (or none exists, e.g. no WebGPU in this browser).
-    NoAdapter(String),
-    /// The adapter refused to create a device with the requested limits.
-    DeviceRequestFailed(String),
-    /// The device was lost (driver reset, tab backgrounded, out of memory...).
-    DeviceLost(String),
-    /// A buffer or binding would exceed the device's limits.
-    BufferTooLarge {
-        /// Bytes requested.
-        bytes: u64,
-        /// The device's limit for this kind of buffer.
-        limit: u64,
-    },
-    /// wgpu reported a validation or out-of-memory error.
-    Validation(String),
-    /// Mapping a buffer for readback failed.
-    Readback(String),
-}
-
-impl std::fmt::Display for GpuError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            GpuError::NoAdapter(why) => write!(f, "no GPU adapter: {why}"),
-            GpuError::DeviceRequestFailed(why) => write!(f, "GPU device request failed: {why}"),
-            GpuError::DeviceLost(why) => write!(f, "GPU device lost: {why}"),
-            GpuError::BufferTooLarge { bytes, limit } => {
-                write!(
-                    f,
-                    "GPU buffer of {bytes} bytes exceeds the limit of {limit} bytes"
-                )
-            }
-            GpuError::Validation(why) => write!(f, "GPU error: {why}"),
-            GpuError::Readback(why) => write!(f, "GPU readback failed: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for GpuError {}
+use super::error::GpuError;
+use super::kernels::{Kernel, Kernels};
+use super::oneshot::oneshot;
 
 /// A wgpu device and queue with the limits this crate asked for and a device-lost flag.
 pub struct GpuContext {
@@ -60,7 +19,7 @@ pub struct GpuContext {
     limits: wgpu::Limits,
     lost: Arc<AtomicBool>,
     failure: Arc<Mutex<Option<String>>>,
-    pub(crate) kernels: super::kernels::Kernels,
+    kernels: Kernels,
 }
 
 impl std::fmt::Debug for GpuContext {
@@ -147,7 +106,7 @@ impl GpuContext {
         }
         let limits = device.limits();
         Ok(Self {
-            kernels: super::kernels::Kernels::default(),
+            kernels: Kernels::default(),
             device,
             queue,
             info: adapter.get_info(),
@@ -299,6 +258,25 @@ impl GpuContext {
         Ok(values)
     }
 
+    /// Waits until the GPU has finished everything queued so far (bounds the queue; a cancel
+    /// acts between waits).
+    pub async fn wait(&self) -> Result<(), GpuError> {
+        self.submit_and_wait(self.encoder("wait")).await
+    }
+
+    /// The pipeline of `kernel`, compiled (with an automatic layout) the first time it is asked for.
+    pub(crate) fn pipeline(&self, kernel: Kernel) -> wgpu::ComputePipeline {
+        self.kernels.get(&self.device, kernel).clone()
+    }
+
+    /// Compiles every kernel of [`Kernel::ALL`] and reports the first error wgpu raised.
+    pub async fn compile_kernels(&self) -> Result<(), GpuError> {
+        for kernel in Kernel::ALL {
+            self.pipeline(kernel);
+        }
+        self.wait().await
+    }
+
     /// A labelled command encoder.
     pub fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
         self.device
@@ -314,114 +292,5 @@ impl GpuContext {
                 self.lost.store(true, Ordering::SeqCst);
                 GpuError::DeviceLost(e.to_string())
             })
-    }
-}
-
-/// A recorded compute dispatch: pipeline, its bind group and the grid.
-#[derive(Clone, Debug)]
-pub(crate) struct Dispatch {
-    pub pipeline: wgpu::ComputePipeline,
-    pub bind_group: wgpu::BindGroup,
-    pub workgroups: [u32; 3],
-}
-
-impl Dispatch {
-    /// Binds every buffer in order (binding i = buffers[i]) against the pipeline's group 0.
-    pub fn new(
-        ctx: &GpuContext,
-        pipeline: &wgpu::ComputePipeline,
-        buffers: &[&wgpu::Buffer],
-        workgroups: [u32; 3],
-    ) -> Self {
-        let layout = pipeline.get_bind_group_layout(0);
-        let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
-            .iter()
-            .enumerate()
-            .map(|(i, buffer)| wgpu::BindGroupEntry {
-                binding: i as u32,
-                resource: buffer.as_entire_binding(),
-            })
-            .collect();
-        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &layout,
-            entries: &entries,
-        });
-        Self {
-            pipeline: pipeline.clone(),
-            bind_group,
-            workgroups,
-        }
-    }
-
-    /// Records the dispatch into a compute pass.
-    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
-        pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, &self.bind_group, &[]);
-        let [x, y, z] = self.workgroups;
-        if x > 0 && y > 0 && z > 0 {
-            pass.dispatch_workgroups(x, y, z);
-        }
-    }
-}
-
-/// Records dispatches, in order, into one compute pass of `encoder`.
-pub(crate) fn record_all(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch]) {
-    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-        label: None,
-        timestamp_writes: None,
-    });
-    for dispatch in dispatches {
-        dispatch.record(&mut pass);
-    }
-}
-
-/// Workgroups needed to cover `n` items with groups of `size`.
-pub(crate) fn groups(n: usize, size: usize) -> u32 {
-    n.div_ceil(size) as u32
-}
-
-struct Slot<T> {
-    value: Option<T>,
-    waker: Option<Waker>,
-}
-
-struct Sender<T>(Arc<Mutex<Slot<T>>>);
-struct Receiver<T>(Arc<Mutex<Slot<T>>>);
-
-/// A one-value channel whose receiving end is a future; the wgpu callbacks complete it.
-fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
-    let slot = Arc::new(Mutex::new(Slot {
-        value: None,
-        waker: None,
-    }));
-    (Sender(slot.clone()), Receiver(slot))
-}
-
-impl<T> Sender<T> {
-    fn send(self, value: T) {
-        let waker = {
-            let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            slot.value = Some(value);
-            slot.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-}
-
-impl<T> Future for Receiver<T> {
-    type Output = T;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match slot.value.take() {
-            Some(value) => Poll::Ready(value),
-            None => {
-                slot.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
     }
 }

@@ -1,7 +1,11 @@
 //! The Gram matrix G = X^T X of the centred, scaled data, built from the u8 images on the device.
 
-use super::context::{groups, record_all, Dispatch, GpuContext, GpuError};
-use super::images::{GpuImages, Standardisation};
+use crate::spectral::Preprocessing;
+
+use super::context::GpuContext;
+use super::dispatch::{groups, record_all, Dispatch};
+use super::error::GpuError;
+use super::images::GpuImages;
 use super::kernels::Kernel;
 use super::matrix::GpuMatrix;
 
@@ -50,12 +54,12 @@ const TILE: usize = 64;
 pub async fn gram(
     ctx: &GpuContext,
     images: &GpuImages,
-    standardisation: &Standardisation,
+    preprocessing: &Preprocessing,
 ) -> Result<GpuMatrix, GpuError> {
     gram_with_plan(
         ctx,
         images,
-        standardisation,
+        preprocessing,
         GramPlan::for_dimension(images.d()),
     )
     .await
@@ -65,17 +69,17 @@ pub async fn gram(
 pub async fn gram_with_plan(
     ctx: &GpuContext,
     images: &GpuImages,
-    standardisation: &Standardisation,
+    preprocessing: &Preprocessing,
     plan: GramPlan,
 ) -> Result<GpuMatrix, GpuError> {
     let d = images.d();
-    assert_eq!(standardisation.mean.len(), d, "mean has the wrong length");
+    assert_eq!(preprocessing.mean.len(), d, "mean has the wrong length");
     let gram = GpuMatrix::zeros(ctx, d, d)?;
     let partial_bytes = (d * d * 4) as u64;
     let max_splits = (ctx.max_binding_bytes().min(64 << 20) / partial_bytes.max(1)) as usize;
     let splits_cap = plan.max_splits.min(max_splits).max(1);
     let partials = ctx.zeroed_buffer("gram partials", partial_bytes * splits_cap as u64)?;
-    let mean = ctx.storage_buffer("mean", bytemuck::cast_slice(&standardisation.mean))?;
+    let mean = ctx.storage_buffer("mean", bytemuck::cast_slice(&preprocessing.mean_f32()))?;
     let tiles = groups(d, TILE);
     let mut first = true;
     for chunk in &images.chunks {
@@ -92,7 +96,7 @@ pub async fn gram_with_plan(
                     row_end: row_end as u32,
                     rows_per_split: rows_per_split as u32,
                     d: d as u32,
-                    inv_scale: 1.0 / standardisation.scale,
+                    inv_scale: preprocessing.inv_scale_f32(),
                     _pad: [0.0; 3],
                 },
             );
@@ -108,13 +112,13 @@ pub async fn gram_with_plan(
             let dispatches = [
                 Dispatch::new(
                     ctx,
-                    ctx.pipeline(Kernel::GramPartial),
+                    Kernel::GramPartial,
                     &[&params, &chunk.buffer, &mean, &partials],
                     [tiles, tiles, splits as u32],
                 ),
                 Dispatch::new(
                     ctx,
-                    ctx.pipeline(Kernel::GramReduce),
+                    Kernel::GramReduce,
                     &[&reduce_params, &partials, &gram.buffer],
                     [groups(d, 16), groups(d, 16), 1],
                 ),

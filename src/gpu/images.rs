@@ -1,60 +1,9 @@
-//! The dataset on the device as packed bytes, and the paper's preprocessing constants.
+//! The dataset on the device as packed bytes.
 
 use crate::dataset::Dataset;
 
-use super::context::{GpuContext, GpuError};
-
-/// The paper's preprocessing: subtract the per-pixel mean, divide by one global standard deviation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Standardisation {
-    /// Per-pixel mean of the training images, in [0,1] units (length D).
-    pub mean: Vec<f32>,
-    /// Global standard deviation of the centred pixels (all N*D entries).
-    pub scale: f32,
-}
-
-impl From<&crate::spectral::Preprocessing> for Standardisation {
-    /// The closed forms' preprocessing in f32, so GPU training sees exactly the data G describes.
-    fn from(prep: &crate::spectral::Preprocessing) -> Self {
-        Standardisation {
-            mean: prep.mean.iter().map(|&m| m as f32).collect(),
-            scale: prep.scale as f32,
-        }
-    }
-}
-
-impl Standardisation {
-    /// Mean and global std of `data`, accumulated in f64 (std of the centred pixels over all N*D entries).
-    pub fn of_dataset(data: &Dataset) -> Self {
-        let d = data.d();
-        let mut sum = vec![0f64; d];
-        let mut sum_sq = vec![0f64; d];
-        for i in 0..data.n {
-            for (j, &byte) in data.image(i).iter().enumerate() {
-                let x = byte as f64 / 255.0;
-                sum[j] += x;
-                sum_sq[j] += x * x;
-            }
-        }
-        let n = data.n.max(1) as f64;
-        let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
-        let centred_sq: f64 = sum_sq
-            .iter()
-            .zip(&mean)
-            .map(|(sq, m)| (sq - n * m * m).max(0.0))
-            .sum();
-        let std = (centred_sq / (n * d.max(1) as f64)).sqrt();
-        Self {
-            mean: mean.iter().map(|&m| m as f32).collect(),
-            scale: if std > 0.0 { std as f32 } else { 1.0 },
-        }
-    }
-
-    /// Centred, scaled value of pixel `j` with byte value `byte`, exactly as the shaders compute it.
-    pub fn centred(&self, byte: u8, j: usize) -> f32 {
-        (byte as f32 / 255.0 - self.mean[j]) * (1.0 / self.scale)
-    }
-}
+use super::context::GpuContext;
+use super::error::GpuError;
 
 /// One device buffer holding consecutive images as packed bytes (four pixels per u32).
 #[derive(Debug)]
@@ -121,6 +70,11 @@ impl GpuImages {
     /// Image shape (C, H, W).
     pub fn shape(&self) -> (usize, usize, usize) {
         self.shape
+    }
+
+    /// The device buffer of the first images (all of them when [`GpuImages::chunk_count`] is 1).
+    pub(crate) fn first_buffer(&self) -> &wgpu::Buffer {
+        &self.chunks[0].buffer
     }
 
     /// How many device buffers hold the images.

@@ -1,6 +1,7 @@
 //! Row-major f32 matrices living in GPU storage buffers.
 
-use super::context::{GpuContext, GpuError};
+use super::context::GpuContext;
+use super::error::GpuError;
 
 /// A row-major `rows x cols` f32 matrix in a GPU storage buffer.
 #[derive(Debug)]

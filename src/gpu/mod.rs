@@ -1,35 +1,30 @@
-//! WebGPU compute (wgpu + WGSL): the paper's Gram matrix, pencils, linear DAE training and the MLP probe on the GPU.
+//! Device plumbing (wgpu + WGSL): the device, its buffers and pipelines, and the linear algebra
+//! of the closed forms on the GPU (the Gram matrix, GEMM, a noise's pencil).
 //!
-//! Every kernel lives in its own file under `shaders/`. The same code runs natively
-//! (Vulkan, Metal, DX12; lavapipe in CI) and in the browser through WebGPU; results come
-//! back through [`GpuContext::read_buffer`]. When anything fails, the caller falls back to
-//! the CPU (`spectral`, or [`train_dae`] with the CPU backend).
+//! The same code runs natively (Vulkan, Metal, DX12; lavapipe in CI) and in the browser through
+//! WebGPU; results come back through [`GpuContext::read_buffer`]. Training (the DAE and the MLP
+//! probe, their GPU steps and CPU twins) lives in [`crate::train`], on top of this module. When
+//! anything fails, the caller falls back to the CPU (`spectral`, or the CPU backend of `train`).
 
-mod backend;
-mod clock;
+mod adapter;
 mod context;
-mod dae;
+mod dispatch;
+mod error;
 mod gemm;
 mod gram;
 mod images;
 mod kernels;
 mod matrix;
-mod mlp;
-mod noise;
+mod oneshot;
 mod pencil;
-mod train;
 
-pub use backend::{probe_backend, BackendInfo};
-pub use context::{GpuContext, GpuError};
-pub use dae::{CpuDae, DaeConfig, DaeWeights, GpuDae, Optimiser};
-pub use gemm::{gemm, matmul, Op};
+pub use adapter::{detect_backend, BackendInfo};
+pub use context::GpuContext;
+pub(crate) use dispatch::{groups, record_all, Dispatch};
+pub use error::GpuError;
+pub use gemm::{matmul, Gemm, Op};
 pub use gram::{gram, gram_with_plan, GramPlan};
-pub use images::{GpuImages, Standardisation};
+pub use images::GpuImages;
+pub use kernels::Kernel;
 pub use matrix::GpuMatrix;
-pub use mlp::{
-    accuracy, train_mlp_probe, CpuMlp, GpuMlp, MlpBackend, MlpConfig, MlpDims, MlpParams,
-    MlpReport, ProbeData,
-};
-pub use noise::{epoch_order, gaussian_draw, mask_keeps, patch_of_pixel, philox4x32, Noise};
 pub use pencil::{pencil, GpuPencil};
-pub use train::{train_dae, DaeBackend, DaeRun, EpochReport};

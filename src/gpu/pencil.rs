@@ -1,10 +1,13 @@
 //! The denoising pencil (A, B) of the paper, from the GPU-built Gram matrix.
 
-use super::context::{groups, record_all, Dispatch, GpuContext, GpuError};
-use super::gemm::{gemm, Op};
+use crate::spectral::Noise;
+
+use super::context::GpuContext;
+use super::dispatch::{groups, record_all, Dispatch};
+use super::error::GpuError;
+use super::gemm::{Gemm, Op};
 use super::kernels::Kernel;
 use super::matrix::GpuMatrix;
-use super::noise::Noise;
 
 /// The generalized eigenproblem A v = mu B v whose top-K eigenvectors are the optimal DAE encoder.
 #[derive(Debug)]
@@ -44,9 +47,12 @@ pub async fn pencil(
     );
     let (same, other, diagonal, patch, a_scale) = match noise {
         Noise::None => (1.0, 1.0, 0.0, 1, 1.0),
-        Noise::Gaussian { std } => (1.0, 1.0, n_samples as f32 * std * std, 1, 1.0),
+        Noise::Gaussian { std } => {
+            let std = std as f32;
+            (1.0, 1.0, n_samples as f32 * std * std, 1, 1.0)
+        }
         Noise::Mask { p, patch } => {
-            let keep = 1.0 - p;
+            let keep = 1.0 - p as f32;
             (keep, keep * keep, 0.0, patch.max(1), keep * keep)
         }
     };
@@ -66,7 +72,7 @@ pub async fn pencil(
     );
     let dispatch = Dispatch::new(
         ctx,
-        ctx.pipeline(Kernel::Pencil),
+        Kernel::Pencil,
         &[&params, &gram.buffer, &b.buffer],
         [groups(d, 16), groups(d, 16), 1],
     );
@@ -74,6 +80,9 @@ pub async fn pencil(
     record_all(&mut encoder, &[dispatch]);
     ctx.submit_and_wait(encoder).await?;
     let a = GpuMatrix::zeros(ctx, d, d)?;
-    gemm(ctx, a_scale, gram, Op::Plain, gram, Op::Plain, 0.0, &a).await?;
+    Gemm::product(gram, Op::Plain, gram, Op::Plain, &a)
+        .scaled(a_scale)
+        .run(ctx)
+        .await?;
     Ok(GpuPencil { a, b })
 }

@@ -6,7 +6,7 @@ use faer::{Mat, MatRef, Side};
 use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
-use super::{GeneralizedEigen, Gram, NoiseModel, Pencil, SpectralError};
+use super::{GeneralizedEigen, Gram, Noise, Pencil, SpectralError};
 
 /// alignment(K) for K = 1..=D under one noise model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,7 +83,7 @@ fn cumulative_percent(energies: &[f64]) -> Vec<f64> {
 }
 
 /// The alignment curve of one noise model: pencil, generalized eigensolve, alignment.
-pub fn alignment_curve(gram: &Gram, noise: &NoiseModel) -> Result<AlignmentCurve, SpectralError> {
+pub fn alignment_curve(gram: &Gram, noise: &Noise) -> Result<AlignmentCurve, SpectralError> {
     let eig = Pencil::new(gram, noise)?.solve()?;
     Ok(AlignmentCurve {
         noise: noise.to_string(),
@@ -144,16 +144,16 @@ pub struct ImpactSweep {
 
 /// Impact of each noise of `config` on the alignment: 100 * (noise - clean) / clean, per K.
 pub fn impact_sweep(gram: &Gram, config: &SweepConfig) -> Result<ImpactSweep, SpectralError> {
-    let clean = alignment_curve(gram, &NoiseModel::None)?.alignment;
+    let clean = alignment_curve(gram, &Noise::None)?.alignment;
     let gaussians = config
         .gaussian_stds
         .iter()
-        .map(|&std| NoiseModel::Gaussian { std });
+        .map(|&std| Noise::Gaussian { std });
     let masks = config.patches.iter().flat_map(|&patch| {
         config
             .probabilities
             .iter()
-            .map(move |&p| NoiseModel::Mask { p, patch })
+            .map(move |&p| Noise::Mask { p, patch })
     });
     let rows = gaussians
         .chain(masks)

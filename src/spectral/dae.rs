@@ -6,7 +6,7 @@ use faer::{Mat, MatRef, Side};
 use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
-use super::{Gram, NoiseModel, Pencil, SpectralError};
+use super::{Gram, Noise, Pencil, SpectralError};
 
 /// The optimal width-K linear DAE for one noise model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,11 +31,7 @@ pub struct DaeSolution {
 
 /// Solves the width-K linear DAE min E||x - W E x~||^2 in closed form: E spans the top-K
 /// generalized eigenvectors of (A, B), W^T = (E B E^T)^{-1} E C, loss = trace(G) - sum top-K mu.
-pub fn closed_form_dae(
-    gram: &Gram,
-    noise: &NoiseModel,
-    k: usize,
-) -> Result<DaeSolution, SpectralError> {
+pub fn closed_form_dae(gram: &Gram, noise: &Noise, k: usize) -> Result<DaeSolution, SpectralError> {
     let d = gram.d();
     if k == 0 || k > d {
         return Err(SpectralError::InvalidArgument(format!(

@@ -5,7 +5,7 @@ use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::triangular_solve;
 use faer::{Accum, Mat, MatRef, Side};
 
-use super::{Gram, SpectralError};
+use super::SpectralError;
 
 /// Eigenpairs of the pencil A v = mu B v, with A = F F^T: mu decreasing, columns of `vectors`
 /// B-normalised (S^T B S = I). The paper's S.
@@ -70,35 +70,6 @@ impl GeneralizedEigen {
     /// S as an ndarray (D x D, column k = eigenvector k).
     pub fn vectors_array(&self) -> ndarray::Array2<f64> {
         super::gram::to_array(self.vectors.as_ref())
-    }
-}
-
-/// PCA of the preprocessed data: G = U diag(lambda) U^T with lambda decreasing.
-#[derive(Clone, Debug)]
-pub struct Pca {
-    /// Eigenvalues lambda of G (ridge included), decreasing.
-    pub lambda: Vec<f64>,
-    /// U (D x D, orthonormal): column k is the eigenvector of `lambda[k]`.
-    pub vectors: Mat<f64>,
-}
-
-impl Pca {
-    /// Eigendecomposition of G.
-    pub fn new(gram: &Gram) -> Result<Pca, SpectralError> {
-        let (lambda, mut vectors) = symmetric_eigen_decreasing(gram.matrix())?;
-        fix_signs(&mut vectors);
-        Ok(Pca { lambda, vectors })
-    }
-
-    /// U as an ndarray (D x D, column k = eigenvector k).
-    pub fn vectors_array(&self) -> ndarray::Array2<f64> {
-        super::gram::to_array(self.vectors.as_ref())
-    }
-
-    /// Fraction of the total variance held by each eigenvector.
-    pub fn variance_fractions(&self) -> Vec<f64> {
-        let total: f64 = self.lambda.iter().sum();
-        self.lambda.iter().map(|l| l / total).collect()
     }
 }
 

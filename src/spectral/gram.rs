@@ -5,7 +5,7 @@ use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef};
 use serde::{Deserialize, Serialize};
 
-use super::SpectralError;
+use super::{Preprocessing, SpectralError};
 use crate::dataset::Dataset;
 
 /// The relative ridge added to G: `ridge = DEFAULT_RELATIVE_RIDGE * trace(G) / D`.
@@ -44,26 +44,6 @@ impl ImageShape {
     /// Pixels per image, D = C*H*W.
     pub fn d(&self) -> usize {
         self.c * self.h * self.w
-    }
-}
-
-/// The paper's preprocessing: subtract the per-pixel training mean, divide by one global std.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Preprocessing {
-    /// Per-pixel mean over the training set, in pixel units (0..=1).
-    pub mean: Vec<f64>,
-    /// The global standard deviation of the centred pixels, in pixel units.
-    pub scale: f64,
-}
-
-impl Preprocessing {
-    /// One preprocessed image x = (byte/255 - mean) / scale.
-    pub fn apply(&self, image: &[u8]) -> Vec<f64> {
-        image
-            .iter()
-            .zip(&self.mean)
-            .map(|(&b, &m)| (f64::from(b) / 255.0 - m) / self.scale)
-            .collect()
     }
 }
 

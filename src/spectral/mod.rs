@@ -5,7 +5,7 @@
 //! a probe). Names follow `shared/paper.md`:
 //!
 //! - [`Gram`]: preprocessing (per-pixel centring, one global std) and G = X^T X, Y^T X, n_c.
-//! - [`NoiseModel`] and [`Pencil`]: the denoising pencil (A, B) from second moments only.
+//! - [`Noise`] and [`Pencil`]: the denoising pencil (A, B) from second moments only.
 //! - [`GeneralizedEigen`]: A v = mu B v via Cholesky of B and a symmetric eigensolve.
 //! - [`closed_form_dae`]: optimal linear denoising autoencoder of any width K.
 //! - [`alignment`] and [`impact_sweep`]: the paper's alignment measure and its noise sweep.
@@ -22,6 +22,9 @@ mod gram;
 mod guided;
 mod never_beneficial;
 mod noise;
+mod pca;
+mod pencil;
+mod preprocessing;
 mod probe;
 mod rng;
 mod subspace;
@@ -31,16 +34,18 @@ pub use alignment::{
     SweepConfig, SweepRow,
 };
 pub use dae::{closed_form_dae, DaeSolution};
-pub use eigen::{GeneralizedEigen, Pca};
+pub use eigen::GeneralizedEigen;
 pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder, spectrum_energy_of_denoiser};
-pub use gram::{Gram, ImageShape, Preprocessing, DEFAULT_RELATIVE_RIDGE};
+pub use gram::{Gram, ImageShape, DEFAULT_RELATIVE_RIDGE};
 pub use guided::{guided, guided_encoder, GuidedPoint, GuidedReport};
 pub use never_beneficial::{
     never_beneficial, principal_angles, NeverBeneficialReport, SubspaceVerdict,
     DEFAULT_SUBSPACE_TOLERANCE,
 };
-pub(crate) use noise::patch_of;
-pub use noise::{NoiseModel, Pencil};
+pub use noise::{patch_of, Noise};
+pub use pca::Pca;
+pub use pencil::Pencil;
+pub use preprocessing::Preprocessing;
 pub use probe::{LinearProbe, ProbeConfig, Split};
 pub use rng::SplitMix64;
 pub use subspace::{

@@ -4,7 +4,7 @@ use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
-use super::{Gram, NoiseModel, Pca, Pencil, SpectralError};
+use super::{Gram, Noise, Pca, Pencil, SpectralError};
 
 /// Whether a noise's top-K subspace equals PCA's, at one K.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,7 +99,7 @@ pub(crate) fn orthonormal_basis(m: MatRef<'_, f64>) -> Mat<f64> {
 /// eigenspace; no labels are used. Equal for every K means the noise cannot help any task.
 pub fn never_beneficial(
     gram: &Gram,
-    noise: &NoiseModel,
+    noise: &Noise,
     tolerance: f64,
 ) -> Result<NeverBeneficialReport, SpectralError> {
     let d = gram.d();

@@ -4,17 +4,16 @@
 use std::fmt;
 use std::str::FromStr;
 
-use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
-use super::{GeneralizedEigen, Gram, ImageShape, SpectralError};
+use super::{ImageShape, SpectralError};
 
 /// The corruption x -> x~ a denoising autoencoder learns to undo.
 ///
 /// Written and parsed as `none`, `gaussian:S` or `mask:P:K`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum NoiseModel {
+pub enum Noise {
     /// Plain reconstruction (the linear autoencoder, i.e. PCA).
     None,
     /// Additive isotropic Gaussian noise of standard deviation `std` per preprocessed pixel.
@@ -32,17 +31,17 @@ pub enum NoiseModel {
     },
 }
 
-impl fmt::Display for NoiseModel {
+impl fmt::Display for Noise {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NoiseModel::None => write!(f, "none"),
-            NoiseModel::Gaussian { std } => write!(f, "gaussian:{std}"),
-            NoiseModel::Mask { p, patch } => write!(f, "mask:{p}:{patch}"),
+            Noise::None => write!(f, "none"),
+            Noise::Gaussian { std } => write!(f, "gaussian:{std}"),
+            Noise::Mask { p, patch } => write!(f, "mask:{p}:{patch}"),
         }
     }
 }
 
-impl FromStr for NoiseModel {
+impl FromStr for Noise {
     type Err = SpectralError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -59,11 +58,11 @@ impl FromStr for NoiseModel {
                 .ok_or_else(|| bad(&format!("{what} '{text}' is not a finite number")))
         };
         let noise = match parts.as_slice() {
-            ["none"] => NoiseModel::None,
-            ["gaussian", std] => NoiseModel::Gaussian {
+            ["none"] => Noise::None,
+            ["gaussian", std] => Noise::Gaussian {
                 std: number(std, "std S")?,
             },
-            ["mask", p, k] => NoiseModel::Mask {
+            ["mask", p, k] => Noise::Mask {
                 p: number(p, "drop probability P")?,
                 patch: k
                     .parse()
@@ -82,17 +81,17 @@ impl FromStr for NoiseModel {
     }
 }
 
-impl NoiseModel {
+impl Noise {
     /// Checks the parameters: s >= 0, p in [0, 1), k >= 1.
     pub fn validate(&self) -> Result<(), SpectralError> {
         match *self {
-            NoiseModel::None => Ok(()),
-            NoiseModel::Gaussian { std } if std.is_finite() && std >= 0.0 => Ok(()),
-            NoiseModel::Gaussian { std } => Err(SpectralError::InvalidArgument(format!(
+            Noise::None => Ok(()),
+            Noise::Gaussian { std } if std.is_finite() && std >= 0.0 => Ok(()),
+            Noise::Gaussian { std } => Err(SpectralError::InvalidArgument(format!(
                 "Gaussian std {std} must be finite and >= 0"
             ))),
-            NoiseModel::Mask { p, patch } if (0.0..1.0).contains(&p) && patch >= 1 => Ok(()),
-            NoiseModel::Mask { p, patch } => Err(SpectralError::InvalidArgument(format!(
+            Noise::Mask { p, patch } if (0.0..1.0).contains(&p) && patch >= 1 => Ok(()),
+            Noise::Mask { p, patch } => Err(SpectralError::InvalidArgument(format!(
                 "mask needs 0 <= p < 1 and patch >= 1, got p={p}, patch={patch}"
             ))),
         }
@@ -101,74 +100,23 @@ impl NoiseModel {
 
 /// The patch (0-based, row-major over the patch grid) that pixel `i` of a channel-major image
 /// falls in; patches tile each channel from the top-left and share their index across channels.
-pub(crate) fn patch_of(shape: ImageShape, patch: usize, i: usize) -> usize {
+pub fn patch_of(shape: ImageShape, patch: usize, i: usize) -> usize {
     let plane = shape.h * shape.w;
     let (y, x) = ((i % plane) / shape.w, i % shape.w);
     let across = shape.w.div_ceil(patch);
     (y / patch) * across + x / patch
 }
 
-/// The denoising pencil (A, B) of a noise model, from second moments only: A = C C^T with the
-/// cross moment C = sum E[x~] x^T, and B = sum E[x~ x~^T].
-#[derive(Clone, Debug)]
-pub struct Pencil {
-    /// C (D x D), so that A = C C^T; the decoder also needs it.
-    pub cross: Mat<f64>,
-    /// B (D x D), symmetric positive definite.
-    pub b: Mat<f64>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Pencil {
-    /// The pencil of `noise` on data with Gram `gram` (paper.md's table).
-    pub fn new(gram: &Gram, noise: &NoiseModel) -> Result<Pencil, SpectralError> {
-        noise.validate()?;
-        let g = gram.matrix();
-        let d = gram.d();
-        Ok(match *noise {
-            NoiseModel::None => Pencil {
-                cross: g.to_owned(),
-                b: g.to_owned(),
-            },
-            NoiseModel::Gaussian { std } => {
-                let shift = gram.n() as f64 * std * std;
-                Pencil {
-                    cross: g.to_owned(),
-                    b: Mat::from_fn(d, d, |i, j| g[(i, j)] + if i == j { shift } else { 0.0 }),
-                }
-            }
-            NoiseModel::Mask { p, patch } => {
-                let keep = 1.0 - p;
-                let shape = gram.shape();
-                let patches: Vec<usize> = (0..d).map(|i| patch_of(shape, patch, i)).collect();
-                // Two pixels survive together with probability 1-p when one patch holds both,
-                // and (1-p)^2 when their patches are dropped independently.
-                let m = |i: usize, j: usize| {
-                    if patches[i] == patches[j] {
-                        keep
-                    } else {
-                        keep * keep
-                    }
-                };
-                Pencil {
-                    cross: Mat::from_fn(d, d, |i, j| keep * g[(i, j)]),
-                    b: Mat::from_fn(d, d, |i, j| g[(i, j)] * m(i, j)),
-                }
-            }
-        })
-    }
-
-    /// A = C C^T.
-    pub fn a(&self) -> Mat<f64> {
-        super::eigen::mul(self.cross.as_ref(), self.cross.transpose())
-    }
-
-    /// B.
-    pub fn b(&self) -> MatRef<'_, f64> {
-        self.b.as_ref()
-    }
-
-    /// The generalized eigenpairs of A v = mu B v, mu decreasing, B-normalised.
-    pub fn solve(&self) -> Result<GeneralizedEigen, SpectralError> {
-        GeneralizedEigen::solve(self.cross.as_ref(), self.b.as_ref())
+    #[test]
+    fn patches_tile_from_the_top_left_across_channels() {
+        let shape = ImageShape { c: 2, h: 5, w: 5 };
+        assert_eq!(patch_of(shape, 2, 0), 0);
+        assert_eq!(patch_of(shape, 2, 4), 2);
+        assert_eq!(patch_of(shape, 2, 5 * 2), 3);
+        assert_eq!(patch_of(shape, 2, 25), 0);
     }
 }

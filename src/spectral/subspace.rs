@@ -1,7 +1,7 @@
 //! Top and bottom variance subspaces (paper.md, "Top and bottom subspaces", the paper's
 //! Figure 1).
 
-use faer::{Mat, MatRef};
+use faer::MatRef;
 use serde::{Deserialize, Serialize};
 
 use super::{Gram, LinearProbe, Pca, Preprocessing, ProbeConfig, SpectralError, Split};
@@ -15,37 +15,6 @@ pub enum SubspaceSide {
     Top,
     /// The smallest-variance eigenvectors.
     Bottom,
-}
-
-impl Pca {
-    /// Indices of the fewest eigenvectors, from the top or the bottom of the spectrum, whose
-    /// eigenvalues hold at least `fraction` of the total variance.
-    pub fn variance_subspace(&self, fraction: f64, side: SubspaceSide) -> Vec<usize> {
-        let total: f64 = self.lambda.iter().sum();
-        let d = self.lambda.len();
-        let order: Box<dyn Iterator<Item = usize>> = match side {
-            SubspaceSide::Top => Box::new(0..d),
-            SubspaceSide::Bottom => Box::new((0..d).rev()),
-        };
-        let mut held = 0.0;
-        let mut dims = Vec::new();
-        for i in order {
-            if held >= fraction * total && !dims.is_empty() {
-                break;
-            }
-            held += self.lambda[i];
-            dims.push(i);
-        }
-        dims.sort_unstable();
-        dims
-    }
-
-    /// The eigenvectors `dims` as the columns of a D x k basis.
-    pub fn basis(&self, dims: &[usize]) -> Mat<f64> {
-        Mat::from_fn(self.vectors.nrows(), dims.len(), |i, j| {
-            self.vectors[(i, dims[j])]
-        })
-    }
 }
 
 /// Linear-probe accuracies on the top and bottom subspaces holding a fraction v of the variance.

@@ -4,10 +4,11 @@
 use wasm_bindgen::prelude::*;
 
 use crate::dataset::Dataset;
-use crate::gpu::{
-    epoch_order, gram, matmul, train_dae, CpuDae, CpuMlp, DaeBackend, DaeConfig, DaeWeights,
-    GpuContext, GpuDae, GpuImages, GpuMatrix, GpuMlp, MlpConfig, MlpDims, MlpParams, Noise, Op,
-    Optimiser, ProbeData, Standardisation,
+use crate::gpu::{gram, matmul, GpuContext, GpuImages, GpuMatrix, Op};
+use crate::spectral::{Noise, Preprocessing};
+use crate::train::{
+    epoch_order, train_dae, Backend, CpuDae, CpuMlp, DaeConfig, DaeWeights, GpuDae, GpuMlp,
+    MlpConfig, MlpDims, MlpParams, Optimiser, ProbeData,
 };
 
 use super::to_js;
@@ -22,23 +23,23 @@ fn now_ms() -> f64 {
 }
 
 /// The first `n` bundled digits (www/data/mnist.bin) and their preprocessing constants.
-fn digits(bundled: &[u8], n: usize) -> Result<(Dataset, Standardisation), JsError> {
+fn digits(bundled: &[u8], n: usize) -> Result<(Dataset, Preprocessing), JsError> {
     let data = Dataset::from_bundled(bundled)
         .map_err(js_error)?
         .truncate(n);
-    let st = Standardisation::of_dataset(&data);
+    let st = Preprocessing::of_dataset(&data);
     Ok((data, st))
 }
 
 /// Centred, scaled pixels as an N x D matrix (the paper's X).
 fn centred<T: faer::traits::ComplexField>(
     data: &Dataset,
-    st: &Standardisation,
+    st: &Preprocessing,
     cast: impl Fn(f32) -> T,
 ) -> faer::Mat<T> {
     let d = data.d();
     faer::Mat::from_fn(data.n, d, |i, j| {
-        cast(st.centred(data.images[i * d + j], j))
+        cast(st.centred_f32(data.images[i * d + j], j))
     })
 }
 
@@ -137,7 +138,7 @@ pub async fn gpu_check(bundled: Vec<u8>, n: usize) -> Result<JsValue, JsError> {
         epochs: 1,
         lr: 1e-3,
         optimiser: Optimiser::SgdMomentum { momentum: 0.9 },
-        batch_size: 64,
+        batch: 64,
         seed: 5,
         init_scale: 0.5,
     };
@@ -150,9 +151,9 @@ pub async fn gpu_check(bundled: Vec<u8>, n: usize) -> Result<JsValue, JsError> {
     cpu.begin_epoch(&order);
     let mut cpu_losses = Vec::new();
     for s in 0..steps {
-        gpu.step(&data, s * config.batch_size, s as u32, s)
+        gpu.step(&data, s * config.batch, s as u32, s)
             .map_err(js_error)?;
-        cpu_losses.push(cpu.step(&data, s * config.batch_size, s as u32));
+        cpu_losses.push(cpu.step(&data, s * config.batch, s as u32));
     }
     let gpu_losses = gpu.losses(steps).await.map_err(js_error)?;
     let gpu_weights = gpu.weights().await.map_err(js_error)?;
@@ -174,7 +175,7 @@ pub async fn gpu_check(bundled: Vec<u8>, n: usize) -> Result<JsValue, JsError> {
 
     // One MLP probe step on the raw centred pixels (F = 784, H = 64, C = 10).
     let x: Vec<f32> = (0..data.n * d)
-        .map(|i| st.centred(data.images[i], i % d))
+        .map(|i| st.centred_f32(data.images[i], i % d))
         .collect();
     let train = ProbeData {
         x: &x,
@@ -186,7 +187,7 @@ pub async fn gpu_check(bundled: Vec<u8>, n: usize) -> Result<JsValue, JsError> {
         classes: data.classes,
     };
     let mlp_config = MlpConfig {
-        batch_size: 64,
+        batch: 64,
         lr: 0.01,
         optimiser: Optimiser::SgdMomentum { momentum: 0.0 },
         ..MlpConfig::default()
@@ -337,7 +338,7 @@ pub async fn bench_gemm(size: usize, reps: usize) -> Result<JsValue, JsError> {
 struct TrainingThroughput {
     n: usize,
     k: usize,
-    batch_size: usize,
+    batch: usize,
     gpu_samples_per_second: f64,
     cpu_samples_per_second: f64,
     gpu_loss: f32,
@@ -360,7 +361,7 @@ pub async fn bench_training(bundled: Vec<u8>, n: usize, k: usize) -> Result<JsVa
     };
     let never = std::sync::atomic::AtomicBool::new(false);
     let mut runs = Vec::new();
-    for backend in [DaeBackend::Gpu(&ctx), DaeBackend::Cpu] {
+    for backend in [Backend::Gpu(&ctx), Backend::Cpu] {
         let run = train_dae(backend, &data, &st, &config, &never, |_| true)
             .await
             .map_err(js_error)?;
@@ -370,7 +371,7 @@ pub async fn bench_training(bundled: Vec<u8>, n: usize, k: usize) -> Result<JsVa
     to_js(&TrainingThroughput {
         n: data.n,
         k,
-        batch_size: config.batch_size,
+        batch: config.batch,
         gpu_samples_per_second: runs[0].0,
         cpu_samples_per_second: runs[1].0,
         gpu_loss: runs[0].1,

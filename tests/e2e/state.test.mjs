@@ -13,7 +13,7 @@ test('the defaults are valid and round-trip through the hash', () => {
 });
 
 test('non-default settings round-trip exactly, seed and embed flags included', () => {
-  const s = { ...defaults(), k: 64, noise: 'mask', p: 0.3, patch: 2, lr: 0.0125, opt: 'sgd', epochs: 7, batch: 100, seed: 12345, panel: 'alignment', embed: true, controls: true };
+  const s = { ...defaults(), k: 64, noise: 'mask', p: 0.3, patch: 2, lr: 0.0125, optimiser: 'sgd', epochs: 7, batch: 100, seed: 12345, panel: 'alignment', embed: true, controls: true };
   const { state, problems } = parseHash(toHash(s));
   assert.deepEqual(problems, []);
   assert.deepEqual(state, s);

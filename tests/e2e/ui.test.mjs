@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, exportFile, syntheticIdx } from './browser.mjs';
 
-const DEFAULT_HASH = '#v=1&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.001&opt=adam&epochs=10&batch=256&seed=1&panel=all';
+const DEFAULT_HASH = '#v=1&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.001&optimiser=adam&epochs=10&batch=256&seed=1&panel=all';
 const HOSTILE = [
   'k=<script>alert(1)</script>',
   `k=${encodeURIComponent('<img src=x onerror=alert(1)>')}`,
@@ -51,8 +51,8 @@ test('controls write the hash, and a copied link restores every setting', async 
     await page.press('#ctl-sigma', 'Tab');
     await page.fill('#ctl-seed', '77');
     await page.press('#ctl-seed', 'Tab');
-    await page.selectOption('#ctl-opt', 'sgd');
-    await page.waitForFunction(() => location.hash.includes('opt=sgd'));
+    await page.selectOption('#ctl-optimiser', 'sgd');
+    await page.waitForFunction(() => location.hash.includes('optimiser=sgd'));
     assert.match(await page.evaluate(() => location.hash), /k=50&noise=gaussian&sigma=0.25&.*seed=77/);
     assert.equal(await page.isVisible('#ctl-p'), false, 'mask controls hide for Gaussian noise');
 
@@ -61,7 +61,7 @@ test('controls write the hash, and a copied link restores every setting', async 
     assert.match(link, /#v=1&k=50&noise=gaussian&sigma=0.25/);
 
     const { page: again, problems: p2 } = await openPage(browser, link.split('#')[1], undefined, { fakeWorker: true });
-    for (const [id, v] of [['#ctl-k', '50'], ['#ctl-noise', 'gaussian'], ['#ctl-sigma', '0.25'], ['#ctl-seed', '77'], ['#ctl-opt', 'sgd']]) {
+    for (const [id, v] of [['#ctl-k', '50'], ['#ctl-noise', 'gaussian'], ['#ctl-sigma', '0.25'], ['#ctl-seed', '77'], ['#ctl-optimiser', 'sgd']]) {
       assert.equal(await again.inputValue(id), v, id);
     }
     assert.deepEqual([...problems, ...p2], []);

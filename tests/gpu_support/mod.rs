@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use recon_align::dataset::Dataset;
-use recon_align::gpu::{GpuContext, Standardisation};
+use recon_align::gpu::GpuContext;
+use recon_align::spectral::{patch_of, ImageShape, Preprocessing};
 
 /// The GPU context, or None (with the reason printed) when no adapter exists.
 /// With RECON_ALIGN_REQUIRE_GPU=1 a missing adapter fails the test instead.
@@ -86,15 +87,21 @@ pub fn synthetic_dataset(n: usize, c: usize, h: usize, w: usize, seed: u64) -> D
 }
 
 /// Centred, scaled data in f64 (N x D, row-major), from the same constants the GPU uses.
-pub fn centred_f64(data: &Dataset, st: &Standardisation) -> Vec<f64> {
+pub fn centred_f64(data: &Dataset, st: &Preprocessing) -> Vec<f64> {
     let d = data.d();
     let mut x = vec![0f64; data.n * d];
     for i in 0..data.n {
         for (j, &byte) in data.image(i).iter().enumerate() {
-            x[i * d + j] = (byte as f64 / 255.0 - st.mean[j] as f64) / st.scale as f64;
+            x[i * d + j] = (byte as f64 / 255.0 - st.mean[j]) / st.scale;
         }
     }
     x
+}
+
+/// The mask patch of pixel `pixel` in a (C, H, W) image, by the closed forms' tiling.
+pub fn patch_of_pixel(pixel: usize, shape: (usize, usize, usize), patch: usize) -> usize {
+    let (c, h, w) = shape;
+    patch_of(ImageShape { c, h, w }, patch.max(1), pixel)
 }
 
 /// G = X^T X by the triple loop, in f64.

@@ -3,7 +3,7 @@
 // energy of the reconstructions along each data eigenvector at checkpoints, early red to late blue.
 import { LineChart, OKABE_ITO, earlyLate } from '../charts.js';
 import { chartExports, exportBar } from '../export.js';
-import { describeNoise, noiseSpec } from '../state.js';
+import { DEPENDS, describeNoise, trainSettings } from '../state.js';
 import { panelShell, runTask, say, num, asPercent } from './common.js';
 
 /** Up to `n` checkpoint indices spread over `count` epochs, always the first and the last. */
@@ -80,7 +80,7 @@ export function createTrainPanel(ctx) {
     const first = eps[0];
     const acc = asPercent([last.probe_acc])[0];
     const relGap = last.optimum !== 0 ? (100 * last.gap) / Math.abs(last.optimum) : NaN;
-    say(shell, `After ${last.epoch} epoch${last.epoch === 1 ? '' : 's'} (${describeNoise(run.settings.noise_spec)}, K=${K}, ${run.settings.opt}, lr ${run.settings.lr}) the loss is ${num(last.loss, 4)}, ${num(relGap, 2)}% above the closed-form optimum ${num(last.optimum, 4)}; a linear probe on the codes reaches ${num(acc, 1)}% and the alignment is ${num(last.alignment, 1)}% (${Math.round(last.samples_per_sec).toLocaleString('en')} samples/s on ${last.backend}).`,
+    say(shell, `After ${last.epoch} epoch${last.epoch === 1 ? '' : 's'} (${describeNoise(run.settings.noise_spec)}, K=${K}, ${run.settings.optimiser}, lr ${run.settings.lr}) the loss is ${num(last.loss, 4)}, ${num(relGap, 2)}% above the closed-form optimum ${num(last.optimum, 4)}; a linear probe on the codes reaches ${num(acc, 1)}% and the alignment is ${num(last.alignment, 1)}% (${Math.round(last.samples_per_sec).toLocaleString('en')} samples/s on ${last.backend}).`,
       K > top ? `Notice the order of learning: after epoch ${first.epoch} the reconstructions already carry ${num(share(first, 0, top), 0)}% of the data energy along the top ${top} eigenvectors but ${num(share(first, top, K), 0)}% along eigenvectors ${top + 1}–${K}; by epoch ${last.epoch} these are ${num(share(last, 0, top), 0)}% and ${num(share(last, top, K), 0)}%.`
         : 'Notice that the red (early) curves match the black spectrum at the top eigen-indices first; the blue (late) ones reach further down.');
   }
@@ -88,10 +88,10 @@ export function createTrainPanel(ctx) {
   return {
     id: 'train',
     shell,
-    deps: ['k', 'noise', 'sigma', 'p', 'patch', 'lr', 'opt', 'epochs', 'batch', 'seed'],
+    deps: DEPENDS.train,
     async run() {
       const st = ctx.state();
-      const params = { k: Math.min(st.k, ctx.dims()), noise: noiseSpec(st), lr: st.lr, optimizer: st.opt, epochs: st.epochs, batch: st.batch, seed: st.seed };
+      const params = trainSettings(st, ctx.dims());
       const mine = { settings: ctx.settings(), epochs: [] };
       const data = await runTask(ctx, shell.progress, 'train', 'train', params, {
         start: () => { say(shell, `Training: ${params.epochs} epochs of ${describeNoise(params.noise)}, K=${params.k}…`); },

@@ -1,4 +1,4 @@
-//! Which compute backend the page and the tool use: a probe that creates no device.
+//! Which compute backend the page and the tool use, found without creating a device.
 /// Which compute backend a run uses, and why.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -20,7 +20,7 @@ pub enum BackendInfo {
 }
 
 /// Looks for a GPU adapter without creating a device.
-pub async fn probe_backend() -> BackendInfo {
+pub async fn detect_backend() -> BackendInfo {
     let instance =
         wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     match instance

@@ -1,6 +1,10 @@
-// One mini-batch of the linear DAE: clean x (centred, scaled) and its corruption x~.
+// One step of the linear denoising autoencoder, three entry points sharing one parameter block:
+//   corrupt:    clean x (centred, scaled) and its corruption x~ for each sample of the batch;
+//   residual:   r = xhat - x in place, and each row's ||r||^2;
+//   batch_loss: the mini-batch loss (1/B) sum_b ||x_b - xhat_b||^2, in a fixed order, into its slot.
 // Noise is drawn from Philox4x32-10 keyed by (seed) with counter (step, sample, site, stream),
-// so every run with the same seed sees the same noise, on any device and on the CPU twin.
+// so every run with the same seed sees the same noise, on any device and on the CPU twin
+// (src/train/random.rs). Every buffer has its own binding number across the entry points.
 
 struct StepParams {
     batch: u32,
@@ -27,6 +31,9 @@ struct StepParams {
 @group(0) @binding(3) var<storage, read> mean: array<f32>;
 @group(0) @binding(4) var<storage, read_write> clean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> noisy: array<f32>;
+@group(0) @binding(6) var<storage, read_write> residual_rows: array<f32>;
+@group(0) @binding(7) var<storage, read_write> row_loss: array<f32>;
+@group(0) @binding(8) var<storage, read_write> step_losses: array<f32>;
 
 // 32 x 32 -> 64-bit product as (hi, lo) without 64-bit integers.
 fn mulhilo(a: u32, b: u32) -> vec2<u32> {
@@ -67,7 +74,7 @@ fn patch_of(pixel: u32) -> u32 {
 }
 
 @compute @workgroup_size(64, 4, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn corrupt(@builtin(global_invocation_id) gid: vec3<u32>) {
     let j = gid.x;
     let b = gid.y;
     if (j >= params.d || b >= params.batch) {
@@ -96,4 +103,38 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     clean[b * params.d + j] = x;
     noisy[b * params.d + j] = x_noisy;
+}
+
+var<workgroup> partial: array<f32, 256>;
+
+@compute @workgroup_size(256, 1, 1)
+fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let b = wg.x;
+    var sum = 0.0;
+    for (var j = li; j < params.d; j += 256u) {
+        let at = b * params.d + j;
+        let r = residual_rows[at] - clean[at];
+        residual_rows[at] = r;
+        sum += r * r;
+    }
+    partial[li] = sum;
+    workgroupBarrier();
+    for (var stride = 128u; stride > 0u; stride /= 2u) {
+        if (li < stride) {
+            partial[li] += partial[li + stride];
+        }
+        workgroupBarrier();
+    }
+    if (li == 0u) {
+        row_loss[b] = partial[0];
+    }
+}
+
+@compute @workgroup_size(1, 1, 1)
+fn batch_loss() {
+    var sum = 0.0;
+    for (var b = 0u; b < params.batch; b++) {
+        sum += row_loss[b];
+    }
+    step_losses[params.loss_slot] = sum * params.inv_batch;
 }

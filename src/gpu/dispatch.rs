@@ -1,0 +1,80 @@
+//! A recorded compute dispatch (kernel, bind group, grid) and the helpers that record them.
+
+use super::context::GpuContext;
+use super::kernels::Kernel;
+
+/// A recorded compute dispatch: pipeline, its bind group and the grid.
+#[derive(Clone, Debug)]
+pub(crate) struct Dispatch {
+    pub pipeline: wgpu::ComputePipeline,
+    pub bind_group: wgpu::BindGroup,
+    pub workgroups: [u32; 3],
+}
+
+impl Dispatch {
+    /// Binds every buffer in order (binding i = buffers[i]) against the pipeline's group 0.
+    pub fn new(
+        ctx: &GpuContext,
+        kernel: Kernel,
+        buffers: &[&wgpu::Buffer],
+        workgroups: [u32; 3],
+    ) -> Self {
+        let numbered: Vec<(u32, &wgpu::Buffer)> = (0u32..).zip(buffers.iter().copied()).collect();
+        Self::with_bindings(ctx, kernel, &numbered, workgroups)
+    }
+
+    /// Binds each `(binding, buffer)` pair against the pipeline's group 0 (for WGSL modules
+    /// whose entry points use different bindings).
+    pub fn with_bindings(
+        ctx: &GpuContext,
+        kernel: Kernel,
+        bindings: &[(u32, &wgpu::Buffer)],
+        workgroups: [u32; 3],
+    ) -> Self {
+        let pipeline = ctx.pipeline(kernel);
+        let layout = pipeline.get_bind_group_layout(0);
+        let entries: Vec<wgpu::BindGroupEntry<'_>> = bindings
+            .iter()
+            .map(|&(binding, buffer)| wgpu::BindGroupEntry {
+                binding,
+                resource: buffer.as_entire_binding(),
+            })
+            .collect();
+        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &layout,
+            entries: &entries,
+        });
+        Self {
+            pipeline,
+            bind_group,
+            workgroups,
+        }
+    }
+
+    /// Records the dispatch into a compute pass.
+    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        let [x, y, z] = self.workgroups;
+        if x > 0 && y > 0 && z > 0 {
+            pass.dispatch_workgroups(x, y, z);
+        }
+    }
+}
+
+/// Records dispatches, in order, into one compute pass of `encoder`.
+pub(crate) fn record_all(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch]) {
+    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+        label: None,
+        timestamp_writes: None,
+    });
+    for dispatch in dispatches {
+        dispatch.record(&mut pass);
+    }
+}
+
+/// Workgroups needed to cover `n` items with groups of `size`.
+pub(crate) fn groups(n: usize, size: usize) -> u32 {
+    n.div_ceil(size) as u32
+}

@@ -1,0 +1,262 @@
+//! The worker's dataset and the closed forms computed from it, with one export per panel.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use crate::dataset::Dataset;
+use crate::spectral::{
+    alignment_curve, guided, min_max_rescale, never_beneficial, project_images, Gram, Noise, Pca,
+    ProbeConfig, SubspaceSide, SubspaceStudy, DEFAULT_SUBSPACE_TOLERANCE,
+};
+use crate::train::{mlp_probe_config, mlp_subspace_accuracy, Backend, StudyError};
+
+use super::device::{forget_gpu, gpu_context};
+use super::results::{
+    impact, sweep_plan, AlignmentResult, GuidedResult, NeverResult, SubspaceResult, LAMBDAS,
+};
+use super::{js_err, to_js, training};
+
+/// A loaded dataset and the closed forms computed from it, owned by the worker.
+#[wasm_bindgen]
+pub struct Lab {
+    data: Rc<Dataset>,
+    gram: RefCell<Option<Rc<Gram>>>,
+    clean: RefCell<Option<Vec<f64>>>,
+    study: RefCell<Option<(u64, Rc<SubspaceStudy>)>>,
+}
+
+impl Lab {
+    fn new(data: Dataset) -> Lab {
+        Lab {
+            data: Rc::new(data),
+            gram: RefCell::new(None),
+            clean: RefCell::new(None),
+            study: RefCell::new(None),
+        }
+    }
+
+    fn gram(&self) -> Result<Rc<Gram>, JsError> {
+        if let Some(g) = self.gram.borrow().as_ref() {
+            return Ok(g.clone());
+        }
+        let g = Rc::new(Gram::from_dataset(&self.data).map_err(js_err)?);
+        *self.gram.borrow_mut() = Some(g.clone());
+        Ok(g)
+    }
+
+    fn clean_alignment(&self) -> Result<Vec<f64>, JsError> {
+        if let Some(c) = self.clean.borrow().as_ref() {
+            return Ok(c.clone());
+        }
+        let c = alignment_curve(&*self.gram()?, &Noise::None)
+            .map_err(js_err)?
+            .alignment;
+        *self.clean.borrow_mut() = Some(c.clone());
+        Ok(c)
+    }
+
+    /// The seeded split with its training-set PCA, shared by the linear and the MLP probes.
+    fn study(&self, seed: u64) -> Result<Rc<SubspaceStudy>, JsError> {
+        if let Some((s, study)) = self.study.borrow().as_ref() {
+            if *s == seed {
+                return Ok(study.clone());
+            }
+        }
+        let config = ProbeConfig {
+            seed,
+            ..ProbeConfig::default()
+        };
+        let study = Rc::new(SubspaceStudy::new(&self.data, &config).map_err(js_err)?);
+        *self.study.borrow_mut() = Some((seed, study.clone()));
+        Ok(study)
+    }
+
+    fn image_bytes(&self, rows: &[usize]) -> Vec<u8> {
+        rows.iter()
+            .flat_map(|&i| self.data.image(i).iter().copied())
+            .collect()
+    }
+}
+
+fn parse_noise(noise: &str) -> Result<Noise, JsError> {
+    let model: Noise = noise.parse().map_err(js_err)?;
+    model.validate().map_err(js_err)?;
+    Ok(model)
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Loads the bundled format (`www/data/mnist.bin`).
+    #[wasm_bindgen(js_name = fromBundled)]
+    pub fn from_bundled(bytes: &[u8]) -> Result<Lab, JsError> {
+        Ok(Lab::new(Dataset::from_bundled(bytes).map_err(js_err)?))
+    }
+
+    /// Loads a pair of IDX files (raw or gzip).
+    #[wasm_bindgen(js_name = fromIdx)]
+    pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<Lab, JsError> {
+        Ok(Lab::new(Dataset::from_idx(images, labels).map_err(js_err)?))
+    }
+
+    /// Sizes and class counts.
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        to_js(&self.data.summary())
+    }
+
+    /// The bytes of `count` images spread evenly over the dataset, for the sample grid.
+    pub fn samples(&self, count: usize) -> Vec<u8> {
+        self.image_bytes(&self.spread(count))
+    }
+
+    /// Labels of the images returned by [`Lab::samples`].
+    #[wasm_bindgen(js_name = sampleLabels)]
+    pub fn sample_labels(&self, count: usize) -> Vec<u8> {
+        self.spread(count)
+            .iter()
+            .map(|&i| self.data.labels[i])
+            .collect()
+    }
+
+    fn spread(&self, count: usize) -> Vec<usize> {
+        let count = count.min(self.data.n);
+        (0..count).map(|i| i * self.data.n / count).collect()
+    }
+
+    /// Builds G (the first call costs one pass over the data; later ones are free).
+    pub fn prepare(&self) -> Result<(), JsError> {
+        self.gram().map(|_| ())
+    }
+
+    /// Alignment (%) against K for no noise and for `noise`.
+    pub fn alignment(&self, noise: &str) -> Result<JsValue, JsError> {
+        let model = parse_noise(noise)?;
+        let clean = self.clean_alignment()?;
+        let noisy = if model == Noise::None {
+            clean.clone()
+        } else {
+            alignment_curve(&*self.gram()?, &model)
+                .map_err(js_err)?
+                .alignment
+        };
+        to_js(&AlignmentResult {
+            n: self.data.n,
+            d: self.data.d(),
+            noise: model.to_string(),
+            k: (1..=clean.len()).collect(),
+            clean,
+            noisy,
+        })
+    }
+
+    /// The paper's sweep, one noise per entry (the worker runs them one by one).
+    #[wasm_bindgen(js_name = sweepPlan)]
+    pub fn sweep_plan(&self) -> Result<JsValue, JsError> {
+        to_js(&sweep_plan())
+    }
+
+    /// Impact on supervised performance (%): 100 (alignment_noise - alignment_clean) / clean.
+    pub fn impact(&self, noise: &str) -> Result<Vec<f64>, JsError> {
+        let model = parse_noise(noise)?;
+        let clean = self.clean_alignment()?;
+        let noisy = alignment_curve(&*self.gram()?, &model)
+            .map_err(js_err)?
+            .alignment;
+        Ok(impact(&noisy, &clean))
+    }
+
+    /// The label-free test: is `noise`'s top-K subspace PCA's, for every K?
+    pub fn never(&self, noise: &str) -> Result<JsValue, JsError> {
+        let model = parse_noise(noise)?;
+        let r =
+            never_beneficial(&*self.gram()?, &model, DEFAULT_SUBSPACE_TOLERANCE).map_err(js_err)?;
+        to_js(&NeverResult::from(r))
+    }
+
+    /// Linear-probe accuracy on the top and bottom variance subspaces, for several fractions.
+    pub fn subspace(&self, seed: u64) -> Result<JsValue, JsError> {
+        let study = self.study(seed)?;
+        to_js(&SubspaceResult::collect(&study, &self.data, seed).map_err(js_err)?)
+    }
+
+    /// Eight images as they are, and projected on the top 75% and the bottom 25% of the variance,
+    /// min-max rescaled to bytes: `[original | top | bottom]`, each 8*D bytes.
+    pub fn projections(&self) -> Result<Vec<u8>, JsError> {
+        let gram = self.gram()?;
+        let pca = Pca::new(&gram).map_err(js_err)?;
+        let rows = self.spread(8);
+        let images: Vec<&[u8]> = rows.iter().map(|&i| self.data.image(i)).collect();
+        let mut out = self.image_bytes(&rows);
+        for (fraction, side) in [(0.75, SubspaceSide::Top), (0.25, SubspaceSide::Bottom)] {
+            let basis = pca.basis(&pca.variance_subspace(fraction, side));
+            for projected in project_images(gram.preprocessing(), basis.as_ref(), &images) {
+                out.extend(
+                    min_max_rescale(&projected)
+                        .iter()
+                        .map(|v| (v * 255.0).round() as u8),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Held-out accuracy of the MLP probe on the `side` (`top` or `bottom`) subspace holding
+    /// `fraction` of the variance; WebGPU when `use_gpu` and available, else the CPU twin.
+    #[wasm_bindgen(js_name = mlpAccuracy)]
+    pub async fn mlp_accuracy(
+        &self,
+        seed: u64,
+        fraction: f64,
+        side: &str,
+        use_gpu: bool,
+    ) -> Result<f64, JsError> {
+        let side = match side {
+            "top" => SubspaceSide::Top,
+            "bottom" => SubspaceSide::Bottom,
+            other => {
+                return Err(JsError::new(&format!(
+                    "side `{other}` is not top or bottom"
+                )))
+            }
+        };
+        let study = self.study(seed)?;
+        let config = mlp_probe_config(seed);
+        let ctx = if use_gpu { gpu_context().await } else { None };
+        let backend = ctx.as_deref().map_or(Backend::Cpu, Backend::Gpu);
+        let run =
+            |backend| mlp_subspace_accuracy(&study, backend, &self.data, fraction, side, &config);
+        let (acc, _) = match run(backend).await {
+            Err(StudyError::Gpu(_)) if ctx.is_some() => {
+                forget_gpu();
+                run(Backend::Cpu).await.map_err(js_err)?
+            }
+            other => other.map_err(js_err)?,
+        };
+        Ok(acc)
+    }
+
+    /// Reconstruction error against probe accuracy as the reconstruction weight lambda varies.
+    pub fn guided(&self, k: usize, seed: u64) -> Result<JsValue, JsError> {
+        let config = ProbeConfig {
+            seed,
+            ..ProbeConfig::default()
+        };
+        let r = guided(&self.data, k, &LAMBDAS, &config).map_err(js_err)?;
+        to_js(&GuidedResult::new(r, seed))
+    }
+
+    /// Trains the DAE (WebGPU when available and `use_gpu`, else CPU), calling `on_epoch(summary)`
+    /// after each epoch and `on_notice(text)` when the backend changes; resolves to
+    /// `{cancelled, backend, epochs}`.
+    pub async fn train(
+        &self,
+        settings: JsValue,
+        use_gpu: bool,
+        on_epoch: js_sys::Function,
+        on_notice: js_sys::Function,
+    ) -> Result<JsValue, JsError> {
+        let gram = (*self.gram()?).clone();
+        training::train(&self.data, gram, settings, use_gpu, &on_epoch, &on_notice).await
+    }
+}
