@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference implementation of `recon-align align --json` in numpy + scipy (OpenBLAS/LAPACK).
 
-Written independently of the Rust code from shared/paper.md, the way the authors' code works:
+Written independently of the Rust code from docs/maths.md, the way the authors' code works:
 materialise X in float64, centre, scale, G = X^T X, pencil (A, B), scipy.linalg.eigh(A, B),
 then the alignment through explicit matrices. Used to time the Rust CLI against and to check
 its numbers.
@@ -33,7 +33,7 @@ def read_idx(directory, stem):
 
 
 def pencil(G, n, noise, shape):
-    """(A, B) from paper.md's table."""
+    """(A, B) from docs/maths.md's table."""
     d = G.shape[0]
     kind, *params = noise.split(":")
     if kind == "none":
@@ -68,7 +68,7 @@ def main():
     X -= X.mean(axis=0)
     X /= X.std()
     G = X.T @ X
-    G += 1e-6 * np.trace(G) / d * np.eye(d)  # paper.md's relative ridge
+    G += 1e-6 * np.trace(G) / d * np.eye(d)  # docs/maths.md's relative ridge
     classes = int(labels.max()) + 1
     Y = np.zeros((n, classes))
     Y[np.arange(n), labels] = 1.0

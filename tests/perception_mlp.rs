@@ -91,7 +91,7 @@ fn bad_fractions_are_refused() {
 
 #[test]
 fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
-    // paper.md: with a small MLP the bottom 10-25% of the variance still gives 80-87% on MNIST.
+    // docs/maths.md: with a small MLP the bottom 10-25% of the variance still gives 80-87% on MNIST.
     let Ok(data) = recon_align::dataset::load_source("mnist") else {
         eprintln!("skipped: bundled MNIST not built (`cargo xtask data`)");
         return;

@@ -1,8 +1,8 @@
-//! The sanity values of paper.md on the bundled first 10,000 MNIST training digits.
+//! The sanity values of docs/maths.md on the bundled first 10,000 MNIST training digits.
 
 use recon_align::spectral::{alignment_curve, Gram, Noise};
 
-/// paper.md quotes two decimals; 0.05 points allows for its rounding and nothing more.
+/// docs/maths.md quotes two decimals; 0.05 points allows for its rounding and nothing more.
 const TOLERANCE: f64 = 0.05;
 
 #[test]
@@ -29,7 +29,7 @@ fn mnist_alignment_matches_paper_sanity_values() {
         let got = curve.alignment[31];
         assert!(
             (got - expected).abs() <= TOLERANCE,
-            "{noise}: alignment(32) = {got:.4}%, paper.md says about {expected}%"
+            "{noise}: alignment(32) = {got:.4}%, docs/maths.md says about {expected}%"
         );
         assert!((curve.alignment[783] - 100.0).abs() < 1e-9);
     }

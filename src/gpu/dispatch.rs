@@ -1,6 +1,7 @@
 //! A recorded compute dispatch (kernel, bind group, grid) and the helpers that record them.
 
 use super::context::GpuContext;
+use super::error::GpuError;
 use super::kernels::Kernel;
 
 /// A recorded compute dispatch: pipeline, its bind group and the grid.
@@ -64,7 +65,7 @@ impl Dispatch {
 }
 
 /// Records dispatches, in order, into one compute pass of `encoder`.
-pub(crate) fn record_all(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch]) {
+fn record_all(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch]) {
     let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
         label: None,
         timestamp_writes: None,
@@ -77,4 +78,22 @@ pub(crate) fn record_all(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispa
 /// Workgroups needed to cover `n` items with groups of `size`.
 pub(crate) fn groups(n: usize, size: usize) -> u32 {
     n.div_ceil(size) as u32
+}
+
+/// Records `dispatches` into one submission and queues it, without waiting.
+pub(crate) fn submit(ctx: &GpuContext, label: &str, dispatches: &[Dispatch]) {
+    let mut encoder = ctx.encoder(label);
+    record_all(&mut encoder, dispatches);
+    ctx.queue.submit([encoder.finish()]);
+}
+
+/// Records `dispatches` into one submission, submits it and waits for the GPU to finish it.
+pub(crate) async fn run(
+    ctx: &GpuContext,
+    label: &str,
+    dispatches: &[Dispatch],
+) -> Result<(), GpuError> {
+    let mut encoder = ctx.encoder(label);
+    record_all(&mut encoder, dispatches);
+    ctx.submit_and_wait(encoder).await
 }

@@ -1,7 +1,7 @@
 //! Tiled GEMM on the GPU: C = alpha op(A) op(B) + beta C (for G G and the encoder/decoder products).
 
 use super::context::GpuContext;
-use super::dispatch::{groups, record_all, Dispatch};
+use super::dispatch::{groups, run, Dispatch};
 use super::error::GpuError;
 use super::kernels::Kernel;
 use super::matrix::GpuMatrix;
@@ -149,9 +149,7 @@ impl<'m> Gemm<'m> {
     /// Runs the product on the GPU, one band per submission, and waits for it.
     pub async fn run(&self, ctx: &GpuContext) -> Result<(), GpuError> {
         for band in &self.dispatches(ctx, MAX_MULADDS_PER_SUBMISSION) {
-            let mut encoder = ctx.encoder("gemm");
-            record_all(&mut encoder, std::slice::from_ref(band));
-            ctx.submit_and_wait(encoder).await?;
+            run(ctx, "gemm", std::slice::from_ref(band)).await?;
         }
         Ok(())
     }

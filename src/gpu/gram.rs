@@ -3,7 +3,7 @@
 use crate::spectral::Preprocessing;
 
 use super::context::GpuContext;
-use super::dispatch::{groups, record_all, Dispatch};
+use super::dispatch::{groups, run, Dispatch};
 use super::error::GpuError;
 use super::images::GpuImages;
 use super::kernels::Kernel;
@@ -123,9 +123,7 @@ pub async fn gram_with_plan(
                     [groups(d, 16), groups(d, 16), 1],
                 ),
             ];
-            let mut encoder = ctx.encoder("gram");
-            record_all(&mut encoder, &dispatches);
-            ctx.submit_and_wait(encoder).await?;
+            run(ctx, "gram", &dispatches).await?;
             first = false;
             row_begin = row_end;
         }

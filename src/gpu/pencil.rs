@@ -3,7 +3,7 @@
 use crate::spectral::Noise;
 
 use super::context::GpuContext;
-use super::dispatch::{groups, record_all, Dispatch};
+use super::dispatch::{groups, run, Dispatch};
 use super::error::GpuError;
 use super::gemm::{Gemm, Op};
 use super::kernels::Kernel;
@@ -76,9 +76,7 @@ pub async fn pencil(
         &[&params, &gram.buffer, &b.buffer],
         [groups(d, 16), groups(d, 16), 1],
     );
-    let mut encoder = ctx.encoder("pencil");
-    record_all(&mut encoder, &[dispatch]);
-    ctx.submit_and_wait(encoder).await?;
+    run(ctx, "pencil", &[dispatch]).await?;
     let a = GpuMatrix::zeros(ctx, d, d)?;
     Gemm::product(gram, Op::Plain, gram, Op::Plain, &a)
         .scaled(a_scale)

@@ -1,5 +1,5 @@
-//! The alignment measure and the "impact on supervised performance" sweep (paper.md, "The
-//! alignment measure").
+//! The alignment measure and the "impact on supervised performance" sweep (docs/maths.md,
+//! "Alignment and the impact of a noise").
 
 use faer::linalg::triangular_solve;
 use faer::{Mat, MatRef, Side};

@@ -1,5 +1,5 @@
-//! The closed-form linear denoising autoencoder (paper.md, "Denoising: the closed form for any
-//! noise").
+//! The closed-form linear denoising autoencoder (docs/maths.md, "The linear
+//! (denoising) autoencoder in closed form").
 
 use faer::linalg::solvers::Solve;
 use faer::{Mat, MatRef, Side};

@@ -1,5 +1,5 @@
-//! Symmetric and generalized symmetric-definite eigensolves (paper.md, "Denoising: the closed
-//! form for any noise" and G = U diag(lambda) U^T).
+//! Symmetric and generalized symmetric-definite eigensolves (docs/maths.md, "The linear
+//! (denoising) autoencoder in closed form").
 
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::triangular_solve;

@@ -1,4 +1,4 @@
-//! Energy of reconstructions along the data eigenvectors (paper.md, "Learning dynamics").
+//! Energy of reconstructions along the data eigenvectors (docs/maths.md, "Learning order").
 
 use faer::{Mat, MatRef};
 

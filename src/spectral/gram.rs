@@ -1,5 +1,5 @@
-//! Preprocessing and the second moments: G = X^T X, Y^T X and n_c (paper.md, "Notation and
-//! preprocessing").
+//! The second moments of the preprocessed data: G = X^T X, Y^T X and n_c (docs/maths.md,
+//! "Preprocessing and the Gram matrix").
 
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef};
@@ -10,7 +10,7 @@ use crate::dataset::Dataset;
 
 /// The relative ridge added to G: `ridge = DEFAULT_RELATIVE_RIDGE * trace(G) / D`.
 ///
-/// paper.md asks for a ridge no larger than 1e-6 * trace(G)/D so that constant pixels (MNIST's
+/// The ridge rule (docs/maths.md): at most 1e-6 * trace(G)/D, so that constant pixels (MNIST's
 /// border) contribute nothing. We take the largest allowed value: it keeps Cholesky of B well
 /// defined for every noise model while moving no eigenvalue of real data by more than 1e-6 of
 /// the mean eigenvalue. Adding `ridge * I` to G is the same as appending D label-free
@@ -247,7 +247,7 @@ impl Gram {
 fn add_ridge(mut g: MatMut<'_, f64>, relative_ridge: f64) -> Result<f64, SpectralError> {
     if !(0.0..=1e-6).contains(&relative_ridge) {
         return Err(SpectralError::InvalidArgument(format!(
-            "relative ridge {relative_ridge} outside [0, 1e-6] (paper.md)"
+            "relative ridge {relative_ridge} outside [0, 1e-6] (docs/maths.md)"
         )));
     }
     let d = g.nrows();

@@ -1,4 +1,4 @@
-//! Same reconstruction, different perception: the guided closed form (paper.md, "Same
+//! Same reconstruction, different perception: the guided closed form (docs/maths.md, "Same
 //! reconstruction, different perception (guidance)").
 
 use faer::{Mat, MatRef};

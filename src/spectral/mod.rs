@@ -2,7 +2,7 @@
 //!
 //! Everything here is a function of the second moments of the preprocessed data, never of the
 //! N x D matrix itself (except the one streaming pass that builds them, and the test-set pass of
-//! a probe). Names follow `shared/paper.md`:
+//! a probe). Names follow `docs/maths.md`:
 //!
 //! - [`Gram`]: preprocessing (per-pixel centring, one global std) and G = X^T X, Y^T X, n_c.
 //! - [`Noise`] and [`Pencil`]: the denoising pencil (A, B) from second moments only.

@@ -1,4 +1,4 @@
-//! The label-free never-beneficial test (paper.md, "Why Gaussian noise never helps").
+//! The label-free never-beneficial test (docs/maths.md, "Why Gaussian noise never helps").
 
 use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};

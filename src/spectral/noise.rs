@@ -1,5 +1,5 @@
-//! Noise models and their pencils (paper.md, the table under "Denoising: the closed form for any
-//! noise").
+//! The noises x -> x~ of the denoising autoencoder and the patch tiling of the mask (docs/maths.md,
+//! "The pencil of each noise").
 
 use std::fmt;
 use std::str::FromStr;

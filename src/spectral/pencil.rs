@@ -17,7 +17,7 @@ pub struct Pencil {
 }
 
 impl Pencil {
-    /// The pencil of `noise` on data with Gram `gram` (paper.md's table).
+    /// The pencil of `noise` on data with Gram `gram` (docs/maths.md's table).
     pub fn new(gram: &Gram, noise: &Noise) -> Result<Pencil, SpectralError> {
         noise.validate()?;
         let g = gram.matrix();

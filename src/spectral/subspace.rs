@@ -1,4 +1,4 @@
-//! Top and bottom variance subspaces (paper.md, "Top and bottom subspaces", the paper's
+//! Top and bottom variance subspaces (docs/maths.md, "Top and bottom variance subspaces", the paper's
 //! Figure 1).
 
 use faer::MatRef;

@@ -3,7 +3,7 @@
 
 use crate::dataset::Dataset;
 use crate::gpu::{
-    groups, record_all, Dispatch, Gemm, GpuContext, GpuError, GpuImages, GpuMatrix, Kernel, Op,
+    groups, submit, Dispatch, Gemm, GpuContext, GpuError, GpuImages, GpuMatrix, Kernel, Op,
 };
 use crate::spectral::{Noise, Preprocessing};
 
@@ -250,9 +250,7 @@ impl<'a> GpuDae<'a> {
             bytes.resize(bytes.len().next_multiple_of(4), 0);
             self.ctx.queue.write_buffer(gathered, 0, &bytes);
         }
-        let mut encoder = self.ctx.encoder("dae step");
-        record_all(&mut encoder, &self.dispatches);
-        self.ctx.queue.submit([encoder.finish()]);
+        submit(self.ctx, "dae step", &self.dispatches);
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The MLP probe's step on the GPU: forward pass, softmax cross-entropy, backward pass and the
 //! optimiser, recorded once and replayed for every batch; and batched prediction.
 
-use crate::gpu::{groups, record_all, Dispatch, Gemm, GpuContext, GpuError, GpuMatrix, Kernel, Op};
+use crate::gpu::{groups, submit, Dispatch, Gemm, GpuContext, GpuError, GpuMatrix, Kernel, Op};
 
 use super::super::optimiser::{GpuUpdate, Trained};
 use super::super::step_losses::StepLosses;
@@ -265,9 +265,7 @@ impl GpuMlp<'_> {
             }),
         );
         self.update.prepare(self.ctx, self.config.lr, step + 1);
-        let mut encoder = self.ctx.encoder("mlp step");
-        record_all(&mut encoder, &self.dispatches);
-        queue.submit([encoder.finish()]);
+        submit(self.ctx, "mlp step", &self.dispatches);
         Ok(())
     }
 
@@ -341,9 +339,7 @@ impl GpuMlp<'_> {
             );
             ctx.queue
                 .write_buffer(&predict_params, 0, bytemuck::bytes_of(&chunk(offset)));
-            let mut encoder = ctx.encoder("mlp predict");
-            record_all(&mut encoder, &dispatches);
-            ctx.queue.submit([encoder.finish()]);
+            submit(ctx, "mlp predict", &dispatches);
             if (i + 1) % STEPS_PER_WAIT == 0 {
                 ctx.wait().await?;
             }
