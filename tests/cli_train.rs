@@ -178,7 +178,7 @@ fn train_refuses_bad_settings_with_a_reason() {
         (vec!["train", "--data", "mnist", "--k", "0"], "width"),
         (
             vec!["train", "--data", "mnist", "--optimizer", "rmsprop"],
-            "optimizer",
+            "optimiser",
         ),
         (
             vec!["train", "--data", "mnist", "--backend", "tpu"],

@@ -219,3 +219,10 @@ fn gpu_pencil_matches_cpu_pencil_for_every_noise() {
         }
     }
 }
+
+#[test]
+fn every_kernel_in_the_list_compiles() {
+    let Some(ctx) = context() else { return };
+    // A WGSL or layout error surfaces as wgpu's uncaptured error, which `compile_kernels` reports.
+    pollster::block_on(ctx.compile_kernels()).unwrap();
+}

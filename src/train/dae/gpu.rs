@@ -81,12 +81,9 @@ impl<'a> GpuDae<'a> {
         let residual_w = GpuMatrix::zeros(ctx, batch, k)?;
         let grad_e = GpuMatrix::zeros(ctx, k, d)?;
         let grad_w = GpuMatrix::zeros(ctx, d, k)?;
-        let [m_e, v_e, m_w, v_w] = [(k, d), (k, d), (d, k), (d, k)]
-            .map(|(r, c)| GpuMatrix::zeros(ctx, r, c))
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?
-            .try_into()
-            .unwrap_or_else(|_| unreachable!("four moment buffers"));
+        let moment = |rows, cols| GpuMatrix::zeros(ctx, rows, cols);
+        let (m_e, v_e) = (moment(k, d)?, moment(k, d)?);
+        let (m_w, v_w) = (moment(d, k)?, moment(d, k)?);
         let row_loss = ctx.zeroed_buffer("row loss", (batch * 4) as u64)?;
         let losses = StepLosses::new(ctx, "dae step losses", loss_slots)?;
         let order = ctx.zeroed_buffer("epoch order", (images.n() * 4) as u64)?;
