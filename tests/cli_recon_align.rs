@@ -230,15 +230,19 @@ fn bad_arguments_fail_with_a_clear_message() {
     let dir = idx_dir();
     let data = dir.to_str().unwrap();
     let cases: [(&[&str], i32, &str); 11] = [
-        (&[], 2, "usage"),
-        (&["frobnicate"], 2, "unknown command 'frobnicate'"),
-        (&["align", "--json"], 2, "needs '--data'"),
+        (&[], 2, "Usage"),
+        (&["frobnicate"], 2, "unrecognized subcommand 'frobnicate'"),
+        (
+            &["align", "--json"],
+            2,
+            "required arguments were not provided:\n  --data",
+        ),
         (
             &["align", "--data", data, "--bogus"],
             2,
-            "unknown option '--bogus'",
+            "unexpected argument '--bogus'",
         ),
-        (&["align", "--data"], 2, "needs a value"),
+        (&["align", "--data"], 2, "a value is required for '--data"),
         (
             &["align", "--data", data, "--noise", "mask:2:1"],
             2,
@@ -253,7 +257,7 @@ fn bad_arguments_fail_with_a_clear_message() {
         (
             &["align", "--data", data, "--limit", "many"],
             2,
-            "invalid value 'many' for '--limit'",
+            "invalid value 'many' for '--limit",
         ),
         (
             &["align", "--data", "/nonexistent/recon-align", "--json"],
@@ -293,4 +297,83 @@ fn align_on_bundled_mnist_reproduces_the_sanity_value() {
     );
     let a32 = v["alignment"][31].as_f64().unwrap();
     assert!((a32 - 90.65).abs() <= 0.05, "alignment(32) = {a32}");
+}
+
+#[test]
+fn completions_print_a_script_naming_every_command() {
+    let out = recon_align(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let script = stdout(&out);
+    assert!(script.contains("recon-align"), "{script}");
+    assert!(script.contains("never-beneficial"), "{script}");
+    let out = recon_align(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("'tcsh'"), "{}", stderr(&out));
+}
+
+#[test]
+fn values_may_be_inline_spaced_or_comma_separated() {
+    let dir = idx_dir();
+    let data = dir.to_str().unwrap();
+    let inline = json_of(&[
+        "dae",
+        "--data",
+        data,
+        "--k=4",
+        "--noise=gaussian:0.5",
+        "--json",
+    ]);
+    let spaced = json_of(&[
+        "dae",
+        "--data",
+        data,
+        "--k",
+        "4",
+        "--noise",
+        "gaussian:0.5",
+        "--json",
+    ]);
+    assert_eq!(inline["loss"], spaced["loss"]);
+    let sweep = |values: &[&str]| {
+        let args = [
+            &["sweep", "--data", data],
+            values,
+            &["--gaussian", "1", "--json"],
+        ]
+        .concat();
+        json_of(&args)["config"].clone()
+    };
+    let spaced = sweep(&["--patches", "1", "2", "--probabilities", "0", "0.5"]);
+    let commas = sweep(&["--patches", "1,2", "--probabilities=0,0.5"]);
+    assert_eq!(spaced, commas);
+    assert_eq!(spaced["patches"], serde_json::json!([1, 2]));
+    assert_eq!(spaced["probabilities"], serde_json::json!([0.0, 0.5]));
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_flag() {
+    let dir = idx_dir();
+    let data = dir.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["sweep", "--data", data, "--probabilities", "1.5"],
+            "--probabilities",
+        ),
+        (&["sweep", "--data", data, "--patches", "0"], "--patches"),
+        (
+            &["never-beneficial", "--data", data, "--tolerance", "0"],
+            "--tolerance",
+        ),
+        (&["dae", "--data", data, "--k", "4", "--k", "8"], "--k"),
+        (&["align", "--data", data, "--gram", "tpu"], "--gram"),
+    ];
+    for (args, flag) in cases {
+        let out = recon_align(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(flag), "{args:?}: {}", stderr(&out));
+        assert!(
+            stdout(&out).is_empty(),
+            "{args:?}: errors go to stderr only"
+        );
+    }
 }

@@ -178,11 +178,11 @@ fn train_refuses_bad_settings_with_a_reason() {
         (vec!["train", "--data", "mnist", "--k", "0"], "width"),
         (
             vec!["train", "--data", "mnist", "--optimizer", "rmsprop"],
-            "optimiser",
+            "'rmsprop' for '--optimiser",
         ),
         (
             vec!["train", "--data", "mnist", "--backend", "tpu"],
-            "gpu or cpu",
+            "[possible values: gpu, cpu]",
         ),
     ] {
         if !have_bundled_mnist() {
@@ -191,4 +191,87 @@ fn train_refuses_bad_settings_with_a_reason() {
         let err = run(&args).unwrap_err();
         assert!(err.contains(needle), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn train_help_shows_the_optimiser_and_the_shared_defaults() {
+    let out = Command::new(env!("CARGO_BIN_EXE_recon-align"))
+        .args(["train", "--help"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    // The help text of one option: from its line to the next option's, in either help layout.
+    let line = |flag: &str| {
+        let mut lines = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with(&format!("{flag} ")));
+        let first = lines
+            .next()
+            .unwrap_or_else(|| panic!("no {flag} in {help}"));
+        let rest = lines.take_while(|l| !l.trim_start().starts_with("--"));
+        std::iter::once(first)
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let defaults = recon_align::train::TrainSettings::default();
+    let optimiser = line("--optimiser");
+    assert!(
+        optimiser.contains("--optimizer"),
+        "alias shown: {optimiser}"
+    );
+    assert!(
+        optimiser.contains(&format!("[default: {}]", defaults.optimiser)),
+        "{optimiser}"
+    );
+    for (flag, default) in [
+        ("--batch", defaults.batch.to_string()),
+        ("--epochs", defaults.epochs.to_string()),
+        ("--k", defaults.k.to_string()),
+        ("--lr", defaults.lr.to_string()),
+        ("--seed", defaults.seed.to_string()),
+        ("--noise", defaults.noise.clone()),
+    ] {
+        let line = line(flag);
+        assert!(line.contains(&format!("[default: {default}]")), "{line}");
+    }
+}
+
+#[test]
+fn the_american_optimizer_flag_still_works() {
+    // Parsed and accepted: the run then fails on the missing data (exit 1), not on usage (2).
+    for flag in ["--optimizer", "--optimiser"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_recon-align"))
+            .args(["train", "--data", "/nonexistent/recon-align", flag, "adam"])
+            .output()
+            .expect("the binary runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {err}");
+        assert!(err.contains("cannot load"), "{flag}: {err}");
+    }
+    if !have_bundled_mnist() {
+        return;
+    }
+    let short = |flag: &str, opt: &str| {
+        let args = [
+            "train",
+            "--data",
+            "mnist",
+            "--limit",
+            "256",
+            "--k",
+            "4",
+            "--epochs",
+            "1",
+            "--backend",
+            "cpu",
+            "--json",
+            flag,
+            opt,
+        ];
+        lines(&run(&args).unwrap())[0]["loss"].as_f64().unwrap()
+    };
+    assert_eq!(short("--optimizer", "adam"), short("--optimiser", "adam"));
+    assert_eq!(short("--optimizer", "sgd"), short("--optimiser", "sgd"));
 }

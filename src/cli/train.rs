@@ -5,35 +5,19 @@ use std::sync::atomic::AtomicBool;
 
 use recon_align::dataset::Dataset;
 use recon_align::gpu::{self, GpuContext, GpuImages};
-use recon_align::live::Monitor;
-use recon_align::spectral::{Gram, ImageShape, Preprocessing, DEFAULT_RELATIVE_RIDGE};
+use recon_align::live::{EpochSummary, Monitor};
+use recon_align::spectral::{
+    Gram, ImageShape, Preprocessing, SpectralError, DEFAULT_RELATIVE_RIDGE,
+};
 use recon_align::train::{train_dae, Backend, TrainSettings};
 use serde_json::json;
 
-use super::args::{Options, UsageError};
-use super::{load, Failure, Output};
+use super::commands::load;
+use super::{Device, Failure, Output, TrainArgs};
 
 impl From<gpu::GpuError> for Failure {
     fn from(e: gpu::GpuError) -> Self {
         Failure::Run(format!("GPU: {e}"))
-    }
-}
-
-/// Which device computes: `gpu` (wgpu: Vulkan, Metal, DX12) or `cpu`.
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum Device {
-    Gpu,
-    Cpu,
-}
-
-impl std::str::FromStr for Device {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "gpu" => Ok(Device::Gpu),
-            "cpu" => Ok(Device::Cpu),
-            _ => Err(format!("'{s}' is not gpu or cpu")),
-        }
     }
 }
 
@@ -79,26 +63,21 @@ pub(super) fn gpu_gram(data: &Dataset) -> Result<Gram, Failure> {
 }
 
 /// Trains the linear DAE and prints one JSON line per epoch (the page's training panel, as text).
-pub(super) fn train(options: &Options) -> Result<Output, Failure> {
-    let default = TrainSettings::default();
+pub(super) fn train(args: &TrainArgs) -> Result<Output, Failure> {
     let settings = TrainSettings {
-        k: options.get("k")?.unwrap_or(default.k),
-        noise: options.get("noise")?.unwrap_or(default.noise),
-        lr: options.get("lr")?.unwrap_or(default.lr),
-        optimiser: options.get("optimizer")?.unwrap_or(default.optimiser),
-        epochs: options.get("epochs")?.unwrap_or(default.epochs),
-        batch: options.get("batch")?.unwrap_or(default.batch),
-        seed: options.get("seed")?.unwrap_or(default.seed),
+        k: args.k,
+        noise: args.noise.to_string(),
+        lr: args.lr,
+        optimiser: args.optimiser.name().to_string(),
+        epochs: args.epochs,
+        batch: args.batch,
+        seed: args.seed,
     };
-    let device = options
-        .get::<String>("backend")?
-        .map(|s| s.parse::<Device>().map_err(UsageError))
-        .transpose()?
-        .unwrap_or(Device::Gpu);
-    let data = load(options)?;
-    let (noise, config) = settings
-        .resolve(data.d())
-        .map_err(|e| UsageError(e.to_string()))?;
+    let data = load(&args.data)?;
+    let (noise, config) = settings.resolve(data.d()).map_err(|e| match e {
+        SpectralError::InvalidArgument(why) => Failure::Usage(why),
+        other => Failure::Usage(other.to_string()),
+    })?;
     let monitor = Monitor::new(
         &data,
         Gram::from_dataset(&data)?,
@@ -106,13 +85,13 @@ pub(super) fn train(options: &Options) -> Result<Output, Failure> {
         settings.k,
         settings.seed,
     )?;
-    let ctx = match device {
+    let ctx = match args.backend {
         Device::Gpu => Some(gpu_context()?),
         Device::Cpu => None,
     };
     let backend = ctx.as_ref().map_or(Backend::Cpu, Backend::Gpu);
     let name = backend.name();
-    let json = options.has("json");
+    let json = args.json;
     let mut failure = None;
     let cancel = AtomicBool::new(false);
     let mut stdout = std::io::stdout().lock();
@@ -123,16 +102,9 @@ pub(super) fn train(options: &Options) -> Result<Output, Failure> {
         &config,
         &cancel,
         |report| {
-            let line = monitor.summarise(&data, report, name).map(|s| {
-            if json {
-                json!(s).to_string()
-            } else {
-                format!(
-                    "epoch {:>4}  loss {:>12.4}  optimum {:>12.4}  gap {:>10.4}  alignment {:>7.3}%  probe {:>6.2}%  {:>9.0} samples/s ({name})",
-                    s.epoch, s.loss, s.optimum, s.gap, s.alignment, 100.0 * s.probe_acc, s.samples_per_sec
-                )
-            }
-        });
+            let line = monitor
+                .summarise(&data, report, name)
+                .map(|s| epoch_line(&s, name, json));
             match line {
                 // A closed pipe stops the run; anything printed so far stays printed.
                 Ok(line) => writeln!(stdout, "{line}")
@@ -158,4 +130,22 @@ pub(super) fn train(options: &Options) -> Result<Output, Failure> {
         .ok();
     }
     Ok(Output::Text(String::new()))
+}
+
+/// One epoch's line: the summary as JSON, or a human-readable row.
+fn epoch_line(s: &EpochSummary, backend: &str, json: bool) -> String {
+    if json {
+        return json!(s).to_string();
+    }
+    format!(
+        "epoch {:>4}  loss {:>12.4}  optimum {:>12.4}  gap {:>10.4}  alignment {:>7.3}%  \
+         probe {:>6.2}%  {:>9.0} samples/s ({backend})",
+        s.epoch,
+        s.loss,
+        s.optimum,
+        s.gap,
+        s.alignment,
+        100.0 * s.probe_acc,
+        s.samples_per_sec
+    )
 }

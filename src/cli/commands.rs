@@ -1,0 +1,269 @@
+//! The closed-form commands: `align`, `sweep`, `dae`, `never-beneficial`, `subspace` and
+//! `guided`, each a table or (with `--json`) one JSON object.
+
+use std::fmt::Write as _;
+
+use recon_align::dataset::Dataset;
+use recon_align::spectral::{self, Gram, SubspaceVerdict, SweepConfig};
+use serde_json::{json, Value};
+
+use super::{
+    train, AlignArgs, DaeArgs, DataArgs, Device, Failure, GuidedArgs, NeverBeneficialArgs, Output,
+    SubspaceArgs, SweepArgs,
+};
+
+/// Loads `--data`, truncated to `--limit`.
+pub(super) fn load(args: &DataArgs) -> Result<Dataset, Failure> {
+    let data = recon_align::dataset::load_source(&args.data)
+        .map_err(|e| Failure::Run(format!("cannot load '{}': {e}", args.data)))?;
+    Ok(match args.limit {
+        Some(n) => data.truncate(n),
+        None => data,
+    })
+}
+
+/// `serde_json::to_value` of a plain-data result, with a few extra fields in front.
+fn with_fields(value: impl serde::Serialize, extra: &[(&str, Value)]) -> Value {
+    let mut object = serde_json::Map::new();
+    for (k, v) in extra {
+        object.insert(k.to_string(), v.clone());
+    }
+    if let Ok(Value::Object(fields)) = serde_json::to_value(value) {
+        object.extend(fields);
+    }
+    Value::Object(object)
+}
+
+/// Widths worth showing in a table: powers of two up to D, and D.
+fn table_widths(d: usize) -> Vec<usize> {
+    let mut ks: Vec<usize> = std::iter::successors(Some(1usize), |k| Some(k * 2))
+        .take_while(|&k| k < d)
+        .collect();
+    ks.push(d);
+    ks
+}
+
+/// `align`: alignment(K) of the noise's closed-form code with the labels, K = 1..D.
+pub(super) fn align(args: &AlignArgs) -> Result<Output, Failure> {
+    let data = load(&args.data)?;
+    let gram = match args.gram {
+        Device::Gpu => train::gpu_gram(&data)?,
+        Device::Cpu => Gram::from_dataset(&data)?,
+    };
+    let curve = spectral::alignment_curve(&gram, &args.noise)?;
+    if args.json {
+        return Ok(Output::Json(with_fields(
+            &curve,
+            &[
+                ("classes", json!(gram.classes())),
+                ("ridge", json!(gram.ridge())),
+            ],
+        )));
+    }
+    let mut text = format!(
+        "N={} D={} classes={} noise={}\n     K  alignment(%)\n",
+        curve.n,
+        curve.d,
+        gram.classes(),
+        curve.noise
+    );
+    for k in table_widths(curve.d) {
+        let _ = writeln!(text, "{k:>6}  {:>10.4}", curve.alignment[k - 1]);
+    }
+    Ok(Output::Text(text))
+}
+
+/// `sweep`: the impact of each mask (p x patch) and Gaussian noise on the alignment, per K.
+pub(super) fn sweep(args: &SweepArgs) -> Result<Output, Failure> {
+    let config = SweepConfig {
+        probabilities: args.probabilities.clone(),
+        patches: args.patches.clone(),
+        gaussian_stds: args.gaussian.clone(),
+    };
+    let data = load(&args.data)?;
+    let gram = Gram::from_dataset(&data)?;
+    let result = spectral::impact_sweep(&gram, &config)?;
+    if args.json {
+        let config = serde_json::to_value(&config).unwrap_or(Value::Null);
+        return Ok(Output::Json(with_fields(&result, &[("config", config)])));
+    }
+    let ks: Vec<usize> = table_widths(result.d)
+        .into_iter()
+        .filter(|&k| k >= 32.min(result.d))
+        .collect();
+    let mut text = format!(
+        "N={} D={}: impact on supervised performance (%) = 100 (noise - clean) / clean\n{:<22}",
+        result.n, result.d, "noise \\ K"
+    );
+    for k in &ks {
+        let _ = write!(text, "{k:>9}");
+    }
+    let _ = write!(text, "\n{:<22}", "clean alignment (%)");
+    for k in &ks {
+        let _ = write!(text, "{:>9.3}", result.clean[k - 1]);
+    }
+    for row in &result.rows {
+        let _ = write!(text, "\n{:<22}", row.noise);
+        for k in &ks {
+            let _ = write!(text, "{:>9.3}", row.impact[k - 1]);
+        }
+    }
+    text.push('\n');
+    Ok(Output::Text(text))
+}
+
+/// `dae`: the closed-form linear denoising autoencoder of width K.
+pub(super) fn dae(args: &DaeArgs) -> Result<Output, Failure> {
+    let data = load(&args.data)?;
+    let gram = Gram::from_dataset(&data)?;
+    let solution = spectral::closed_form_dae(&gram, &args.noise, args.k)?;
+    if args.json {
+        return Ok(Output::Json(with_fields(
+            &solution,
+            &[("n", json!(gram.n()))],
+        )));
+    }
+    let mut text = format!(
+        "N={} D={} noise={} K={}\n",
+        gram.n(),
+        solution.d,
+        solution.noise,
+        solution.k
+    );
+    let _ = writeln!(text, "optimal loss  {:.6e}", solution.loss);
+    let _ = writeln!(text, "trace(G)      {:.6e}", solution.trace);
+    let _ = writeln!(text, "relative loss {:.6}", solution.loss / solution.trace);
+    let _ = writeln!(
+        text,
+        "top mu        {:?}",
+        &solution.mu[..solution.k.min(8)]
+    );
+    Ok(Output::Text(text))
+}
+
+/// `never-beneficial`: the label-free test of each noise's top-K subspace against PCA's.
+pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Failure> {
+    let tolerance = args.tolerance;
+    let data = load(&args.data)?;
+    let gram = Gram::from_dataset(&data)?;
+    let reports = args
+        .noise
+        .iter()
+        .map(|noise| spectral::never_beneficial(&gram, noise, tolerance))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.json {
+        return Ok(Output::Json(
+            json!({ "n": gram.n(), "d": gram.d(), "reports": reports }),
+        ));
+    }
+    let mut text = format!(
+        "N={} D={}: is the noise's top-K subspace PCA's? \
+         (||sin Theta||_F <= tolerance {tolerance:e})\n",
+        gram.n(),
+        gram.d()
+    );
+    for r in &reports {
+        let count = |v| r.verdict.iter().filter(|x| **x == v).count();
+        let _ = writeln!(
+            text,
+            "{:<16} same {:>4}  different {:>4}  undetermined {:>4}  -> {}",
+            r.noise,
+            count(SubspaceVerdict::Same),
+            count(SubspaceVerdict::Different),
+            count(SubspaceVerdict::Undetermined),
+            if r.never_beneficial {
+                "never beneficial: cannot help any task at any K"
+            } else {
+                "changes the subspace: may help or hurt"
+            }
+        );
+        for k in table_widths(gram.d()) {
+            let _ = writeln!(
+                text,
+                "    K={k:<5} ||sin Theta||_F = {:.3e}  {:?}",
+                r.distance[k - 1],
+                r.verdict[k - 1]
+            );
+        }
+    }
+    Ok(Output::Text(text))
+}
+
+/// `subspace`: linear-probe accuracy on the top and bottom variance subspaces.
+pub(super) fn subspace(args: &SubspaceArgs) -> Result<Output, Failure> {
+    let config = args.probe.config();
+    let data = load(&args.data)?;
+    let result = spectral::subspace_split(&data, args.fraction, &config)?;
+    if args.json {
+        return Ok(Output::Json(with_fields(
+            &result,
+            &[
+                ("n", json!(data.n)),
+                ("d", json!(data.d())),
+                ("seed", json!(config.seed)),
+            ],
+        )));
+    }
+    Ok(Output::Text(format!(
+        "N={} D={} (train {}, test {}), linear probe test accuracy\n\
+         top    {:>4} dims holding {:>6.2}% of the variance: {:>6.2}%\n\
+         bottom {:>4} dims holding {:>6.2}% of the variance: {:>6.2}%\n\
+         all pixels: {:.2}%   majority class: {:.2}%\n",
+        data.n,
+        data.d(),
+        result.n_train,
+        result.n_test,
+        result.top_dims,
+        100.0 * result.top_variance,
+        100.0 * result.top_accuracy,
+        result.bottom_dims,
+        100.0 * result.bottom_variance,
+        100.0 * result.bottom_accuracy,
+        100.0 * result.full_accuracy,
+        100.0 * result.chance
+    )))
+}
+
+/// `guided`: the supervised + lambda * reconstruction closed form, per lambda.
+pub(super) fn guided(args: &GuidedArgs) -> Result<Output, Failure> {
+    let config = args.probe.config();
+    let data = load(&args.data)?;
+    let report = spectral::guided(&data, args.k, &args.lambdas, &config)?;
+    if args.json {
+        return Ok(Output::Json(with_fields(
+            &report,
+            &[("n", json!(data.n)), ("d", json!(data.d()))],
+        )));
+    }
+    let mut text = format!(
+        "N={} D={} K={} (train {}, test {}); both terms weigh the same at lambda = {:e}\n",
+        data.n,
+        data.d(),
+        args.k,
+        report.n_train,
+        report.n_test,
+        report.balanced_lambda,
+    );
+    let _ = writeln!(
+        text,
+        "{:>12}  {:>22}  {:>14}",
+        "lambda", "relative recon. error", "probe accuracy"
+    );
+    let _ = writeln!(
+        text,
+        "{:>12}  {:>22.6}  {:>13.2}%",
+        "PCA",
+        report.pca_reconstruction_error,
+        100.0 * report.pca_accuracy
+    );
+    for p in &report.points {
+        let _ = writeln!(
+            text,
+            "{:>12e}  {:>22.6}  {:>13.2}%",
+            p.lambda,
+            p.reconstruction_error,
+            100.0 * p.accuracy
+        );
+    }
+    Ok(Output::Text(text))
+}

@@ -1,0 +1,319 @@
+//! The options of each command (clap derive structs: their doc comments are the `--help`
+//! text), the typed values they take and where their defaults come from.
+
+use clap::{Args, ValueEnum};
+use recon_align::spectral::{self, Noise, ProbeConfig, SpectralError, SweepConfig};
+use recon_align::train::TrainSettings;
+
+/// The dataset every command reads.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// mnist (bundled digits) or a folder with train-images-idx3-ubyte[.gz] and
+    /// train-labels-idx1-ubyte[.gz]
+    #[arg(long, value_name = "SRC")]
+    pub data: String,
+    /// Use only the first N images
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub limit: Option<usize>,
+}
+
+/// The seeded train/test split of the linear probe.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Seed of the train/test split
+    #[arg(long, value_name = "S", default_value_t = ProbeConfig::default().seed)]
+    pub seed: u64,
+    /// Fraction of images held out for the probe, in (0, 1)
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = ProbeConfig::default().test_fraction
+    )]
+    pub test_fraction: f64,
+}
+
+impl ProbeArgs {
+    /// The probe configuration: the library's defaults with this seed and held-out fraction.
+    pub fn config(&self) -> ProbeConfig {
+        ProbeConfig {
+            seed: self.seed,
+            test_fraction: self.test_fraction,
+            ..ProbeConfig::default()
+        }
+    }
+}
+
+/// Options of `align`.
+#[derive(Debug, Args)]
+pub struct AlignArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// none, gaussian:S or mask:P:K (drop prob. P, KxK patches)
+    #[arg(long, value_name = "SPEC", value_parser = noise, default_value_t = Noise::None)]
+    pub noise: Noise,
+    /// Build G on the cpu (f64) or the gpu (WGSL kernel, f32 accumulation)
+    #[arg(long, value_name = "DEV", value_enum, default_value_t = Device::Cpu)]
+    pub gram: Device,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Mask drop probabilities, each in [0, 1) (space- or comma-separated)
+    #[arg(
+        long,
+        value_name = "P",
+        num_args = 1..,
+        value_delimiter = ',',
+        value_parser = probability,
+        default_values_t = SweepConfig::default().probabilities
+    )]
+    pub probabilities: Vec<f64>,
+    /// Mask patch sides, each at least 1
+    #[arg(
+        long,
+        value_name = "K",
+        num_args = 1..,
+        value_delimiter = ',',
+        value_parser = at_least_one,
+        default_values_t = SweepConfig::default().patches
+    )]
+    pub patches: Vec<usize>,
+    /// Gaussian stds, the flat-zero reference
+    #[arg(
+        long,
+        value_name = "S",
+        num_args = 1..,
+        value_delimiter = ',',
+        default_values_t = SweepConfig::default().gaussian_stds
+    )]
+    pub gaussian: Vec<f64>,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `dae`.
+#[derive(Debug, Args)]
+pub struct DaeArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// none, gaussian:S or mask:P:K (drop prob. P, KxK patches)
+    #[arg(long, value_name = "SPEC", value_parser = noise, default_value_t = Noise::None)]
+    pub noise: Noise,
+    /// Code width K (1..=D)
+    #[arg(long, value_name = "K")]
+    pub k: usize,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `never-beneficial`.
+#[derive(Debug, Args)]
+pub struct NeverBeneficialArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Noise models to test (space- or comma-separated)
+    #[arg(
+        long,
+        value_name = "SPEC",
+        num_args = 1..,
+        value_delimiter = ',',
+        value_parser = noise,
+        default_values_t = default_never_beneficial_noises()
+    )]
+    pub noise: Vec<Noise>,
+    /// Tolerance on ||sin Theta||_F
+    #[arg(
+        long,
+        value_name = "T",
+        value_parser = positive,
+        default_value_t = spectral::DEFAULT_SUBSPACE_TOLERANCE
+    )]
+    pub tolerance: f64,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `subspace`.
+#[derive(Debug, Args)]
+pub struct SubspaceArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Fraction of the variance, in (0, 1]
+    #[arg(long, value_name = "V")]
+    pub fraction: f64,
+    /// The probe's split.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `guided`.
+#[derive(Debug, Args)]
+pub struct GuidedArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Code width K (1..=D)
+    #[arg(long, value_name = "K")]
+    pub k: usize,
+    /// Weights of the reconstruction term (space- or comma-separated)
+    #[arg(
+        long,
+        value_name = "L",
+        num_args = 1..,
+        value_delimiter = ',',
+        default_values_t = [1e-9, 1e-7, 1e-5, 1e-3, 1e-1, 10.0]
+    )]
+    pub lambdas: Vec<f64>,
+    /// The probe's split.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `train`; the defaults are the page's, [`TrainSettings::default`].
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Code width K (1..=D)
+    #[arg(long, value_name = "K", default_value_t = TrainSettings::default().k)]
+    pub k: usize,
+    /// none, gaussian:S or mask:P:K (drop prob. P, KxK patches)
+    #[arg(long, value_name = "SPEC", value_parser = noise, default_value_t = default_train_noise())]
+    pub noise: Noise,
+    /// Passes over the data
+    #[arg(long, value_name = "E", default_value_t = TrainSettings::default().epochs)]
+    pub epochs: usize,
+    /// Learning rate
+    #[arg(long, value_name = "LR", default_value_t = TrainSettings::default().lr)]
+    pub lr: f64,
+    /// The optimiser: adam, or sgd (heavy-ball momentum 0.9)
+    #[arg(
+        long,
+        value_name = "OPT",
+        value_enum,
+        visible_alias = "optimizer",
+        default_value_t = default_optimiser()
+    )]
+    pub optimiser: OptimiserKind,
+    /// Mini-batch size
+    #[arg(long, value_name = "B", default_value_t = TrainSettings::default().batch)]
+    pub batch: usize,
+    /// Seed of weights, order, noise and probe split
+    #[arg(long, value_name = "S", default_value_t = TrainSettings::default().seed)]
+    pub seed: u64,
+    /// Where to train: gpu (wgpu adapter; WGPU_BACKEND and WGPU_ADAPTER_NAME honoured) or cpu
+    #[arg(long, value_name = "DEV", value_enum, default_value_t = Device::Gpu)]
+    pub backend: Device,
+    /// Print one JSON object per epoch instead of a table line
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which device computes: `gpu` (wgpu: Vulkan, Metal, DX12) or `cpu`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Device {
+    /// A wgpu adapter.
+    Gpu,
+    /// The CPU.
+    Cpu,
+}
+
+/// The optimiser of `train`, as [`TrainSettings`] names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptimiserKind {
+    /// Adam with bias correction.
+    Adam,
+    /// SGD with heavy-ball momentum 0.9.
+    Sgd,
+}
+
+impl OptimiserKind {
+    /// The name [`TrainSettings`] takes: `adam` or `sgd`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimiserKind::Adam => "adam",
+            OptimiserKind::Sgd => "sgd",
+        }
+    }
+}
+
+/// The noise models `never-beneficial` tests by default: one Gaussian, one 1x1 mask.
+fn default_never_beneficial_noises() -> Vec<Noise> {
+    vec![
+        Noise::Gaussian { std: 1.0 },
+        Noise::Mask { p: 0.5, patch: 1 },
+    ]
+}
+
+/// The noise of [`TrainSettings::default`], parsed.
+fn default_train_noise() -> Noise {
+    let noise = TrainSettings::default().noise;
+    noise
+        .parse()
+        .unwrap_or_else(|e| panic!("TrainSettings::default().noise '{noise}': {e}"))
+}
+
+/// The optimiser of [`TrainSettings::default`], parsed.
+fn default_optimiser() -> OptimiserKind {
+    let name = TrainSettings::default().optimiser;
+    OptimiserKind::from_str(&name, false)
+        .unwrap_or_else(|e| panic!("TrainSettings::default().optimiser '{name}': {e}"))
+}
+
+/// A noise model, none, gaussian:S or mask:P:K, checked ([`Noise`]'s `FromStr`).
+fn noise(text: &str) -> Result<Noise, String> {
+    text.parse().map_err(|e| match e {
+        SpectralError::InvalidArgument(why) => why,
+        other => other.to_string(),
+    })
+}
+
+/// A count that must be at least 1 (`--limit`, `--patches`).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A mask drop probability, in [0, 1).
+fn probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err("a drop probability must satisfy 0 <= p < 1".into())
+    }
+}
+
+/// A finite positive number (`--tolerance`).
+fn positive(text: &str) -> Result<f64, String> {
+    let t: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    if t.is_finite() && t > 0.0 {
+        Ok(t)
+    } else {
+        Err("must be finite and positive".into())
+    }
+}
