@@ -17,6 +17,7 @@ use crate::spectral::{
     Pca, ProbeConfig, SubspaceSide, SubspaceStudy, SweepConfig, DEFAULT_SUBSPACE_TOLERANCE,
 };
 
+#[cfg(feature = "bench")]
 mod bench;
 
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
