@@ -6,6 +6,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BASE_URL = process.env.RECON_ALIGN_URL ?? 'http://127.0.0.1:8000/';
+/**
+ * The GPU check and benchmark page of the bench site (the product site plus bench/web/, with a wasm
+ * package built with `--features bench`), e.g. http://127.0.0.1:PORT/bench/. Set by
+ * `cargo xtask test` and `cargo xtask bench browser`; undefined otherwise (the product site has
+ * no such page).
+ */
+export const BENCH_URL = process.env.RECON_ALIGN_BENCH_URL;
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = join(HERE, 'artifacts');
 /** The repository root (two levels above this file). */

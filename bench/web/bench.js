@@ -1,8 +1,10 @@
-// The GPU check and benchmark page. It drives the wasm exports of src/web/bench.rs and, for the
-// benchmark, the same products through TensorFlow.js's WebGPU backend when ./bench-vendor/ serves
-// it (the benchmark script routes that path to node_modules; dist/ never ships TF.js).
+// The GPU check and benchmark page, served only by the bench site (`cargo xtask bench browser`,
+// `cargo xtask test`: the page at bench/, next to a wasm package built with `--features bench`).
+// It drives the wasm exports of src/web/bench.rs and, for the benchmark, the same products through
+// TensorFlow.js's WebGPU backend when ./bench-vendor/ serves it (bench/bench.mjs routes that path
+// to node_modules, so no site ships TF.js).
 // Results land on window.reconAlignCheck / window.reconAlignBench for the browser scripts.
-import init, { gpuCheck, benchGram, benchGemm, benchTraining } from '../../pkg/recon_align.js';
+import init, { gpuCheck, benchGram, benchGemm, benchTraining } from '../pkg/recon_align.js';
 
 const params = new URLSearchParams(location.search);
 const number = (name, fallback) => Number(params.get(name) ?? fallback);
@@ -10,7 +12,7 @@ const status = document.getElementById('status');
 const say = (text, state = 'running') => { status.textContent = text; status.dataset.state = state; };
 
 async function loadDigits() {
-  const resp = await fetch(new URL('../data/mnist.bin', import.meta.url));
+  const resp = await fetch(new URL('../www/data/mnist.bin', import.meta.url));
   if (!resp.ok) throw new Error(`cannot fetch the bundled digits (${resp.status})`);
   return new Uint8Array(await resp.arrayBuffer());
 }

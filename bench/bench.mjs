@@ -2,22 +2,24 @@
 // wasm CPU path, and the same matrix products through TensorFlow.js's WebGPU backend, all in one
 // headless Chromium run (SwiftShader WebGPU unless the machine has a GPU Chromium can use).
 //
-//   cargo xtask dist && (cd dist && python3 -m http.server 8000 --bind 127.0.0.1) &
-//   RECON_ALIGN_URL=http://127.0.0.1:8000/ node tests/e2e/bench.mjs [query]
+//   cargo xtask bench browser [query]
 //
+// builds the bench site (the product site plus bench/web/, wasm built with `--features bench`),
+// serves it and runs this script with RECON_ALIGN_BENCH_URL set to its page bench/.
 // [query] is passed to the page, e.g. 'n=10000&size=784&reps=2&train_n=2048&k=64' (the defaults).
-// TF.js is served from node_modules through a Playwright route, so dist/ never ships it.
+// TF.js is served from node_modules through a Playwright route, so no site ships it.
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, BASE_URL } from './browser.mjs';
+import { launch, BENCH_URL } from '../tests/e2e/browser.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const VENDOR = {
   'tf.min.js': 'node_modules/@tensorflow/tfjs/dist/tf.min.js',
   'tf-backend-webgpu.min.js': 'node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js',
 };
 
 const query = process.argv[2] ?? '';
+if (!BENCH_URL) throw new Error('RECON_ALIGN_BENCH_URL is not set: run `cargo xtask bench browser`');
 const browser = await launch({ webgpu: true });
 try {
   const page = await browser.newPage();
@@ -30,7 +32,7 @@ try {
       : route.fulfill({ status: 404 });
   });
   const started = Date.now();
-  await page.goto(`${BASE_URL}www/bench/?bench=1${query ? `&${query}` : ''}`);
+  await page.goto(`${BENCH_URL}?bench=1${query ? `&${query}` : ''}`);
   let last = '';
   for (;;) {
     const [result, status] = await page.evaluate(() => [window.reconAlignBench, document.getElementById('status').textContent]);

@@ -1,8 +1,8 @@
 // Benchmark (not a test): time from navigation to the first alignment plot and to the end of the
 // default training run, in headless Chromium, with WebGPU (SwiftShader) and without (CPU).
-//   cargo xtask dist && (cd dist && python3 -m http.server 8000 --bind 127.0.0.1 &)
-//   RECON_ALIGN_URL=http://127.0.0.1:8000/ node tests/e2e/page-bench.mjs
-import { launch, BASE_URL } from './browser.mjs';
+//   cargo xtask bench page
+// builds dist/, serves it and runs this script with RECON_ALIGN_URL set to it.
+import { launch, BASE_URL } from '../tests/e2e/browser.mjs';
 
 const rows = [];
 for (const webgpu of [true, false]) {

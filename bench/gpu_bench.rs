@@ -1,6 +1,7 @@
 //! Throughput of the GPU kernels against the CPU path on this machine (not a test).
 //!
-//! `cargo run --release --example gpu_bench [N]` (default N = 10000 MNIST-shaped images).
+//! `cargo xtask bench kernels [N]` (default N = 10000 MNIST-shaped images), i.e.
+//! `cargo run --release --features bench --example gpu_bench [N]`.
 
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;

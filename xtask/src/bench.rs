@@ -1,0 +1,137 @@
+//! `cargo xtask bench <name>`: builds what a benchmark needs and runs it. The benchmarks and their
+//! drivers live in `bench/`; their results and readings are in BENCHMARKS.md.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{cargo_bin, gpu_env, serve, setup, site, status, Result};
+
+/// Name, what it measures (one line for the listing), and the runner (extra arguments passed on).
+type Runner = fn(&Path, &[String]) -> Result;
+pub const BENCHMARKS: &[(&str, &str, Runner)] = &[
+    (
+        "kernels",
+        "native GPU kernels (Gram, GEMM, DAE epoch) vs faer on the CPU: bench/gpu_bench.rs [N]",
+        kernels,
+    ),
+    (
+        "browser",
+        "the same on WebGPU, wasm CPU and TF.js in headless Chromium: bench/bench.mjs [query]",
+        browser,
+    ),
+    (
+        "page",
+        "the page in headless Chromium: time to the first plot, to trained: bench/page-bench.mjs",
+        page,
+    ),
+    (
+        "align",
+        "`recon-align align` vs numpy+scipy: bench/align_bench.sh [DATA_DIR] [NOISE] [RUNS]",
+        align,
+    ),
+];
+
+/// The listing printed by `cargo xtask bench` without a name.
+pub fn list() -> String {
+    let mut out = String::from("cargo xtask bench <name> [args]   (results: BENCHMARKS.md)\n\n");
+    for (name, what, _) in BENCHMARKS {
+        out.push_str(&format!("  {name:<9}{what}\n"));
+    }
+    out
+}
+
+pub fn run(root: &Path, args: &[String]) -> Result {
+    let Some(name) = args.first() else {
+        print!("{}", list());
+        return Ok(());
+    };
+    match BENCHMARKS.iter().find(|(n, _, _)| n == name) {
+        Some((_, _, runner)) => runner(root, &args[1..]),
+        None => Err(format!("unknown benchmark `{name}`\n\n{}", list()).into()),
+    }
+}
+
+/// `cargo run --release --features bench --example gpu_bench [N]` (wgpu: lavapipe or a real GPU).
+fn kernels(_root: &Path, args: &[String]) -> Result {
+    let mut cmd = Command::new(cargo_bin());
+    cmd.args([
+        "run",
+        "--release",
+        "--features",
+        "bench",
+        "--example",
+        "gpu_bench",
+        "--",
+    ])
+    .args(args);
+    gpu_env(&mut cmd)?;
+    status(&mut cmd)
+}
+
+/// Builds and serves the bench site and runs bench/bench.mjs against its page.
+fn browser(root: &Path, args: &[String]) -> Result {
+    setup::all(root)?;
+    let site = site::bench_site(root)?;
+    node_against(
+        &site,
+        "bench/",
+        "RECON_ALIGN_BENCH_URL",
+        &root.join("bench/bench.mjs"),
+        args,
+    )
+}
+
+/// Builds and serves dist/ (the product) and runs bench/page-bench.mjs against it.
+fn page(root: &Path, args: &[String]) -> Result {
+    setup::all(root)?;
+    site::dist(root)?;
+    let dist = root.join("dist");
+    node_against(
+        &dist,
+        "",
+        "RECON_ALIGN_URL",
+        &root.join("bench/page-bench.mjs"),
+        args,
+    )
+}
+
+/// Serves `site` on 127.0.0.1 and runs the node `script` with `env` set to the URL of `path` there.
+fn node_against(site: &Path, path: &str, env: &str, script: &Path, args: &[String]) -> Result {
+    let url = format!("http://{}/{path}", serve::spawn(site)?);
+    println!("xtask: {env}={url}");
+    status(Command::new("node").arg(script).args(args).env(env, url))
+}
+
+/// bench/align_bench.sh (needs python3 with numpy and scipy, and hyperfine).
+fn align(root: &Path, args: &[String]) -> Result {
+    setup::all(root)?;
+    status(
+        Command::new("bash")
+            .arg(root.join("bench/align_bench.sh"))
+            .args(args),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_benchmark_is_listed_and_its_driver_exists() {
+        let root = crate::project_root();
+        let listing = list();
+        for (name, what, _) in BENCHMARKS {
+            assert!(listing.contains(name), "{name}");
+            let driver = what.split("bench/").nth(1).expect("names its driver");
+            let file = driver.split_whitespace().next().unwrap();
+            assert!(root.join("bench").join(file).is_file(), "bench/{file}");
+        }
+        assert!(root.join("bench/web/index.html").is_file());
+    }
+
+    #[test]
+    fn an_unknown_benchmark_is_an_error() {
+        let err = run(&crate::project_root(), &["nope".into()]).unwrap_err();
+        assert!(err.to_string().contains("unknown benchmark `nope`"));
+    }
+}
