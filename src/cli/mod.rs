@@ -84,6 +84,12 @@ impl From<spectral::SpectralError> for Failure {
     }
 }
 
+impl From<recon_align::gpu::GpuError> for Failure {
+    fn from(e: recon_align::gpu::GpuError) -> Self {
+        Failure::Run(format!("GPU: {e}"))
+    }
+}
+
 /// Runs the tool on `args` (the program name first, as [`std::env::args_os`] gives them) and
 /// returns the process exit code: 0 on success, 1 when a run fails, 2 on bad usage.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 {

@@ -15,12 +15,6 @@ use serde_json::json;
 use super::commands::load;
 use super::{Device, Failure, Output, TrainArgs};
 
-impl From<gpu::GpuError> for Failure {
-    fn from(e: gpu::GpuError) -> Self {
-        Failure::Run(format!("GPU: {e}"))
-    }
-}
-
 fn gpu_context() -> Result<GpuContext, Failure> {
     pollster::block_on(GpuContext::new())
         .map_err(|e| Failure::Run(format!("no usable GPU ({e}); use --backend cpu")))
