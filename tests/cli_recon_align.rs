@@ -287,6 +287,9 @@ fn align_on_bundled_mnist_reproduces_the_sanity_value() {
         .iter()
         .any(|p| p.is_file())
     {
+        if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") {
+            panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing (`cargo xtask data`)");
+        }
         eprintln!("SKIPPED align_on_bundled_mnist_reproduces_the_sanity_value: bundled MNIST absent; `cargo xtask data` builds it");
         return;
     }

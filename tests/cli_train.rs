@@ -28,6 +28,9 @@ fn have_bundled_mnist() -> bool {
         .iter()
         .any(|p| p.is_file());
     if !found {
+        if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") {
+            panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing (`cargo xtask data`)");
+        }
         eprintln!(
             "skipped: bundled MNIST not built (`cargo xtask data`; `cargo xtask test` builds it)"
         );

@@ -262,6 +262,12 @@ fn npm_values_that_are_not_pixels_are_rejected() {
 fn fashion_mnist_idx_from_debian_loads() {
     let dir = "/usr/share/datasets/fashion-mnist";
     if !std::path::Path::new(dir).is_dir() {
+        // `cargo xtask test` installs the package first, so there its absence is a failure.
+        assert_ne!(
+            std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref(),
+            Ok("1"),
+            "RECON_ALIGN_REQUIRE_DATA=1 but {dir} is missing"
+        );
         eprintln!("skipped: {dir} absent (Debian package dataset-fashion-mnist)");
         return;
     }

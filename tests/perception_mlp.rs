@@ -92,9 +92,15 @@ fn bad_fractions_are_refused() {
 #[test]
 fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
     // docs/maths.md: with a small MLP the bottom 10-25% of the variance still gives 80-87% on MNIST.
-    let Ok(data) = recon_align::dataset::load_source("mnist") else {
-        eprintln!("skipped: bundled MNIST not built (`cargo xtask data`)");
-        return;
+    let data = match recon_align::dataset::load_source("mnist") {
+        Ok(data) => data,
+        Err(e) if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") => {
+            panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing: {e}")
+        }
+        Err(_) => {
+            eprintln!("skipped: bundled MNIST not built (`cargo xtask data`)");
+            return;
+        }
     };
     let study = study(&data, 1);
     let config = mlp_probe_config(1);

@@ -116,15 +116,15 @@ fn label_free_test_says_gaussian_never_helps_and_masking_may() {
         assert!(
             report.never_beneficial,
             "gaussian:{std}: {:?}",
-            report.verdict
+            report.status
         );
-        assert!(!report.verdict.contains(&SubspaceVerdict::Different));
+        assert!(!report.status.contains(&SubspaceVerdict::Different));
     }
     let report = never_beneficial(&gram, &Noise::Mask { p: 0.5, patch: 1 }, 1e-6).unwrap();
     assert!(!report.never_beneficial);
-    assert_eq!(report.verdict[0], SubspaceVerdict::Different);
+    assert_eq!(report.status[0], SubspaceVerdict::Different);
     assert_eq!(
-        report.verdict[gram.d() - 1],
+        report.status[gram.d() - 1],
         SubspaceVerdict::Same,
         "at full width every subspace is the whole space"
     );
@@ -151,4 +151,27 @@ fn principal_angles_recover_a_known_rotation() {
     let c = faer::Mat::from_fn(4, 1, |i, _| [1.0, tiny, 0.0, 0.0][i]);
     let angles = principal_angles(a.subcols(0, 1), c.as_ref()).unwrap();
     assert!((angles[0] - tiny).abs() < 1e-20, "{angles:?}");
+}
+
+#[test]
+fn the_largest_angle_at_every_width_equals_a_dense_svd() {
+    let gram = gram();
+    for noise in [
+        Noise::Mask { p: 0.5, patch: 1 },
+        Noise::Mask { p: 0.3, patch: 2 },
+        Noise::Gaussian { std: 1.0 },
+    ] {
+        let report = never_beneficial(&gram, &noise, 1e-6).unwrap();
+        let pca = Pca::new(&gram).unwrap();
+        let eig = Pencil::new(&gram, &noise).unwrap().solve().unwrap();
+        for k in 1..=gram.d() {
+            let angles = principal_angles(pca.vectors.subcols(0, k), eig.top(k)).unwrap();
+            let dense = angles.iter().fold(0.0f64, |m, a| m.max(*a)).to_degrees();
+            let got = report.max_angle_deg[k - 1];
+            assert!(
+                (got - dense).abs() < 1e-6 * dense.max(1e-3),
+                "{noise} K={k}: {got} deg against {dense} deg"
+            );
+        }
+    }
 }

@@ -113,8 +113,14 @@ function changed(keys) {
   }, 250);
 }
 
+let loadData = () => {};
 function rerun(keys) {
   if (!dataset) return;
+  if (keys.includes('data')) {
+    // Another bundled dataset: the worker loads it, and its arrival reruns every figure.
+    loadData(state.data);
+    return;
+  }
   for (const id of runOrder()) {
     const p = panels.get(id);
     if (p && p.deps.some((d) => keys.includes(d))) p.run(keys);
@@ -268,12 +274,13 @@ function start() {
 
   let worker;
   try {
-    worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker = new Worker(new URL(`./worker.js?data=${state.data}`, import.meta.url), { type: 'module' });
   } catch (e) {
     notice(`This browser cannot start a module Web Worker (${e}); the demo cannot run here.`, 'error');
     return;
   }
   const compute = new Compute(worker);
+  loadData = (name) => worker.postMessage({ type: 'load-bundled', name });
   const ctx = {
     compute,
     notice,
@@ -295,7 +302,7 @@ function start() {
       case 'notice': notice(msg.message); break;
       case 'error':
         notice(`Error (${msg.where}): ${msg.message}`, 'error');
-        if (['data', 'wasm', 'load-idx', 'load-url'].includes(msg.where)) {
+        if (['data', 'wasm', 'load-idx', 'load-url', 'load-bundled'].includes(msg.where)) {
           byodStatus(`Could not load the data: ${msg.message}`, 'error');
           if (!dataset) $('dataset-summary').dataset.state = 'error';
         }

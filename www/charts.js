@@ -32,7 +32,7 @@ const csvField = (s) => (/^[\d.eE+-]*$/.test(String(s)) ? String(s) : `"${String
 
 /**
  * A line chart. `spec`: { id, title, x: {label, log}, y: {label, log, min, max}, y2?: {label},
- * series: [{label, color, dash, points, scale:'y'|'y2'|'hidden'}] }.
+ * series: [{label, color, dash, points, spanGaps, scale:'y'|'y2'|'hidden'}] }.
  * Data: `setData(xs, ys)` with ys one array per series (null for a gap).
  */
 export class LineChart {
@@ -131,7 +131,7 @@ export class LineChart {
         dash: s.dash,
         points: { show: s.points ?? false, size: 6 },
         value: (u, v) => fmt(v),
-        spanGaps: false,
+        spanGaps: s.spanGaps ?? false,
       })),
     ];
     this.plot = new uPlot({ ...this.size(), scales, axes, series, legend: { live: true }, cursor: { drag: { x: false, y: false } } },

@@ -20,6 +20,7 @@ export const MAX_HASH_LENGTH = 1000;
  */
 export const SCHEMA = [
   { key: 'v', type: 'int', def: STATE_VERSION, min: 1, max: 1000, doc: 'hash format version' },
+  { key: 'data', type: 'enum', def: 'mnist', values: ['mnist', 'fashion'], doc: 'bundled data: MNIST digits or Fashion-MNIST' },
   { key: 'k', type: 'int', def: 32, min: 1, max: 4096, doc: 'width K of the autoencoder (code size)' },
   { key: 'noise', type: 'enum', def: 'mask', values: ['none', 'gaussian', 'mask'], doc: 'denoising noise' },
   { key: 'sigma', type: 'float', def: 0.5, min: 0, max: 100, doc: 'Gaussian noise std per pixel' },

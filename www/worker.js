@@ -2,7 +2,9 @@
 // it answers messages with plain data.
 //
 // Protocol (all messages are plain objects):
+// The page starts it as worker.js?data=NAME (NAME a bundled dataset: mnist or fashion).
 // UI -> worker
+//   {type:'load-bundled', name}                          (mnist or fashion)
 //   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name}
 //   {type:'load-url', images: url, labels: url}          (http(s) only)
 //   {type:'run', id, task, params}                       (tasks below)
@@ -31,12 +33,22 @@ const fail = (where, err, id) => post({ type: 'error', id, where, message: Strin
 // Lets queued messages (a cancel, say) arrive between long steps.
 const breathe = () => new Promise((r) => setTimeout(r, 0));
 
-async function loadBundled() {
-  const url = new URL('./data/mnist.bin', import.meta.url);
-  const resp = await fetch(url);
-  if (!resp.ok) throw new Error(`cannot fetch the bundled digits (${resp.status} ${resp.statusText})`);
+/** The bundled datasets (`data=` in the page's address; `--data` of the command-line tool). */
+const BUNDLED = {
+  mnist: { file: 'mnist.bin', source: 'bundled MNIST (first 10,000 training digits)' },
+  fashion: { file: 'fashion.bin', source: 'bundled Fashion-MNIST (the 10,000 test images)' },
+};
+
+async function loadBundled(name) {
+  const entry = BUNDLED[name];
+  if (!entry) throw new Error(`no bundled dataset is called "${String(name).slice(0, 24)}"`);
+  const resp = await fetch(new URL(`./data/${entry.file}`, import.meta.url));
+  if (!resp.ok) throw new Error(`cannot fetch the ${entry.source} (${resp.status} ${resp.statusText})`);
   return new Uint8Array(await resp.arrayBuffer());
 }
+
+/** The dataset the page asked for when it started the worker (`worker.js?data=…`). */
+const FIRST_DATA = new URL(self.location.href).searchParams.get('data') ?? 'mnist';
 
 function announce(source) {
   const samples = lab.samples(100);
@@ -163,7 +175,8 @@ async function boot() {
   backendKnown = detectBackend().then(describeAdapter).then((b) => post({ type: 'backend', backend: b }),
     (e) => post({ type: 'backend', backend: { kind: 'cpu', reason: 'WebGPU unavailable', detail: String(e) } }));
   try {
-    replaceLab(Lab.fromBundled(await loadBundled()), 'bundled MNIST (first 10,000 training digits)');
+    const name = BUNDLED[FIRST_DATA] ? FIRST_DATA : 'mnist';
+    replaceLab(Lab.fromBundled(await loadBundled(name)), BUNDLED[name].source);
   } catch (e) {
     fail('data', e);
   }
@@ -178,7 +191,10 @@ self.onmessage = ({ data: msg }) => {
   queue = queue.then(async () => {
     try {
       await ready;
-      if (msg.type === 'load-idx') {
+      if (msg.type === 'load-bundled') {
+        const bytes = await loadBundled(msg.name);
+        replaceLab(Lab.fromBundled(bytes), BUNDLED[msg.name].source);
+      } else if (msg.type === 'load-idx') {
         replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files');
       } else if (msg.type === 'load-url') {
         const [images, labels] = await Promise.all([fetchBytes(msg.images, 'images'), fetchBytes(msg.labels, 'labels')]);

@@ -157,13 +157,13 @@ pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Fai
         ));
     }
     let mut text = format!(
-        "N={} D={}: is the noise's top-K subspace PCA's? \
-         (||sin Theta||_F <= tolerance {tolerance:e})\n",
+        "N={} D={}: is the noise's top-K subspace PCA's? (largest principal angle, \
+         base tolerance sin(angle) <= {tolerance:e}; undetermined: eigenvalues K and K+1 tied)\n",
         gram.n(),
         gram.d()
     );
     for r in &reports {
-        let count = |v| r.verdict.iter().filter(|x| **x == v).count();
+        let count = |v| r.status.iter().filter(|x| **x == v).count();
         let _ = writeln!(
             text,
             "{:<16} same {:>4}  different {:>4}  undetermined {:>4}  -> {}",
@@ -180,9 +180,10 @@ pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Fai
         for k in table_widths(gram.d()) {
             let _ = writeln!(
                 text,
-                "    K={k:<5} ||sin Theta||_F = {:.3e}  {:?}",
-                r.distance[k - 1],
-                r.verdict[k - 1]
+                "    K={k:<5} largest angle {:>10.4e} deg (tolerance {:.3e} deg)  {:?}",
+                r.max_angle_deg[k - 1],
+                r.tolerance_deg[k - 1],
+                r.status[k - 1]
             );
         }
     }

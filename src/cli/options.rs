@@ -8,8 +8,9 @@ use recon_align::train::TrainSettings;
 /// The dataset every command reads.
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// mnist (bundled digits) or a folder with train-images-idx3-ubyte[.gz] and
-    /// train-labels-idx1-ubyte[.gz]
+    /// mnist (the bundled first 10,000 MNIST training digits), fashion (the bundled 10,000
+    /// Fashion-MNIST test images), a bundled .bin file, or a folder with
+    /// train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]
     #[arg(long, value_name = "SRC")]
     pub data: String,
     /// Use only the first N images
@@ -133,7 +134,8 @@ pub struct NeverBeneficialArgs {
         default_values_t = default_never_beneficial_noises()
     )]
     pub noise: Vec<Noise>,
-    /// Tolerance on ||sin Theta||_F
+    /// Base tolerance on the sine of the largest principal angle (widened where an eigengap
+    /// is too small for double precision)
     #[arg(
         long,
         value_name = "T",

@@ -1,16 +1,32 @@
-//! Native file loading: the bundled digits or a directory of IDX files.
+//! Native file loading: the bundled datasets (`mnist`, `fashion`) or a directory of IDX files.
 
 use super::{DataError, Dataset};
 use std::path::{Path, PathBuf};
 
+/// The bundled datasets, as `--data` and the page's `data=` name them, and their files in
+/// `www/data/` (written by `cargo xtask data`).
+pub const BUNDLED: [(&str, &str); 2] = [("mnist", "mnist.bin"), ("fashion", "fashion.bin")];
+
 /// Where the bundled digits are looked for, in order.
 pub fn bundled_candidates() -> Vec<PathBuf> {
+    bundled_files("mnist.bin")
+}
+
+/// Where the bundled file `file` is looked for, in order (`RECON_ALIGN_DATA` overrides the
+/// digits' file).
+fn bundled_files(file: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    if let Ok(dir) = std::env::var("RECON_ALIGN_DATA") {
-        out.push(PathBuf::from(dir));
+    if file == "mnist.bin" {
+        if let Ok(dir) = std::env::var("RECON_ALIGN_DATA") {
+            out.push(PathBuf::from(dir));
+        }
     }
-    out.push(PathBuf::from("www/data/mnist.bin"));
-    out.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("www/data/mnist.bin"));
+    out.push(Path::new("www/data").join(file));
+    out.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("www/data")
+            .join(file),
+    );
     out
 }
 
@@ -34,15 +50,16 @@ fn find(dir: &Path, stems: &[&str]) -> Result<PathBuf, DataError> {
     )))
 }
 
-/// Loads `mnist` (the bundled first 10,000 training digits) or a directory holding
+/// Loads `mnist` (the bundled first 10,000 training digits), `fashion` (the bundled 10,000
+/// Fashion-MNIST test images), a bundled file, or a directory holding
 /// `train-images-idx3-ubyte[.gz]` and `train-labels-idx1-ubyte[.gz]`.
 pub fn load_source(src: &str) -> Result<Dataset, DataError> {
-    if src == "mnist" {
-        let candidates = bundled_candidates();
+    if let Some((name, file)) = BUNDLED.iter().find(|(name, _)| *name == src) {
+        let candidates = bundled_files(file);
         return match candidates.iter().find(|p| p.is_file()) {
             Some(p) => Dataset::from_bundled(&read(p)?),
             None => Err(DataError::Io(format!(
-                "bundled MNIST not found (looked in {}); build it with `cargo xtask data`",
+                "bundled `{name}` not found (looked in {}); build it with `cargo xtask data`",
                 candidates
                     .iter()
                     .map(|p| p.display().to_string())
@@ -57,7 +74,7 @@ pub fn load_source(src: &str) -> Result<Dataset, DataError> {
     }
     if !dir.is_dir() {
         return Err(DataError::Io(format!(
-            "data source `{src}` is neither `mnist`, a bundled file, nor a directory"
+            "data source `{src}` is neither `mnist`, `fashion`, a bundled file, nor a directory"
         )));
     }
     let images = find(dir, &["train-images-idx3-ubyte", "train-images.idx3-ubyte"])?;

@@ -15,7 +15,7 @@ mod formats;
 
 pub use error::DataError;
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{bundled_candidates, load_source};
+pub use files::{bundled_candidates, load_source, BUNDLED};
 pub use formats::{pixel_byte, MAX_BYTES, MAX_IMAGES, MAX_SIDE};
 
 use formats::*;

@@ -20,6 +20,7 @@ mod eigen;
 mod energy;
 mod gram;
 mod guided;
+mod largest_angle;
 mod never_beneficial;
 mod noise;
 mod pca;

@@ -4,6 +4,7 @@ use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
+use super::largest_angle::largest_angles;
 use super::{Gram, Noise, Pca, Pencil, SpectralError};
 
 /// Whether a noise's top-K subspace equals PCA's, at one K.
@@ -19,25 +20,29 @@ pub enum SubspaceVerdict {
     Undetermined,
 }
 
-/// Per-K comparison of a noise's top-K generalized eigenspace with PCA's top-K eigenspace.
+/// Per-K comparison of a noise's top-K generalized eigenspace with PCA's top-K eigenspace: the
+/// page's `never.json` and `recon-align never-beneficial --json` (one report per noise).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NeverBeneficialReport {
-    /// The noise model, as `none`, `gaussian:S` or `mask:P:K`.
+    /// The noise, as `none`, `gaussian:S` or `mask:P:K`.
     pub noise: String,
-    /// Base tolerance on `distance` for calling two subspaces equal.
+    /// Base tolerance on the sine of the largest principal angle.
     pub tolerance: f64,
-    /// ||sin Theta_K||_F = sqrt(sum of sin^2 of the K principal angles), K = 1..=D. It bounds
-    /// the sine of the largest principal angle from above and is zero iff the spans are equal.
-    pub distance: Vec<f64>,
-    /// The tolerance actually applied at each K: `tolerance`, widened where PCA's eigengap or the
-    /// pencil's is so small that double precision cannot pin either subspace down better
-    /// (Davis-Kahan). Where it exceeds 0.1 the verdict is undetermined unless the distance is
-    /// within `tolerance` anyway.
-    pub threshold: Vec<f64>,
+    /// The widths K = 1..=D.
+    pub k: Vec<usize>,
+    /// The exact largest principal angle, in degrees, between the top-K subspace learned with the
+    /// noise and PCA's top-K subspace, for each K.
+    pub max_angle_deg: Vec<f64>,
+    /// The angle (degrees, finite) under which the two subspaces count as the same at each K:
+    /// asin of `tolerance`, widened where an eigengap is so small that double precision cannot
+    /// pin a subspace down better (Davis-Kahan); 90 where the width is undetermined.
+    pub tolerance_deg: Vec<f64>,
     /// (lambda_K - lambda_{K+1}) / lambda_1, PCA's relative eigengap after K (lambda_{D+1} = 0).
     pub pca_relative_gap: Vec<f64>,
-    /// The verdict at each K.
-    pub verdict: Vec<SubspaceVerdict>,
+    /// The comparison at each K: same, different, or undetermined (a tie at the K boundary).
+    pub status: Vec<SubspaceVerdict>,
+    /// `never beneficial` when no determined width is different, else `changes the subspace`.
+    pub verdict: String,
     /// True when no K is [`SubspaceVerdict::Different`]: the noise never helps any task.
     pub never_beneficial: bool,
 }
@@ -96,7 +101,12 @@ pub(crate) fn orthonormal_basis(m: MatRef<'_, f64>) -> Mat<f64> {
 }
 
 /// For each width K, compares the top-K generalized eigenspace of `noise` with PCA's top-K
-/// eigenspace; no labels are used. Equal for every K means the noise cannot help any task.
+/// eigenspace by their exact largest principal angle; no labels are used. The same subspace at
+/// every determined K means the noise cannot help any task.
+///
+/// A width is undetermined when PCA's or the pencil's eigenvalues K and K+1 are tied to working
+/// precision: the relative eigengap is below about 100 sqrt(D) eps (the Davis-Kahan precision
+/// limit of a subspace then exceeds 0.1), so the top-K subspace is not defined there.
 pub fn never_beneficial(
     gram: &Gram,
     noise: &Noise,
@@ -106,18 +116,11 @@ pub fn never_beneficial(
     let pca = Pca::new(gram)?;
     let eig = Pencil::new(gram, noise)?.solve()?;
     let q = orthonormal_basis(eig.vectors.as_ref());
+    // O = U^T Q: the sines of the principal angles between span(U_K) and span(Q_K) are the
+    // singular values of O[K.., ..K], and the largest of them gives the largest angle.
     let overlap = mul(pca.vectors.transpose(), q.as_ref());
-    // sum sin^2 over the K angles = ||U_{>K}^T Q_K||_F^2: summing squares of the small entries
-    // directly avoids the cancellation of K - ||U_K^T Q_K||_F^2.
-    let mut tail = Mat::<f64>::zeros(d + 1, d); // tail[(i, j)] = sum_{r >= i} overlap[(r, j)]^2
-    for j in 0..d {
-        for i in (0..d).rev() {
-            tail[(i, j)] = tail[(i + 1, j)] + overlap[(i, j)].powi(2);
-        }
-    }
-    let distance: Vec<f64> = (1..=d)
-        .map(|k| (0..k).map(|j| tail[(k, j)]).sum::<f64>().sqrt())
-        .collect();
+    let largest_angle = largest_angles(overlap.as_ref())?;
+    let largest_sine: Vec<f64> = largest_angle.iter().map(|a| a.sin()).collect();
     let pca_relative_gap = relative_gaps(&pca.lambda);
     let noise_gap = relative_gaps(&eig.mu);
     let threshold: Vec<f64> = (0..d)
@@ -126,31 +129,47 @@ pub fn never_beneficial(
                 .max(precision_limit(pca_relative_gap[k], d) + precision_limit(noise_gap[k], d))
         })
         .collect();
-    let verdict: Vec<SubspaceVerdict> = (0..d)
+    // Where an eigengap is too small to pin the subspaces down (threshold >= 0.1) only an exact
+    // match (within the base tolerance) says anything: otherwise the width is undetermined.
+    let (status, tolerance_sine): (Vec<SubspaceVerdict>, Vec<f64>) = (0..d)
         .map(|k| {
-            if distance[k] <= tolerance
-                || (distance[k] <= threshold[k] && threshold[k] < UNDETERMINED_THRESHOLD)
-            {
-                SubspaceVerdict::Same
-            } else if threshold[k] >= UNDETERMINED_THRESHOLD {
-                SubspaceVerdict::Undetermined
+            let s = largest_sine[k];
+            if threshold[k] < UNDETERMINED_THRESHOLD {
+                let same = s <= threshold[k];
+                let v = if same {
+                    SubspaceVerdict::Same
+                } else {
+                    SubspaceVerdict::Different
+                };
+                (v, threshold[k])
+            } else if s <= tolerance {
+                (SubspaceVerdict::Same, tolerance)
             } else {
-                SubspaceVerdict::Different
+                (SubspaceVerdict::Undetermined, 1.0)
             }
         })
-        .collect();
+        .unzip();
+    let never = !status.contains(&SubspaceVerdict::Different);
+    let degrees = |sine: f64| sine.clamp(0.0, 1.0).asin().to_degrees();
     Ok(NeverBeneficialReport {
         noise: noise.to_string(),
         tolerance,
-        never_beneficial: !verdict.contains(&SubspaceVerdict::Different),
-        distance,
-        threshold,
+        k: (1..=d).collect(),
+        max_angle_deg: largest_angle.iter().map(|a| a.to_degrees()).collect(),
+        tolerance_deg: tolerance_sine.iter().map(|&t| degrees(t)).collect(),
         pca_relative_gap,
-        verdict,
+        status,
+        verdict: if never {
+            "never beneficial"
+        } else {
+            "changes the subspace"
+        }
+        .into(),
+        never_beneficial: never,
     })
 }
 
-/// Above this threshold on ||sin Theta||_F the comparison says nothing.
+/// Above this threshold on the sine the comparison says nothing.
 const UNDETERMINED_THRESHOLD: f64 = 0.1;
 
 /// (v_K - v_{K+1}) / v_1 for decreasing values v, with v_{D+1} = 0.

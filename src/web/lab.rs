@@ -13,9 +13,7 @@ use crate::spectral::{
 use crate::train::{mlp_probe_config, mlp_subspace_accuracy, Backend, StudyError};
 
 use super::device::{forget_gpu, gpu_context};
-use super::results::{
-    impact, sweep_plan, AlignmentResult, GuidedResult, NeverResult, SubspaceResult, LAMBDAS,
-};
+use super::results::{impact, sweep_plan, AlignmentResult, GuidedResult, SubspaceResult, LAMBDAS};
 use super::{js_err, to_js, training};
 
 /// A loaded dataset and the closed forms computed from it, owned by the worker.
@@ -171,7 +169,7 @@ impl Lab {
         let model = parse_noise(noise)?;
         let r =
             never_beneficial(&*self.gram()?, &model, DEFAULT_SUBSPACE_TOLERANCE).map_err(js_err)?;
-        to_js(&NeverResult::from(r))
+        to_js(&r)
     }
 
     /// Linear-probe accuracy on the top and bottom variance subspaces, for several fractions.

@@ -2,10 +2,7 @@
 //! library's results.
 
 use crate::dataset::Dataset;
-use crate::spectral::{
-    GuidedReport, NeverBeneficialReport, Noise, SpectralError, SubspaceStudy, SubspaceVerdict,
-    SweepConfig,
-};
+use crate::spectral::{GuidedReport, Noise, SpectralError, SubspaceStudy, SweepConfig};
 
 /// Variance fractions of the top/bottom panel.
 pub(super) const FRACTIONS: [f64; 7] = [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99];
@@ -69,45 +66,6 @@ pub(super) fn impact(noisy: &[f64], clean: &[f64]) -> Vec<f64> {
         .zip(clean)
         .map(|(n, c)| if *c > 0.0 { 100.0 * (n - c) / c } else { 0.0 })
         .collect()
-}
-
-/// The label-free test, per K.
-#[derive(serde::Serialize)]
-pub(super) struct NeverResult {
-    noise: String,
-    k: Vec<usize>,
-    distance: Vec<f64>,
-    threshold: Vec<f64>,
-    max_angle_deg: Vec<f64>,
-    equal: Vec<bool>,
-    undetermined: Vec<bool>,
-    tolerance: f64,
-    verdict: &'static str,
-}
-
-impl From<NeverBeneficialReport> for NeverResult {
-    fn from(r: NeverBeneficialReport) -> Self {
-        let is = |v: SubspaceVerdict| r.verdict.iter().map(|x| *x == v).collect();
-        NeverResult {
-            noise: r.noise.clone(),
-            k: (1..=r.distance.len()).collect(),
-            max_angle_deg: r
-                .distance
-                .iter()
-                .map(|s| s.min(1.0).asin().to_degrees())
-                .collect(),
-            equal: is(SubspaceVerdict::Same),
-            undetermined: is(SubspaceVerdict::Undetermined),
-            distance: r.distance,
-            threshold: r.threshold,
-            tolerance: r.tolerance,
-            verdict: if r.never_beneficial {
-                "never beneficial"
-            } else {
-                "changes the subspace"
-            },
-        }
-    }
 }
 
 /// One end of the spectrum, per variance fraction.

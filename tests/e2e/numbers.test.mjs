@@ -154,3 +154,154 @@ test('bring your own IDX files: every panel reruns; a broken file shows a clear 
     await browser.close();
   }
 });
+
+/** `recon-align never-beneficial --json` for one noise on the bundled digits: its one report. */
+function cliNever(noise) {
+  const key = `never ${noise}`;
+  if (!cliCache.has(key)) {
+    const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'never-beneficial', '--data', 'mnist', '--noise', noise, '--json'],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
+    cliCache.set(key, JSON.parse(out).reports[0]);
+  }
+  return cliCache.get(key);
+}
+
+for (const webgpu of [true, false]) {
+  const mode = webgpu ? 'webgpu' : 'cpu-fallback';
+  test(`the never-beneficial panel's JSON equals the command line's, with no undefined or NaN (${mode})`, async () => {
+    const browser = await launch({ webgpu });
+    try {
+      const noise = webgpu ? 'mask:0.5:1' : 'gaussian:0.5';
+      const hash = webgpu ? 'embed=1&panel=never&noise=mask&p=0.5&patch=1' : 'embed=1&panel=never&noise=gaussian&sigma=0.5';
+      const { page, problems } = await openPage(browser, hash);
+      await page.waitForSelector('#never-progress[data-state="done"]', { timeout: 300_000 });
+      const json = JSON.parse((await exportFile(page, 'never.json')).bytes.toString('utf8'));
+      const cli = cliNever(noise);
+      assert.equal(json.panel, 'never');
+      for (const key of ['noise', 'k', 'status', 'verdict', 'never_beneficial', 'tolerance']) {
+        assert.deepEqual(json[key], cli[key], key);
+      }
+      // Closed forms to 1e-9 relative; angles that are rounding noise (same subspaces, ~1e-12
+      // degrees) to 1e-9 degrees.
+      for (const key of ['max_angle_deg', 'tolerance_deg', 'pca_relative_gap']) {
+        assert.equal(json[key].length, cli[key].length, key);
+        json[key].forEach((v, i) => {
+          const want = cli[key][i];
+          assert.ok(Math.abs(v - want) <= 1e-9 * Math.max(Math.abs(want), 1), `${key}[${i}]: page ${v}, CLI ${want}`);
+        });
+      }
+      assert.equal(json.verdict, webgpu ? 'changes the subspace' : 'never beneficial');
+      const text = await page.textContent('#panel-never');
+      assert.doesNotMatch(text, /undefined|NaN/);
+      assert.deepEqual(problems, [], 'no console errors');
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+test("the sweep's JSON holds every (p, patch) impact per K, equal to the command line's (cpu-fallback)", { timeout: 900_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, 'embed=1&panel=alignment');
+    await page.waitForSelector('#sweep-progress[data-state="done"]', { timeout: 900_000 });
+    const json = JSON.parse((await exportFile(page, 'sweep.json')).bytes.toString('utf8'));
+    const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'sweep', '--data', 'mnist', '--gaussian', json.gaussian.noise.split(':')[1], '--json'],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 28 });
+    const cli = new Map(JSON.parse(out).rows.map((r) => [r.noise, r.impact]));
+    assert.equal(json.panel, 'sweep');
+    assert.equal(json.series.length, 30, 'ten mask ratios times three patch sides');
+    for (const row of [json.gaussian, ...json.series]) {
+      const want = cli.get(row.noise);
+      assert.ok(want, `the command line swept ${row.noise} too`);
+      assert.equal(row.impact.length, json.k.length);
+      row.impact.forEach((v, i) => {
+        assert.ok(Math.abs(v - want[i]) <= 1e-9 * Math.max(Math.abs(want[i]), 1), `${row.noise} K=${i + 1}: page ${v}, CLI ${want[i]}`);
+      });
+    }
+    assert.doesNotMatch(await page.textContent('#panel-alignment'), /undefined|NaN/);
+    assert.deepEqual(problems, [], 'no console errors');
+  } finally {
+    await browser.close();
+  }
+});
+
+/** The command line's JSON for `args` (a subcommand and its options) on the bundled digits. */
+function cliJSON(args) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', ...args, '--data', 'mnist', '--json'],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 28 });
+  return out.trim().split('\n').map((line) => JSON.parse(line));
+}
+
+const close = (a, b, rel, what) => assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300), `${what}: page ${a}, CLI ${b}`);
+
+test("the guided panel's JSON equals the command line's (cpu-fallback)", { timeout: 900_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, 'embed=1&panel=guided&k=24&seed=3');
+    await page.waitForSelector('#guided-progress[data-state="done"]', { timeout: 900_000 });
+    const json = JSON.parse((await exportFile(page, 'guided.json')).bytes.toString('utf8'));
+    const [cli] = cliJSON(['guided', '--k', '24', '--seed', '3', '--lambdas', json.lambda.join(',')]);
+    assert.equal(json.k, cli.k);
+    assert.deepEqual([json.split.train, json.split.test], [cli.n_train, cli.n_test]);
+    close(json.pca_recon_error, cli.pca_reconstruction_error, 1e-9, 'PCA reconstruction error');
+    close(json.pca_acc, cli.pca_accuracy, 1e-9, 'PCA probe accuracy');
+    json.lambda.forEach((l, i) => {
+      const p = cli.points[i];
+      assert.equal(l, p.lambda);
+      close(json.recon_error[i], p.reconstruction_error, 1e-9, `relative reconstruction error at lambda ${l}`);
+      close(json.probe_acc[i], p.accuracy, 1e-9, `probe accuracy at lambda ${l}`);
+    });
+    assert.doesNotMatch(await page.textContent('#panel-guided'), /undefined|NaN/);
+    assert.deepEqual(problems, [], 'no console errors');
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the training panel's JSON equals `recon-align train --backend cpu` (cpu-fallback)", { timeout: 900_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, 'embed=1&panel=train&epochs=2&k=16&seed=4');
+    await page.waitForSelector('#train-progress[data-state="done"]', { timeout: 900_000 });
+    const json = JSON.parse((await exportFile(page, 'train.json')).bytes.toString('utf8'));
+    const cli = cliJSON(['train', '--backend', 'cpu', '--epochs', '2', '--k', '16', '--seed', '4']);
+    assert.equal(json.epochs.length, cli.length);
+    json.epochs.forEach((e, i) => {
+      const c = cli[i];
+      assert.equal(e.backend, 'cpu');
+      close(e.optimum, c.optimum, 1e-9, `epoch ${e.epoch} optimum (closed form)`);
+      // The same f32 steps on both sides, in a different summation order (wasm simd128 against
+      // the native kernels): the stated CPU tolerance, 1e-3 relative.
+      close(e.loss, c.loss, 1e-3, `epoch ${e.epoch} loss`);
+      close(e.alignment, c.alignment, 1e-3, `epoch ${e.epoch} alignment`);
+      assert.ok(Math.abs(e.probe_acc - c.probe_acc) <= 0.005, `epoch ${e.epoch} probe accuracy: page ${e.probe_acc}, CLI ${c.probe_acc}`);
+    });
+    assert.doesNotMatch(await page.textContent('#panel-train'), /undefined|NaN/);
+    assert.deepEqual(problems, [], 'no console errors');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('data=fashion runs the panels on Fashion-MNIST, equal to `--data fashion` (cpu-fallback)', { timeout: 900_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, 'data=fashion&embed=1&panel=alignment&noise=mask&p=0.5&patch=1');
+    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
+    assert.match(await page.textContent('#dataset-summary'), /Fashion-MNIST/);
+    const json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
+    assert.equal(json.settings.data, 'fashion');
+    for (const curve of json.curves) {
+      const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', 'fashion', '--noise', curve.noise, '--json'],
+        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
+      assertClose(curve.alignment, JSON.parse(out).alignment, `Fashion-MNIST alignment under ${curve.noise}`);
+    }
+    // The dataset dependence the paper describes: the 1x1 mask does not raise alignment(32) here.
+    assert.ok(json.curves[1].alignment[31] <= json.curves[0].alignment[31]);
+    assert.match(await page.textContent('#alignment-takeaway'), /Fashion-MNIST/);
+    assert.deepEqual(problems, [], 'no console errors');
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,18 +1,25 @@
 // Panel 2: how well the learned subspace aligns with the labels, with and without the chosen noise
-// (paper: alignment vs K), and the mask sweep (impact on supervised performance vs mask ratio).
+// (paper: alignment vs K), and the mask sweep: impact on supervised performance against K, one curve
+// per mask (the paper's figure), and against the mask ratio at the chosen K.
 import { LineChart, OKABE_ITO } from '../charts.js';
 import { chartExports } from '../export.js';
 import { describeNoise, noiseSpec } from '../state.js';
 import { panelShell, progressRow, runTask, say, num, atK } from './common.js';
 
 const PATCH_COLOURS = { 1: OKABE_ITO.blue, 2: OKABE_ITO.vermillion, 4: OKABE_ITO.green, 7: OKABE_ITO.purple };
+// Mask ratio p as colour (light = small p, dark = large p; a colour-blind-safe sequential ramp),
+// patch side as line style.
+const P_RAMP = ['#fde725', '#b5de2b', '#6ece58', '#35b779', '#1f9e89', '#26828e', '#31688e', '#3e4989', '#482878', '#440154'];
+const PATCH_DASH = { 1: undefined, 2: [6, 3], 4: [2, 3], 7: [8, 3, 2, 3] };
+/** The paper plots the sweep from K = 32 to D. */
+const SWEEP_FIRST_K = 32;
 
 export function createAlignmentPanel(ctx) {
   const shell = panelShell({
     id: 'alignment',
     title: 'Reconstruction features align poorly with the labels',
     figure: 'Paper: alignment of the learned subspace with the labels vs width K; impact of masking on supervised performance.',
-    explain: 'Alignment (%) is the share of the label energy that the top-K features of the optimal (denoising) linear autoencoder can reach. It is computed in closed form on the whole training set, for every K.',
+    explain: 'Alignment (%) is the norm of the label signal that the top-K features of the optimal (denoising) linear autoencoder can reach, relative to what all D features reach: the square root of their share of the label energy. It is computed in closed form on the whole training set, for every K.',
   });
   const curve = new LineChart(shell.charts, {
     id: 'alignment', title: 'Alignment with the labels vs width',
@@ -21,8 +28,13 @@ export function createAlignmentPanel(ctx) {
   });
   const sweepBox = document.createElement('div');
   sweepBox.className = 'charts';
+  const sweepKChart = new LineChart(sweepBox, {
+    id: 'sweep', title: 'Mask sweep: impact on supervised performance vs width K (colour: mask ratio p; line: patch)',
+    x: { label: 'width K (number of features)', log: true }, y: { label: 'impact on supervised performance (%)' },
+    series: [{ label: 'mask' }],
+  });
   const sweepChart = new LineChart(sweepBox, {
-    id: 'sweep', title: 'Mask sweep: impact on supervised performance at width K',
+    id: 'sweep-p', title: 'Mask sweep at one width: impact on supervised performance vs mask ratio p',
     x: { label: 'mask ratio p' }, y: { label: 'impact on supervised performance (%)' },
     series: [{ label: 'mask 1×1' }],
   });
@@ -41,6 +53,10 @@ export function createAlignmentPanel(ctx) {
   // The panel's JSON/CSV are the documented alignment format; PNG/SVG come from the chart.
   const curveBar = chartExports(curve, () => result?.settings, ctx.notice, { csv: alignmentCSV, json: alignmentJSON });
   const sweepBar = chartExports(sweepChart, () => sweep?.settings, ctx.notice);
+  // sweep.json: the per-K impact arrays (length D) of every (p, patch), as `recon-align sweep --json`.
+  const sweepKBar = chartExports(sweepKChart, () => sweep?.settings, ctx.notice, {
+    json: () => sweep && { panel: 'sweep', settings: sweep.settings, k: sweep.data.k, gaussian: sweep.data.gaussian, series: sweep.data.series },
+  });
   shell.charts.append(curveBar);
 
   function curves(d) {
@@ -59,13 +75,13 @@ export function createAlignmentPanel(ctx) {
     const i = atK(d.k, K);
     const clean = d.clean[i];
     if (d.noise === 'none') {
-      say(shell, `With K=${d.k[i]} features out of D=${d.d}, the optimal autoencoder keeps ${num(clean, 2)}% of the label energy (computed on all N=${d.n.toLocaleString('en')} training images).`,
+      say(shell, `With K=${d.k[i]} features out of D=${d.d}, the optimal autoencoder reaches an alignment of ${num(clean, 2)}% with the labels (it keeps ${num(clean * clean / 100, 1)}% of the label energy; computed on all N=${d.n.toLocaleString('en')} images of the ${ctx.settings().dataset ?? 'data'}).`,
         'Choose a noise above to see how denoising moves this curve.');
     } else {
       const noisy = d.noisy[i];
       const impact = (100 * (noisy - clean)) / clean;
       const best = d.k.reduce((b, k, j) => (Math.abs(d.noisy[j] - d.clean[j]) > Math.abs(d.noisy[b] - d.clean[b]) ? j : b), 0);
-      say(shell, `With K=${d.k[i]} features out of D=${d.d}, the plain autoencoder keeps ${num(clean, 2)}% of the label energy and the one trained with ${describeNoise(d.noise)} keeps ${num(noisy, 2)}%, an impact of ${impact >= 0 ? '+' : ''}${num(impact, 2)}% (all N=${d.n.toLocaleString('en')} training images).`,
+      say(shell, `With K=${d.k[i]} features out of D=${d.d}, the plain autoencoder reaches an alignment of ${num(clean, 2)}% with the labels and the one trained with ${describeNoise(d.noise)} ${num(noisy, 2)}% (label energy kept: ${num(clean * clean / 100, 1)}% and ${num(noisy * noisy / 100, 1)}%), an impact of ${impact >= 0 ? '+' : ''}${num(impact, 2)}% (all N=${d.n.toLocaleString('en')} images of the ${ctx.settings().dataset ?? 'data'}).`,
         `Notice that the two curves differ most at K=${d.k[best]} (${num(d.clean[best], 1)}% vs ${num(d.noisy[best], 1)}%) and meet at 100% when K=D: the noise only changes which directions come first.`);
     }
   }
@@ -86,6 +102,13 @@ export function createAlignmentPanel(ctx) {
       { label: describeNoise(s.gaussian.noise), color: OKABE_ITO.black, dash: [6, 4] },
     ], ps, ys);
     sweepBar.enable(true);
+    const from = Math.max(0, atK(s.k, Math.min(SWEEP_FIRST_K, s.k.length)));
+    const ks = s.k.slice(from);
+    sweepKChart.setSeries([
+      ...s.series.map((r) => ({ label: `p=${num(r.p, 2)}, ${r.patch}×${r.patch}`, color: P_RAMP[Math.min(P_RAMP.length - 1, Math.round(r.p / 0.11))], dash: PATCH_DASH[r.patch], width: 1.5 })),
+      { label: describeNoise(s.gaussian.noise), color: OKABE_ITO.black, dash: [6, 4] },
+    ], ks, [...s.series.map((r) => r.impact.slice(from)), s.gaussian.impact.slice(from)]);
+    sweepKBar.enable(true);
     let best = { v: -Infinity };
     patches.forEach((patch, a) => ps.forEach((p, b) => { if (ys[a][b] > best.v) best = { v: ys[a][b], patch, p }; }));
     const gmax = Math.max(...s.gaussian.impact.map(Math.abs));
@@ -99,7 +122,7 @@ export function createAlignmentPanel(ctx) {
   shell.sweepNote.id = 'sweep-takeaway';
   shell.sweepNote.textContent = 'The mask sweep runs after the other panels.';
   sweepProgress.takeaway = shell.sweepNote;
-  sweepBox.append(sweepBar);
+  sweepBox.append(sweepKBar, sweepBar);
   shell.charts.after(sweepProgress.row, shell.sweepNote, sweepBox);
 
   return {

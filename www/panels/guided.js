@@ -14,7 +14,7 @@ export function createGuidedPanel(ctx) {
   });
   const chart = new LineChart(shell.charts, {
     id: 'guided', title: 'Probe accuracy vs reconstruction error, as λ varies',
-    x: { label: 'reconstruction error (per sample)' }, y: { label: 'linear probe test accuracy (%)' },
+    x: { label: 'relative reconstruction error (error / trace G)' }, y: { label: 'linear probe test accuracy (%)' },
     series: [
       { label: 'guided encoders', color: OKABE_ITO.blue, points: true },
       { label: 'λ', scale: 'hidden' },
@@ -39,7 +39,7 @@ export function createGuidedPanel(ctx) {
     const lo = pool.reduce((a, i) => (acc[i] < acc[a] ? i : a), pool[0]);
     const hi = pool.reduce((a, i) => (acc[i] > acc[a] ? i : a), pool[0]);
     const over = (i) => (100 * (d.recon_error[i] - pca)) / pca;
-    say(shell, `With K=${d.k}, encoders whose reconstruction error is within ${num(Math.max(over(lo), over(hi)), 2)}% of PCA's optimum (${num(pca, 3)}) reach between ${num(acc[lo])}% (λ=${d.lambda[lo].toPrecision(2)}) and ${num(acc[hi])}% (λ=${d.lambda[hi].toPrecision(2)}) probe accuracy.`,
+    say(shell, `With K=${d.k}, encoders whose relative reconstruction error is within ${num(Math.max(over(lo), over(hi)), 2)}% of PCA's optimum (${num(pca, 3)}) reach between ${num(acc[lo])}% (λ=${d.lambda[lo].toPrecision(2)}) and ${num(acc[hi])}% (λ=${d.lambda[hi].toPrecision(2)}) probe accuracy.`,
       'Notice how flat the reconstruction axis is compared with the accuracy axis: the reconstruction loss alone cannot tell these encoders apart.');
   }
 

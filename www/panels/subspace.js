@@ -26,31 +26,38 @@ export function createSubspacePanel(ctx) {
     explain: 'Images are projected on the top eigenvectors holding a given share of the pixel variance, or on the bottom ones holding that share. A linear probe and a small MLP are trained on each projection.',
   });
   const chart = new LineChart(shell.charts, {
-    id: 'subspace', title: 'Test accuracy vs explained variance of the subspace',
-    x: { label: 'explained variance of the subspace (%)' }, y: { label: 'test accuracy (%)', min: 0, max: 100 },
+    id: 'subspace', title: 'Test accuracy vs the share of the variance the subspace holds',
+    x: { label: 'share of the pixel variance held by the subspace (%)' }, y: { label: 'test accuracy (%)', min: 0, max: 100 },
     series: [
-      { label: 'top, linear probe', color: OKABE_ITO.blue, points: true },
-      { label: 'top, MLP probe', color: OKABE_ITO.blue, dash: [6, 4], points: true },
-      { label: 'bottom, linear probe', color: OKABE_ITO.vermillion, points: true },
-      { label: 'bottom, MLP probe', color: OKABE_ITO.vermillion, dash: [6, 4], points: true },
+      { label: 'top, linear probe', color: OKABE_ITO.blue, points: true, spanGaps: true },
+      { label: 'top, MLP probe', color: OKABE_ITO.blue, dash: [6, 4], points: true, spanGaps: true },
+      { label: 'bottom, linear probe', color: OKABE_ITO.vermillion, points: true, spanGaps: true },
+      { label: 'bottom, MLP probe', color: OKABE_ITO.vermillion, dash: [6, 4], points: true, spanGaps: true },
     ],
   });
-  const pictures = el('div', { class: 'pictures', role: 'img', 'aria-label': 'Digits projected on the top 75% and the bottom 25% of the variance' });
+  const pictures = el('div', { class: 'pictures', role: 'img', 'aria-label': 'Images projected on the top 75% and the bottom 25% of the variance' });
   const rows = [0, 1, 2].map(() => el('div', { class: 'picture-row' }));
   pictures.append(...rows);
   shell.charts.append(pictures);
   let result = null;
   const bar = chartExports(chart, () => result?.settings, ctx.notice, {
-    json: () => result && { panel: 'subspace', settings: result.settings, split: result.data.split, fractions: result.data.fractions, top: result.data.top, bottom: result.data.bottom },
+    json: () => result && { panel: 'subspace', settings: result.settings, split: result.data.split, fractions: result.data.fractions, full_acc: result.data.full_acc, chance: result.data.chance, top: result.data.top, bottom: result.data.bottom },
   });
   shell.exports.append(bar);
 
   function draw() {
     const { data: d } = result;
+    // Each side is plotted at the variance its subspace actually holds (whole eigenvectors hold a
+    // little more than the requested share), on one shared x axis with gaps for the other side.
     const fr = asPercent(d.fractions);
+    const held = { top: asPercent(d.top.variance), bottom: asPercent(d.bottom.variance) };
+    const xs = [...new Set([...held.top, ...held.bottom])].sort((a, b) => a - b);
+    const at = (side, values) => xs.map((x) => {
+      const i = held[side].indexOf(x);
+      return i < 0 || values == null ? null : asPercent(values)[i];
+    });
+    chart.setData(xs, [at('top', d.top.linear_acc), at('top', d.top.mlp_acc), at('bottom', d.bottom.linear_acc), at('bottom', d.bottom.mlp_acc)]);
     const order = fr.map((_, i) => i).sort((a, b) => fr[a] - fr[b]);
-    const pick = (xs) => order.map((i) => asPercent(xs)[i]);
-    chart.setData(order.map((i) => fr[i]), [pick(d.top.linear_acc), pick(d.top.mlp_acc), pick(d.bottom.linear_acc), pick(d.bottom.mlp_acc)]);
     bar.enable(true);
     const pic = d.pictures;
     drawImages(rows[0], pic.original, pic, 'original');
@@ -60,7 +67,7 @@ export function createSubspacePanel(ctx) {
     // Read out near 25% of the variance, the paper's comparison point.
     const j = order.reduce((b, i) => (Math.abs(fr[i] - 25) < Math.abs(fr[b] - 25) ? i : b), order[0]);
     const a = (xs) => asPercent(xs)[j];
-    say(shell, `With the subspace holding ${num(fr[j], 0)}% of the variance, the top directions give ${num(a(d.top.linear_acc))}% (linear) and ${num(a(d.top.mlp_acc))}% (MLP), the bottom ones ${num(a(d.bottom.linear_acc))}% and ${num(a(d.bottom.mlp_acc))}%; chance is ${num(100 / ctx.classes(), 0)}%.`,
+    say(shell, `The top directions holding ${num(held.top[j], 1)}% of the variance give ${num(a(d.top.linear_acc))}% (linear) and ${num(a(d.top.mlp_acc))}% (MLP); the bottom ones holding ${num(held.bottom[j], 1)}% give ${num(a(d.bottom.linear_acc))}% and ${num(a(d.bottom.mlp_acc))}%. Always answering the most common class would score ${num(100 * d.chance, 1)}%.`,
       `Notice that the bottom directions, which reconstruction learns last, still carry much of what a classifier needs (probes trained on ${d.split.train.toLocaleString('en')} images, tested on ${d.split.test.toLocaleString('en')} held out, seed ${d.split.seed}).`);
   }
 

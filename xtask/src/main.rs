@@ -47,7 +47,7 @@ fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("setup") => setup::all(&root),
         Some("data") => {
-            setup::npm(&root)?;
+            setup::for_build(&root)?;
             site::data(&root)
         }
         Some("wasm") => {
@@ -140,7 +140,9 @@ fn test(root: &Path) -> Result {
     // lavapipe is installed by setup, so a missing adapter is a failure, not a skip.
     let mut cmd = Command::new(cargo_bin());
     cmd.args(["test", "--release", "--package", "recon-align"])
-        .env("RECON_ALIGN_REQUIRE_GPU", "1");
+        .env("RECON_ALIGN_REQUIRE_GPU", "1")
+        // The bundled digits are built above, so a test that cannot find them fails.
+        .env("RECON_ALIGN_REQUIRE_DATA", "1");
     gpu_env(&mut cmd)?;
     status(&mut cmd)?;
     // The xtask's own tests, in the debug build that runs this command (no release rebuild).

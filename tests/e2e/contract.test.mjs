@@ -1,0 +1,103 @@
+// The fake worker (tests/e2e/fake-worker.js, used by the UI tests) against the real one
+// (www/worker.js with the wasm module): every task of the protocol runs once on each, and the
+// messages must have exactly the same keys and value types. A fake that drifts from the real
+// worker once put "undefined°" on the page while every UI test passed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, BASE_URL, REPO_ROOT } from './browser.mjs';
+
+const FAKE = readFileSync(join(REPO_ROOT, 'tests/e2e/fake-worker.js'), 'utf8');
+
+/** IDX files of `n` small images (8 x 8, 4 classes), so that every real task runs in seconds. */
+function smallIdx(n) {
+  const side = 8;
+  const images = Buffer.alloc(16 + n * side * side);
+  images.writeUInt32BE(0x00000803, 0);
+  images.writeUInt32BE(n, 4);
+  images.writeUInt32BE(side, 8);
+  images.writeUInt32BE(side, 12);
+  const labels = Buffer.alloc(8 + n);
+  labels.writeUInt32BE(0x00000801, 0);
+  labels.writeUInt32BE(n, 4);
+  for (let i = 0; i < n; i++) {
+    const y = i % 4;
+    labels[8 + i] = y;
+    for (let p = 0; p < side * side; p++) {
+      const on = (p % side) === 2 * y || (p % side) === 2 * y + 1;
+      images[16 + i * side * side + p] = on ? 150 + ((i * 13 + p) % 100) : (i * 31 + p * 7) % 40;
+    }
+  }
+  return { images: [...images], labels: [...labels] };
+}
+
+/** The keys and value types of a message, recursively (arrays by their first element). */
+function shape(v) {
+  if (v === null || v === undefined) return String(v);
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  if (Array.isArray(v)) return v.length === 0 ? ['empty'] : [shape(v.find((x) => x !== null) ?? null)];
+  if (typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape(v[k])]));
+  return typeof v;
+}
+
+const TASKS = [
+  ['alignment', { noise: 'mask:0.5:1' }],
+  ['sweep', {}],
+  ['never', { noise: 'gaussian:1' }],
+  ['never', { noise: 'mask:0.5:1' }],
+  ['subspace', { seed: 1 }],
+  ['guided', { k: 4, seed: 1 }],
+  ['train', { k: 4, noise: 'mask:0.5:1', lr: 0.001, optimiser: 'adam', epochs: 1, batch: 32, seed: 1 }],
+];
+
+/** Runs every task in a worker at `url` (in a page of the site) and returns all its messages. */
+async function transcript(page, url, idx) {
+  return page.evaluate(async ({ url, idx, tasks }) => {
+    const worker = new Worker(url, { type: 'module' });
+    const messages = [];
+    const waiters = [];
+    worker.onmessage = ({ data }) => {
+      messages.push(data);
+      for (const w of [...waiters]) if (w.test(data)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(data); }
+    };
+    const next = (test) => new Promise((resolve) => waiters.push({ test, resolve }));
+    const loaded = next((m) => m.type === 'dataset' && m.source === 'small');
+    worker.postMessage({ type: 'load-idx', name: 'small', images: new Uint8Array(idx.images).buffer, labels: new Uint8Array(idx.labels).buffer });
+    await Promise.race([loaded, next((m) => m.type === 'error')]);
+    const results = [];
+    for (const [i, [task, params]] of tasks.entries()) {
+      const done = next((m) => m.id === i && ['result', 'error', 'cancelled'].includes(m.type));
+      worker.postMessage({ type: 'run', id: i, task, params });
+      results.push(await done);
+    }
+    worker.terminate();
+    return { messages, results };
+  }, { url, idx, tasks: TASKS });
+}
+
+test('the fake worker sends exactly the keys and types the real worker sends', { timeout: 600_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await browser.newPage();
+    await page.route('**/fake-worker.js', (r) => r.fulfill({ contentType: 'text/javascript', body: FAKE }));
+    await page.goto(`${BASE_URL}www/style.css`); // any page of the site: same origin, no app
+    const idx = smallIdx(400);
+    const real = await transcript(page, `${BASE_URL}www/worker.js`, idx);
+    const fake = await transcript(page, `${BASE_URL}www/fake-worker.js`, idx);
+    for (const [i, [task]] of TASKS.entries()) {
+      assert.equal(real.results[i].type, 'result', `real ${task}: ${real.results[i].message ?? ''}`);
+      assert.equal(fake.results[i].type, 'result', `fake ${task}: ${fake.results[i].message ?? ''}`);
+      assert.deepEqual(shape(fake.results[i].data), shape(real.results[i].data), `${task}: the fake's result differs in keys or types`);
+    }
+    for (const type of ['backend', 'dataset', 'epoch']) {
+      const r = real.messages.find((m) => m.type === type);
+      const f = fake.messages.find((m) => m.type === type);
+      assert.ok(r && f, `both workers send a ${type} message`);
+      if (type === 'backend') assert.deepEqual(Object.keys(f.backend).sort(), ['adapter', 'backend', 'kind']);
+      else assert.deepEqual(shape(f), shape(r), `${type} message`);
+    }
+  } finally {
+    await browser.close();
+  }
+});
