@@ -129,8 +129,8 @@ pub fn never_beneficial(
                 .max(precision_limit(pca_relative_gap[k], d) + precision_limit(noise_gap[k], d))
         })
         .collect();
-    // Where an eigengap is too small to pin the subspaces down (threshold >= 0.1) only an exact
-    // match (within the base tolerance) says anything: otherwise the width is undetermined.
+    // Where an eigengap is too small to pin the subspaces down (threshold >= 0.1) eigenvalues K
+    // and K+1 are tied: the width is undetermined, so the status never rests on rounding.
     let (status, tolerance_sine): (Vec<SubspaceVerdict>, Vec<f64>) = (0..d)
         .map(|k| {
             let s = largest_sine[k];
@@ -142,9 +142,8 @@ pub fn never_beneficial(
                     SubspaceVerdict::Different
                 };
                 (v, threshold[k])
-            } else if s <= tolerance {
-                (SubspaceVerdict::Same, tolerance)
             } else {
+                // A tie: no top-K subspace is defined, whatever the rounding gave.
                 (SubspaceVerdict::Undetermined, 1.0)
             }
         })

@@ -49,7 +49,8 @@ export async function openPage(browser, hash = '', viewport = { width: 1200, hei
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
   if (fakeWorker) {
-    await page.route('**/www/worker.js', (r) => r.fulfill({ contentType: 'text/javascript', body: FAKE_WORKER }));
+    // The page starts www/worker.js?data=NAME.
+    await page.route(/\/www\/worker\.js(\?.*)?$/, (r) => r.fulfill({ contentType: 'text/javascript', body: FAKE_WORKER }));
   }
   await page.goto(BASE_URL + (hash ? `#${hash}` : ''));
   return { page, problems };
