@@ -54,7 +54,13 @@ pub(crate) fn largest_angles(o: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralErr
                 }
             };
             sine_start.iter_mut().for_each(|x| *x += 1e-3);
-            let (value, vector) = lanczos_largest(apply, &sine_start)?;
+            // Below 1e-6 every sine is rounding noise under any tolerance: one pass will do.
+            let passes = if frobenius_sq <= 1e-12 {
+                1
+            } else {
+                LANCZOS_RESTARTS
+            };
+            let (value, vector) = lanczos_largest(apply, &sine_start, passes)?;
             sine_start = vector;
             value.max(0.0).sqrt().min(1.0).asin()
         } else {
@@ -72,8 +78,9 @@ pub(crate) fn largest_angles(o: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralErr
 struct GrowingQr {
     d: usize,
     k: usize,
-    /// Q, row-major with stride D.
-    q: Vec<f64>,
+    /// Q transposed, row-major with stride D (row j of `qt` is column j of Q: the rotations
+    /// and products below then read contiguous memory).
+    qt: Vec<f64>,
     /// R (upper triangular), row-major with stride D.
     r: Vec<f64>,
 }
@@ -83,7 +90,7 @@ impl GrowingQr {
         Self {
             d,
             k: 0,
-            q: vec![0.0; d * d],
+            qt: vec![0.0; d * d],
             r: vec![0.0; d * d],
         }
     }
@@ -93,7 +100,7 @@ impl GrowingQr {
     fn grow(&mut self, m: &[f64]) {
         let (d, k) = (self.d, self.k);
         let mut row: Vec<f64> = m[k * d..k * d + k].to_vec();
-        self.q[k * d + k] = 1.0;
+        self.qt[k * d + k] = 1.0;
         for j in 0..k {
             let (a, b) = (self.r[j * d + j], row[j]);
             if b == 0.0 {
@@ -101,19 +108,14 @@ impl GrowingQr {
             }
             let h = a.hypot(b);
             let (c, s) = (a / h, b / h);
-            for (t, y) in row.iter_mut().enumerate().take(k).skip(j) {
-                let x = self.r[j * d + t];
-                self.r[j * d + t] = c * x + s * *y;
-                *y = -s * x + c * *y;
-            }
-            for i in 0..=k {
-                let (x, y) = (self.q[i * d + j], self.q[i * d + k]);
-                self.q[i * d + j] = c * x + s * y;
-                self.q[i * d + k] = -s * x + c * y;
-            }
+            rotate(&mut self.r[j * d + j..j * d + k], &mut row[j..k], c, s);
+            // Columns j and K of Q are rows j and K of Q^T.
+            let (upper, lower) = self.qt.split_at_mut(k * d);
+            rotate(&mut upper[j * d..j * d + k + 1], &mut lower[..k + 1], c, s);
         }
+        let column: Vec<f64> = (0..=k).map(|t| m[t * d + k]).collect();
         for i in 0..=k {
-            self.r[i * d + k] = (0..=k).map(|t| self.q[t * d + i] * m[t * d + k]).sum();
+            self.r[i * d + k] = dot(&self.qt[i * d..i * d + k + 1], &column);
         }
         self.k = k + 1;
     }
@@ -133,16 +135,21 @@ impl GrowingQr {
         let mut x = start.to_vec();
         normalise(&mut x);
         let mut value = f64::INFINITY;
+        let (mut z, mut y) = (vec![0.0; k], vec![0.0; k]);
         for iteration in 0..INVERSE_ITERATIONS {
-            // z = R^-T x (forward), y = R^-1 z (backward).
-            let mut z = vec![0.0; k];
-            for i in 0..k {
-                let s: f64 = (0..i).map(|j| self.r[j * d + i] * z[j]).sum();
-                z[i] = (x[i] - s) / diag(i);
+            // z = R^-T x, row by row of R (a forward substitution that reads rows).
+            z.copy_from_slice(&x);
+            for j in 0..k {
+                z[j] /= diag(j);
+                let zj = z[j];
+                let row = &self.r[j * d + j + 1..j * d + k];
+                for (zi, rji) in z[j + 1..].iter_mut().zip(row) {
+                    *zi -= rji * zj;
+                }
             }
-            let mut y = vec![0.0; k];
+            // y = R^-1 z (back substitution).
             for i in (0..k).rev() {
-                let s: f64 = (i + 1..k).map(|j| self.r[i * d + j] * y[j]).sum();
+                let s = dot(&self.r[i * d + i + 1..i * d + k], &y[i + 1..k]);
                 y[i] = (z[i] - s) / diag(i);
             }
             let growth = dot(&x, &y);
@@ -150,7 +157,7 @@ impl GrowingQr {
                 return (0.0, x); // R is singular to working precision: an angle of 90 degrees
             }
             let next = 1.0 / growth;
-            x = y;
+            x.copy_from_slice(&y);
             let settled = iteration > 1 && (value - next).abs() <= 1e-15 * next;
             value = next;
             if settled {
@@ -161,18 +168,29 @@ impl GrowingQr {
     }
 }
 
+/// Applies the rotation [c s; -s c] to the pair of rows (x, y).
+fn rotate(x: &mut [f64], y: &mut [f64], c: f64, s: f64) {
+    for (a, b) in x.iter_mut().zip(y.iter_mut()) {
+        let (p, q) = (*a, *b);
+        *a = c * p + s * q;
+        *b = -s * p + c * q;
+    }
+}
+
 /// Inverse iterations per width at most.
 const INVERSE_ITERATIONS: usize = 300;
 /// Lanczos steps per restart, and restarts at most.
-const LANCZOS_STEPS: usize = 32;
+const LANCZOS_STEPS: usize = 12;
 const LANCZOS_RESTARTS: usize = 8;
 
 /// The largest eigenvalue of the symmetric positive semi-definite operator `apply` (k x k, with
 /// k = `start.len()`) and its unit eigenvector, restarting from the Ritz vector until the
-/// residual is below 1e-12 of the value.
+/// residual is below 1e-12 of the value or a restart no longer raises it by 1e-10, `passes`
+/// times at most.
 fn lanczos_largest(
     mut apply: impl FnMut(&[f64], &mut [f64]),
     start: &[f64],
+    passes: usize,
 ) -> Result<(f64, Vec<f64>), SpectralError> {
     let k = start.len();
     let mut y = start.to_vec();
@@ -180,7 +198,7 @@ fn lanczos_largest(
         y = vec![1.0 / (k as f64).sqrt(); k];
     }
     let mut best = 0.0f64;
-    for _ in 0..LANCZOS_RESTARTS {
+    for _ in 0..passes {
         let steps = LANCZOS_STEPS.min(k);
         let mut basis: Vec<Vec<f64>> = vec![y.clone()];
         let (mut alpha, mut beta) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
@@ -220,11 +238,12 @@ fn lanczos_largest(
             y.iter_mut().zip(q).for_each(|(yi, qi)| *yi += s[i] * qi);
         }
         normalise(&mut y);
+        let stalled = theta - best <= 1e-10 * theta.abs();
         best = best.max(theta);
         // ||M y - theta y|| = beta_m |s_m|: an eigenvalue lies within it of theta, and the
         // restarts only raise theta towards the largest one.
         let residual = next_norm * s[m - 1].abs();
-        if residual <= 1e-12 * theta.abs() || m < LANCZOS_STEPS.min(k) {
+        if residual <= 1e-12 * theta.abs() || stalled || m < LANCZOS_STEPS.min(k) {
             break;
         }
     }
