@@ -118,10 +118,54 @@ fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
     };
     let bottom = score(0.25, SubspaceSide::Bottom);
     let top = score(0.25, SubspaceSide::Top);
-    // Measured 0.786 and 0.629 (3 epochs); chance is about 0.11.
+    eprintln!("test accuracy: bottom 25% {bottom:.4}, top 25% {top:.4}");
+    // Measured 0.762 and 0.598 with each projected image normalised on its own (0.786 and 0.629
+    // before); the majority class is about 0.11.
     assert!(bottom > 0.7, "bottom 25% of the variance: {bottom}");
     assert!(
         bottom > top,
         "bottom 25% ({bottom}) beats the top 25% ({top})"
     );
+}
+
+#[test]
+fn the_probe_settings_are_the_best_on_a_validation_split_of_the_training_part() {
+    use recon_align::train::mlp_validation_accuracy;
+    let data = match recon_align::dataset::load_source("mnist") {
+        Ok(data) => data,
+        Err(e) if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") => {
+            panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing: {e}")
+        }
+        Err(_) => {
+            eprintln!("skipped: bundled MNIST not built (`cargo xtask data`)");
+            return;
+        }
+    };
+    let study = study(&data, 1);
+    let chosen = mlp_probe_config(1);
+    // The grid and the criterion were fixed before looking: the mean validation accuracy over
+    // the top and the bottom 25% of the variance, so neither side is favoured.
+    let mut scores = Vec::new();
+    for lr in [1e-3, 3e-3, 1e-2, 3e-2] {
+        let config = MlpConfig { lr, ..chosen };
+        let mut total = 0.0;
+        for side in [SubspaceSide::Top, SubspaceSide::Bottom] {
+            let acc = pollster::block_on(mlp_validation_accuracy(
+                &study,
+                Backend::Cpu,
+                &data,
+                (0.25, side),
+                0.1,
+                &config,
+            ))
+            .unwrap();
+            eprintln!("lr {lr}: {side:?} 25% validation accuracy {acc:.4}");
+            total += acc / 2.0;
+        }
+        scores.push((lr, total));
+    }
+    let best = scores
+        .iter()
+        .fold(scores[0], |b, s| if s.1 > b.1 { *s } else { b });
+    assert_eq!(best.0, chosen.lr, "validation scores {scores:?}");
 }

@@ -18,8 +18,8 @@ mod step_losses;
 pub use backend::Backend;
 pub use dae::{train_dae, CpuDae, DaeConfig, DaeRun, DaeWeights, EpochReport, GpuDae};
 pub use mlp::{
-    accuracy, mlp_probe_config, mlp_subspace_accuracy, train_mlp_probe, CpuMlp, GpuMlp, MlpConfig,
-    MlpDims, MlpParams, MlpReport, ProbeData, StudyError, MLP_HIDDEN,
+    accuracy, mlp_probe_config, mlp_subspace_accuracy, mlp_validation_accuracy, train_mlp_probe,
+    CpuMlp, GpuMlp, MlpConfig, MlpDims, MlpParams, MlpReport, ProbeData, StudyError, MLP_HIDDEN,
 };
 pub use optimiser::Optimiser;
 pub use random::{epoch_order, gaussian_draw, mask_keeps, philox4x32, standard_normal};

@@ -23,7 +23,7 @@ export function createSubspacePanel(ctx) {
     id: 'subspace',
     title: 'Top vs bottom of the variance: which one a classifier needs',
     figure: "Paper, Figure 1: accuracy of probes trained on images projected on the top or the bottom principal subspace.",
-    explain: 'Images are projected on the top eigenvectors holding a given share of the pixel variance, or on the bottom ones holding that share. A linear probe and a small MLP are trained on each projection.',
+    explain: 'Images are projected on the top eigenvectors holding a given share of the pixel variance, or on the bottom ones holding that share. A linear probe and a small MLP are trained on each projection; the MLP sees each projected image normalised on its own, and its learning rate was chosen on a validation split of the training images.',
   });
   const chart = new LineChart(shell.charts, {
     id: 'subspace', title: 'Test accuracy vs the share of the variance the subspace holds',

@@ -23,7 +23,9 @@ pub use cpu::CpuMlp;
 pub use gpu::GpuMlp;
 pub use params::MlpParams;
 pub use run::train_mlp_probe;
-pub use subspace::{mlp_probe_config, mlp_subspace_accuracy, StudyError, MLP_HIDDEN};
+pub use subspace::{
+    mlp_probe_config, mlp_subspace_accuracy, mlp_validation_accuracy, StudyError, MLP_HIDDEN,
+};
 
 use super::optimiser::Optimiser;
 

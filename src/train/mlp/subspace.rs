@@ -7,7 +7,7 @@ use faer::{Mat, MatRef};
 
 use crate::dataset::Dataset;
 use crate::gpu::GpuError;
-use crate::spectral::{SpectralError, SubspaceSide, SubspaceStudy};
+use crate::spectral::{SpectralError, Split, SubspaceSide, SubspaceStudy};
 
 use super::super::backend::Backend;
 use super::{train_mlp_probe, MlpConfig, MlpDims, ProbeData};
@@ -15,10 +15,11 @@ use super::{train_mlp_probe, MlpConfig, MlpDims, ProbeData};
 /// Hidden units of the MLP probe.
 pub const MLP_HIDDEN: usize = 64;
 
-/// The probe's training: Adam at lr 1e-2 for 3 epochs. The bottom directions are quiet, and at
-/// lr 1e-3 three epochs only reach 37% on the bottom 10% of MNIST's variance (55% on the bottom
-/// 25%); at 1e-2 they reach 67% and 79%, against 63% for the top 25% (measured on the bundled
-/// digits, seed 1; ten epochs add 2-3 points).
+/// The probe's training: Adam at lr 1e-2 for 3 epochs. The learning rate is the best of
+/// {1e-3, 3e-3, 1e-2, 3e-2} by mean validation accuracy over the top and the bottom 25% of the
+/// variance, on a tenth of the training part held out (the bundled digits, seed 1; a test checks
+/// the choice): 52%, 64%, 64% and 61%. On the test images it then reaches 76% on the bottom 25%
+/// of MNIST's variance against 60% on the top 25%.
 pub fn mlp_probe_config(seed: u64) -> MlpConfig {
     MlpConfig {
         epochs: 3,
@@ -48,7 +49,12 @@ impl std::fmt::Display for StudyError {
 
 impl std::error::Error for StudyError {}
 
-/// Coordinates z = V^T x of the preprocessed images `rows` in the basis V (D x k), row-major.
+/// The probe's input for each of the preprocessed images `rows`: its projection x^ = V V^T x on
+/// the subspace V (D x k), normalised on its own over its D pixels, (x^ - m 1) / s, as the
+/// authors' code feeds projected images to its probes. Written in the subspace's coordinates
+/// z = V^T x, with m = 1^T V z / D and s^2 = |z|^2 / D - m^2 (V is orthonormal): the k values
+/// z / s and the one value m / s, which the first layer maps exactly as it would the D pixels.
+/// Row-major, k + 1 values per image.
 fn project(
     study: &SubspaceStudy,
     data: &Dataset,
@@ -56,14 +62,65 @@ fn project(
     basis: MatRef<'_, f64>,
 ) -> Vec<f32> {
     let prep = study.gram().preprocessing();
-    let mut out = Vec::with_capacity(rows.len() * basis.ncols());
+    let (d, k) = (basis.nrows(), basis.ncols());
+    // 1^T V / D: the pixel mean of x^ is this row times z.
+    let mean_row: Vec<f64> = (0..k)
+        .map(|j| (0..d).map(|i| basis[(i, j)]).sum::<f64>() / d as f64)
+        .collect();
+    let mut out = Vec::with_capacity(rows.len() * (k + 1));
     for &row in rows {
         let x = prep.apply(data.image(row));
         let x = MatRef::from_row_major_slice(&x, 1, x.len());
         let z: Mat<f64> = x * basis;
-        out.extend((0..basis.ncols()).map(|j| z[(0, j)] as f32));
+        let z: Vec<f64> = (0..k).map(|j| z[(0, j)]).collect();
+        let mean: f64 = z.iter().zip(&mean_row).map(|(a, b)| a * b).sum();
+        let var = z.iter().map(|v| v * v).sum::<f64>() / d as f64 - mean * mean;
+        let scale = if var > 1e-24 { 1.0 / var.sqrt() } else { 1.0 };
+        out.extend(z.iter().map(|v| (v * scale) as f32));
+        out.push((mean * scale) as f32);
     }
     out
+}
+
+/// Trains the probe on the images `fit` and scores it on the images `score`, both projected on
+/// the `side` subspace of `study` holding `fraction` of the variance; the accuracy and the
+/// subspace's dimension.
+async fn probe_accuracy(
+    study: &SubspaceStudy,
+    backend: Backend<'_>,
+    data: &Dataset,
+    (fraction, side): (f64, SubspaceSide),
+    (fit, score): (&[usize], &[usize]),
+    config: &MlpConfig,
+) -> Result<(f64, usize), StudyError> {
+    let dims = study.dims(fraction, side).map_err(StudyError::Spectral)?;
+    let basis = study.pca().basis(&dims);
+    let labels = |rows: &[usize]| rows.iter().map(|&i| data.labels[i]).collect::<Vec<u8>>();
+    let (fit_x, score_x) = (
+        project(study, data, fit, basis.as_ref()),
+        project(study, data, score, basis.as_ref()),
+    );
+    let (fit_y, score_y) = (labels(fit), labels(score));
+    let report = train_mlp_probe(
+        backend,
+        ProbeData {
+            x: &fit_x,
+            y: &fit_y,
+        },
+        ProbeData {
+            x: &score_x,
+            y: &score_y,
+        },
+        MlpDims {
+            features: dims.len() + 1,
+            hidden: MLP_HIDDEN,
+            classes: data.classes,
+        },
+        config,
+    )
+    .await
+    .map_err(StudyError::Gpu)?;
+    Ok((f64::from(report.test_acc), dims.len()))
 }
 
 /// Test accuracy of the MLP probe on the `side` subspace of `study` holding `fraction` of the
@@ -77,33 +134,27 @@ pub async fn mlp_subspace_accuracy(
     side: SubspaceSide,
     config: &MlpConfig,
 ) -> Result<(f64, usize), StudyError> {
-    let dims = study.dims(fraction, side).map_err(StudyError::Spectral)?;
-    let basis = study.pca().basis(&dims);
-    let labels = |rows: &[usize]| rows.iter().map(|&i| data.labels[i]).collect::<Vec<u8>>();
-    let (train, test) = (&study.split().train, &study.split().test);
-    let (train_x, test_x) = (
-        project(study, data, train, basis.as_ref()),
-        project(study, data, test, basis.as_ref()),
-    );
-    let (train_y, test_y) = (labels(train), labels(test));
-    let report = train_mlp_probe(
-        backend,
-        ProbeData {
-            x: &train_x,
-            y: &train_y,
-        },
-        ProbeData {
-            x: &test_x,
-            y: &test_y,
-        },
-        MlpDims {
-            features: dims.len(),
-            hidden: MLP_HIDDEN,
-            classes: data.classes,
-        },
-        config,
-    )
-    .await
-    .map_err(StudyError::Gpu)?;
-    Ok((f64::from(report.test_acc), dims.len()))
+    let split = study.split();
+    let rows = (split.train.as_slice(), split.test.as_slice());
+    probe_accuracy(study, backend, data, (fraction, side), rows, config).await
+}
+
+/// Validation accuracy of the MLP probe: trained on the training part less a seeded share
+/// `validation` of it, scored on that share. The test images are not touched, so settings chosen
+/// on this number stay honest on the test set.
+pub async fn mlp_validation_accuracy(
+    study: &SubspaceStudy,
+    backend: Backend<'_>,
+    data: &Dataset,
+    (fraction, side): (f64, SubspaceSide),
+    validation: f64,
+    config: &MlpConfig,
+) -> Result<f64, StudyError> {
+    let train = &study.split().train;
+    let carve = Split::new(train.len(), validation, config.seed).map_err(StudyError::Spectral)?;
+    let pick = |idx: &[usize]| idx.iter().map(|&i| train[i]).collect::<Vec<usize>>();
+    let (fit, held) = (pick(&carve.train), pick(&carve.test));
+    let rows = (fit.as_slice(), held.as_slice());
+    let (acc, _) = probe_accuracy(study, backend, data, (fraction, side), rows, config).await?;
+    Ok(acc)
 }
