@@ -89,18 +89,26 @@ fn bad_fractions_are_refused() {
     }
 }
 
-#[test]
-fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
-    // docs/maths.md: with a small MLP the bottom 10-25% of the variance still gives 80-87% on MNIST.
-    let data = match recon_align::dataset::load_source("mnist") {
-        Ok(data) => data,
+/// The bundled digits, or None (said on stderr) when they were never built; with
+/// RECON_ALIGN_REQUIRE_DATA=1 (as `cargo xtask test` sets it) their absence fails the test.
+fn bundled_digits() -> Option<Dataset> {
+    match recon_align::dataset::load_source("mnist") {
+        Ok(data) => Some(data),
         Err(e) if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") => {
             panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing: {e}")
         }
         Err(_) => {
             eprintln!("skipped: bundled MNIST not built (`cargo xtask data`)");
-            return;
+            None
         }
+    }
+}
+
+#[test]
+fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
+    // docs/maths.md: with a small MLP the bottom 10-25% of the variance still gives 80-87% on MNIST.
+    let Some(data) = bundled_digits() else {
+        return;
     };
     let study = study(&data, 1);
     let config = mlp_probe_config(1);
@@ -131,15 +139,8 @@ fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
 #[test]
 fn the_probe_settings_are_the_best_on_a_validation_split_of_the_training_part() {
     use recon_align::train::mlp_validation_accuracy;
-    let data = match recon_align::dataset::load_source("mnist") {
-        Ok(data) => data,
-        Err(e) if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") => {
-            panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing: {e}")
-        }
-        Err(_) => {
-            eprintln!("skipped: bundled MNIST not built (`cargo xtask data`)");
-            return;
-        }
+    let Some(data) = bundled_digits() else {
+        return;
     };
     let study = study(&data, 1);
     let chosen = mlp_probe_config(1);
