@@ -1,9 +1,12 @@
 //! The paper's Figure 1 claim on data built to show it: when the labels live in low-variance
 //! directions, a classifier on the bottom of the variance wins and one on the top is at chance.
 
+mod spectral_support;
+
 use recon_align::dataset::Dataset;
 use recon_align::spectral::{ProbeConfig, SplitMix64, SubspaceSide, SubspaceStudy};
 use recon_align::train::{mlp_probe_config, mlp_subspace_accuracy, Backend, MlpConfig};
+use spectral_support::bundled;
 
 fn study(data: &Dataset, seed: u64) -> SubspaceStudy {
     SubspaceStudy::new(
@@ -89,25 +92,10 @@ fn bad_fractions_are_refused() {
     }
 }
 
-/// The bundled digits, or None (said on stderr) when they were never built; with
-/// RECON_ALIGN_REQUIRE_DATA=1 (as `cargo xtask test` sets it) their absence fails the test.
-fn bundled_digits() -> Option<Dataset> {
-    match recon_align::dataset::load_source("mnist") {
-        Ok(data) => Some(data),
-        Err(e) if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") => {
-            panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing: {e}")
-        }
-        Err(_) => {
-            eprintln!("skipped: bundled MNIST not built (`cargo xtask data`)");
-            None
-        }
-    }
-}
-
 #[test]
 fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
     // docs/maths.md: with a small MLP the bottom 10-25% of the variance still gives 80-87% on MNIST.
-    let Some(data) = bundled_digits() else {
+    let Some(data) = bundled("mnist", "perception_mlp on the bundled digits") else {
         return;
     };
     let study = study(&data, 1);
@@ -139,7 +127,7 @@ fn on_mnist_the_bottom_quarter_of_the_variance_still_classifies_well() {
 #[test]
 fn the_probe_settings_are_the_best_on_a_validation_split_of_the_training_part() {
     use recon_align::train::mlp_validation_accuracy;
-    let Some(data) = bundled_digits() else {
+    let Some(data) = bundled("mnist", "perception_mlp on the bundled digits") else {
         return;
     };
     let study = study(&data, 1);

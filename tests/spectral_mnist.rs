@@ -1,28 +1,17 @@
 //! The sanity values of docs/maths.md on the bundled first 10,000 MNIST training digits.
 
+mod spectral_support;
+
 use recon_align::spectral::{alignment_curve, Gram, Noise};
+use spectral_support::bundled;
 
 /// docs/maths.md quotes two decimals; 0.05 points allows for its rounding and nothing more.
 const TOLERANCE: f64 = 0.05;
 
 #[test]
 fn mnist_alignment_matches_paper_sanity_values() {
-    let data = match recon_align::dataset::load_source("mnist") {
-        Ok(data) => data,
-        Err(e)
-            if !recon_align::dataset::bundled_candidates()
-                .iter()
-                .any(|p| p.is_file()) =>
-        {
-            assert_ne!(
-                std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref(),
-                Ok("1"),
-                "RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing: {e}"
-            );
-            eprintln!("SKIPPED mnist_alignment_matches_paper_sanity_values: bundled MNIST absent ({e}); `cargo xtask data` builds it");
-            return;
-        }
-        Err(e) => panic!("bundled MNIST present but unreadable: {e}"),
+    let Some(data) = bundled("mnist", "mnist_alignment_matches_paper_sanity_values") else {
+        return;
     };
     assert_eq!((data.n, data.d()), (10_000, 784));
     let gram = Gram::from_dataset(&data).unwrap();
@@ -40,30 +29,10 @@ fn mnist_alignment_matches_paper_sanity_values() {
     }
 }
 
-/// The bundled digits, or None (said on stderr) when they were never built; with
-/// RECON_ALIGN_REQUIRE_DATA=1 (as `cargo xtask test` sets it) their absence fails the test.
-fn bundled_digits(test: &str) -> Option<recon_align::dataset::Dataset> {
-    bundled("mnist", test)
-}
-
-/// The bundled dataset `name` (`mnist` or `fashion`), or None as for [`bundled_digits`].
-fn bundled(name: &str, test: &str) -> Option<recon_align::dataset::Dataset> {
-    match recon_align::dataset::load_source(name) {
-        Ok(data) => Some(data),
-        Err(e) if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") => {
-            panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled digits are missing: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED {test}: bundled MNIST absent ({e}); `cargo xtask data` builds it");
-            None
-        }
-    }
-}
-
 #[test]
 fn on_the_digits_gaussian_noise_never_turns_the_subspace_and_a_mask_does() {
     use recon_align::spectral::{never_beneficial, SubspaceVerdict, DEFAULT_SUBSPACE_TOLERANCE};
-    let Some(data) = bundled_digits("never_beneficial_on_the_digits") else {
+    let Some(data) = bundled("mnist", "never_beneficial_on_the_digits") else {
         return;
     };
     let gram = Gram::from_dataset(&data).unwrap();
@@ -123,7 +92,7 @@ fn on_the_digits_gaussian_noise_never_turns_the_subspace_and_a_mask_does() {
 #[test]
 fn on_the_digits_the_largest_angles_equal_a_dense_svd() {
     use recon_align::spectral::{never_beneficial, principal_angles, Pca, Pencil};
-    let Some(data) = bundled_digits("largest_angles_equal_a_dense_svd") else {
+    let Some(data) = bundled("mnist", "largest_angles_equal_a_dense_svd") else {
         return;
     };
     let gram = Gram::from_dataset(&data).unwrap();

@@ -60,12 +60,9 @@ impl Kernel {
         Kernel::MlpPredict,
     ];
 
-    /// The kernel's slot in [`Kernel::ALL`].
+    /// The kernel's slot in [`Kernel::ALL`], which lists the variants in declaration order.
     fn slot(self) -> usize {
-        Kernel::ALL
-            .iter()
-            .position(|&k| k == self)
-            .expect("every kernel is listed in Kernel::ALL")
+        self as usize
     }
 
     /// The WGSL module and the entry point.
@@ -111,5 +108,17 @@ impl Kernels {
                 cache: None,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kernel;
+
+    #[test]
+    fn the_list_holds_every_kernel_once_in_declaration_order() {
+        for (i, kernel) in Kernel::ALL.iter().enumerate() {
+            assert_eq!(kernel.slot(), i, "{kernel:?}");
+        }
     }
 }

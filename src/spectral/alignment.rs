@@ -142,32 +142,44 @@ pub struct ImpactSweep {
     pub rows: Vec<SweepRow>,
 }
 
+impl SweepConfig {
+    /// The swept noises in the sweep's order: Gaussian ones first, then masks by patch and
+    /// probability.
+    pub fn noises(&self) -> impl Iterator<Item = Noise> + '_ {
+        let gaussians = self
+            .gaussian_stds
+            .iter()
+            .map(|&std| Noise::Gaussian { std });
+        let masks = self.patches.iter().flat_map(move |&patch| {
+            self.probabilities
+                .iter()
+                .map(move |&p| Noise::Mask { p, patch })
+        });
+        gaussians.chain(masks)
+    }
+}
+
+/// The paper's impact on supervised performance (%), per K: 100 (noisy - clean) / clean, and 0
+/// where the clean alignment is 0.
+pub fn impact(noisy: &[f64], clean: &[f64]) -> Vec<f64> {
+    noisy
+        .iter()
+        .zip(clean)
+        .map(|(a, c)| if *c > 0.0 { 100.0 * (a - c) / c } else { 0.0 })
+        .collect()
+}
+
 /// Impact of each noise of `config` on the alignment: 100 * (noise - clean) / clean, per K.
 pub fn impact_sweep(gram: &Gram, config: &SweepConfig) -> Result<ImpactSweep, SpectralError> {
     let clean = alignment_curve(gram, &Noise::None)?.alignment;
-    let gaussians = config
-        .gaussian_stds
-        .iter()
-        .map(|&std| Noise::Gaussian { std });
-    let masks = config.patches.iter().flat_map(|&patch| {
-        config
-            .probabilities
-            .iter()
-            .map(move |&p| Noise::Mask { p, patch })
-    });
-    let rows = gaussians
-        .chain(masks)
+    let rows = config
+        .noises()
         .map(|noise| {
             let alignment = alignment_curve(gram, &noise)?.alignment;
-            let impact = alignment
-                .iter()
-                .zip(&clean)
-                .map(|(a, c)| if *c > 0.0 { 100.0 * (a - c) / c } else { 0.0 })
-                .collect();
             Ok(SweepRow {
                 noise: noise.to_string(),
+                impact: impact(&alignment, &clean),
                 alignment,
-                impact,
             })
         })
         .collect::<Result<_, SpectralError>>()?;

@@ -31,8 +31,8 @@ mod rng;
 mod subspace;
 
 pub use alignment::{
-    alignment, alignment_curve, impact_sweep, label_energies_of_basis, AlignmentCurve, ImpactSweep,
-    SweepConfig, SweepRow,
+    alignment, alignment_curve, impact, impact_sweep, label_energies_of_basis, AlignmentCurve,
+    ImpactSweep, SweepConfig, SweepRow,
 };
 pub use dae::{closed_form_dae, DaeSolution};
 pub use eigen::GeneralizedEigen;

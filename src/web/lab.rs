@@ -13,7 +13,7 @@ use crate::spectral::{
 use crate::train::{mlp_probe_config, mlp_subspace_accuracy, Backend, StudyError};
 
 use super::device::{forget_gpu, gpu_context};
-use super::results::{impact, sweep_plan, AlignmentResult, GuidedResult, SubspaceResult, LAMBDAS};
+use super::results::{sweep_plan, AlignmentResult, GuidedResult, SubspaceResult, LAMBDAS};
 use super::{js_err, to_js, training};
 
 /// A loaded dataset and the closed forms computed from it, owned by the worker.
@@ -161,7 +161,7 @@ impl Lab {
         let noisy = alignment_curve(&*self.gram()?, &model)
             .map_err(js_err)?
             .alignment;
-        Ok(impact(&noisy, &clean))
+        Ok(crate::spectral::impact(&noisy, &clean))
     }
 
     /// The label-free test: is `noise`'s top-K subspace PCA's, for every K?

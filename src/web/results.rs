@@ -30,41 +30,30 @@ pub(super) struct SweepEntry {
     std: f64,
 }
 
-/// The sweep's noises, one entry each (the worker runs them one by one).
+/// The sweep's noises, one entry each (the worker runs them one by one): the paper's sweep with
+/// its first Gaussian noise as the flat-zero reference.
 pub(super) fn sweep_plan() -> Vec<SweepEntry> {
-    let cfg = SweepConfig::default();
-    let mut plan: Vec<SweepEntry> = cfg
-        .gaussian_stds
-        .iter()
-        .take(1)
-        .map(|&std| SweepEntry {
-            noise: Noise::Gaussian { std }.to_string(),
-            kind: "gaussian",
-            p: 0.0,
-            patch: 0,
-            std,
-        })
-        .collect();
-    for &patch in &cfg.patches {
-        for &p in &cfg.probabilities {
-            plan.push(SweepEntry {
-                noise: Noise::Mask { p, patch }.to_string(),
-                kind: "mask",
+    let default = SweepConfig::default();
+    let config = SweepConfig {
+        gaussian_stds: default.gaussian_stds[..1].to_vec(),
+        ..default
+    };
+    config
+        .noises()
+        .map(|noise| {
+            let (kind, p, patch, std) = match noise {
+                Noise::Gaussian { std } => ("gaussian", 0.0, 0, std),
+                Noise::Mask { p, patch } => ("mask", p, patch, 0.0),
+                Noise::None => ("none", 0.0, 0, 0.0),
+            };
+            SweepEntry {
+                noise: noise.to_string(),
+                kind,
                 p,
                 patch,
-                std: 0.0,
-            });
-        }
-    }
-    plan
-}
-
-/// Impact on supervised performance (%): 100 (alignment_noise - alignment_clean) / clean.
-pub(super) fn impact(noisy: &[f64], clean: &[f64]) -> Vec<f64> {
-    noisy
-        .iter()
-        .zip(clean)
-        .map(|(n, c)| if *c > 0.0 { 100.0 * (n - c) / c } else { 0.0 })
+                std,
+            }
+        })
         .collect()
 }
 

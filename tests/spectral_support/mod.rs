@@ -5,6 +5,27 @@
 use recon_align::dataset::Dataset;
 use recon_align::spectral::SplitMix64;
 
+/// The bundled dataset `name` (`mnist` or `fashion`), or None (said on stderr, naming `test`)
+/// when it was never built; with RECON_ALIGN_REQUIRE_DATA=1 (as `cargo xtask test` sets it) its
+/// absence fails the test. A bundled file that is there but unreadable always fails.
+pub fn bundled(name: &str, test: &str) -> Option<Dataset> {
+    match recon_align::dataset::load_source(name) {
+        Ok(data) => Some(data),
+        Err(e) if !e.to_string().contains("not found") => {
+            panic!("bundled `{name}` present but unreadable: {e}")
+        }
+        Err(e) if std::env::var("RECON_ALIGN_REQUIRE_DATA").as_deref() == Ok("1") => {
+            panic!("RECON_ALIGN_REQUIRE_DATA=1 but the bundled `{name}` is missing: {e}")
+        }
+        Err(e) => {
+            eprintln!(
+                "SKIPPED {test}: bundled `{name}` absent ({e}); `cargo xtask data` builds it"
+            );
+            None
+        }
+    }
+}
+
 /// A small labelled dataset whose classes differ in a few pixels, noise everywhere else, and
 /// optionally one constant pixel (like MNIST's border).
 pub fn synthetic(
