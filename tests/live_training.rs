@@ -5,7 +5,7 @@ mod spectral_support;
 
 use recon_align::live::Monitor;
 use recon_align::spectral::{closed_form_dae, Gram, Noise, Pca, SplitMix64};
-use recon_align::train::{train_dae, Backend, TrainSettings};
+use recon_align::train::{train_dae, Backend, DaeConfig, TrainSettings};
 use spectral_support::{explicit_x, synthetic};
 
 /// Orthonormalises the columns of an N x K row-major matrix (modified Gram-Schmidt), dropping
@@ -46,12 +46,26 @@ fn label_energy(basis: &[Vec<f64>], labels: &[u8], classes: usize) -> f64 {
         .sum()
 }
 
+/// Plain reconstruction at width `k`, seed 1.
+fn plain(k: usize) -> DaeConfig {
+    DaeConfig {
+        k,
+        noise: Noise::None,
+        seed: 1,
+        ..DaeConfig::default()
+    }
+}
+
 #[test]
 fn encoder_alignment_matches_an_explicit_gram_schmidt_of_the_codes() {
-    let data = synthetic(240, (1, 4, 4), 3, true, 7);
-    let (n, d, k) = (data.n, data.d(), 5);
-    let gram = Gram::from_dataset(&data).unwrap();
-    let monitor = Monitor::new(&data, gram, &Noise::None, k, 1).unwrap();
+    let whole = synthetic(300, (1, 4, 4), 3, true, 7);
+    let k = 5;
+    let config = plain(k);
+    let monitor = Monitor::new(&whole, &config).unwrap();
+    // Alignment is measured on the training part, the images the DAE sees.
+    let data = monitor.training_set().clone();
+    assert_eq!(data.n, 240);
+    let (n, d) = (data.n, data.d());
     let mut rng = SplitMix64::new(3);
     let encoder: Vec<f64> = (0..k * d).map(|_| rng.next_normal()).collect();
     let ours = monitor.encoder_alignment(&encoder, k).unwrap();
@@ -85,10 +99,10 @@ fn the_pca_optimum_reconstructs_exactly_the_top_k_spectrum() {
     // eigendirections and nothing on the others.
     let data = synthetic(300, (1, 4, 4), 3, false, 11);
     let k = 4;
-    let gram = Gram::from_dataset(&data).unwrap();
+    let monitor = Monitor::new(&data, &plain(k)).unwrap();
+    let gram = Gram::from_dataset(monitor.training_set()).unwrap();
     let lambda = Pca::new(&gram).unwrap().lambda;
     let dae = closed_form_dae(&gram, &Noise::None, k).unwrap();
-    let monitor = Monitor::new(&data, gram, &Noise::None, k, 1).unwrap();
     let report = recon_align::train::EpochReport {
         epoch: 1,
         steps: 1,
@@ -123,14 +137,13 @@ fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
         batch: 32,
         seed: 2,
     };
-    let (noise, config) = settings.resolve(data.d()).unwrap();
-    let gram = Gram::from_dataset(&data).unwrap();
-    let monitor = Monitor::new(&data, gram, &noise, settings.k, settings.seed).unwrap();
+    let (_, config) = settings.resolve(data.d()).unwrap();
+    let monitor = Monitor::new(&data, &config).unwrap();
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut summaries = Vec::new();
     pollster::block_on(train_dae(
         Backend::Cpu,
-        &data,
+        monitor.training_set(),
         monitor.preprocessing(),
         &config,
         &cancel,
@@ -200,4 +213,55 @@ fn bad_training_settings_are_refused_with_a_reason() {
         let err = settings.resolve(784).unwrap_err().to_string();
         assert!(err.contains(needle), "{err} should mention {needle}");
     }
+}
+
+#[test]
+fn gradient_descent_learns_the_top_directions_at_times_near_one_over_lambda() {
+    // The linear theory: from a small initialisation, gradient descent learns the eigendirection
+    // of eigenvalue λ at a time proportional to 1/λ (up to a logarithm). The default run (SGD
+    // with momentum, on the training part of the bundled digits) should show it: the epochs at
+    // which the top-K directions reach half their final energy fall with λ, on a log-log slope
+    // near −1.
+    let Some(data) = spectral_support::bundled("mnist", "learning order") else {
+        return;
+    };
+    let settings = TrainSettings::default();
+    assert_eq!(
+        settings.optimiser, "sgd",
+        "the page's default is gradient descent"
+    );
+    let (_, config) = settings.resolve(data.d()).unwrap();
+    let monitor = Monitor::new(&data, &config).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut last = None;
+    pollster::block_on(train_dae(
+        Backend::Cpu,
+        monitor.training_set(),
+        monitor.preprocessing(),
+        &config,
+        &cancel,
+        |r| {
+            last = Some(monitor.summarise(&data, r, "cpu").unwrap());
+            true
+        },
+    ))
+    .unwrap();
+    let order = last.unwrap().learning_order;
+    let times: Vec<f64> = order.half_energy_epoch.iter().map(|t| t.unwrap()).collect();
+    assert_eq!(times.len(), settings.k, "every top-K direction was learned");
+    let slope = order.slope.unwrap();
+    assert!(
+        (-1.25..=-0.75).contains(&slope),
+        "log-log slope {slope}, the law says -1; half-energy epochs {times:?}"
+    );
+    // Directions K/2..K (smaller λ) are learned later than the top K/4, one by one on average.
+    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+    let (early, late) = (
+        mean(&times[..settings.k / 4]),
+        mean(&times[settings.k / 2..]),
+    );
+    assert!(
+        late > 3.0 * early,
+        "top quarter at {early}, bottom half at {late} epochs"
+    );
 }

@@ -32,7 +32,8 @@ const csvField = (s) => (/^[\d.eE+-]*$/.test(String(s)) ? String(s) : `"${String
 
 /**
  * A line chart. `spec`: { id, title, x: {label, log}, y: {label, log, min, max}, y2?: {label},
- * series: [{label, color, dash, points, spanGaps, scale:'y'|'y2'|'hidden'}] }.
+ * series: [{label, color, dash, points, line, spanGaps, scale:'y'|'y2'|'hidden'}] }
+ * (`line: false` draws the points alone, a scatter).
  * Data: `setData(xs, ys)` with ys one array per series (null for a gap).
  */
 export class LineChart {
@@ -129,7 +130,8 @@ export class LineChart {
         stroke: s.scale === 'hidden' ? 'transparent' : (s.color ?? PALETTE[i % PALETTE.length]),
         width: s.width ?? 2,
         dash: s.dash,
-        points: { show: s.points ?? false, size: 6 },
+        points: { show: s.points ?? s.line === false, size: 6 },
+        ...(s.line === false ? { paths: () => null } : {}),
         value: (u, v) => fmt(v),
         spanGaps: s.spanGaps ?? false,
       })),
@@ -250,10 +252,14 @@ export class LineChart {
       this.xs.forEach((x, j) => {
         const v = this.ys[i][j];
         if (v == null || (S.log && v <= 0) || (X.log && x <= 0)) { pen = 'M'; return; }
+        if (s.line === false) {
+          out.push(`<circle cx="${px(x).toFixed(2)}" cy="${py(v, S).toFixed(2)}" r="3" fill="${colour}" clip-path="url(#plot)"/>`);
+          return;
+        }
         d += `${pen}${px(x).toFixed(2)},${py(v, S).toFixed(2)}`;
         pen = 'L';
       });
-      out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="${s.width ?? 2}"${dash} clip-path="url(#plot)"/>`);
+      if (d) out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="${s.width ?? 2}"${dash} clip-path="url(#plot)"/>`);
     }
     visible.forEach(({ s, i }, n) => {
       const x = 12 + (n % 3) * (W / 3);

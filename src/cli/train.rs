@@ -68,17 +68,11 @@ pub(super) fn train(args: &TrainArgs) -> Result<Output, Failure> {
         seed: args.seed,
     };
     let data = load(&args.data)?;
-    let (noise, config) = settings.resolve(data.d()).map_err(|e| match e {
+    let (_, config) = settings.resolve(data.d()).map_err(|e| match e {
         SpectralError::InvalidArgument(why) => Failure::Usage(why),
         other => Failure::Usage(other.to_string()),
     })?;
-    let monitor = Monitor::new(
-        &data,
-        Gram::from_dataset(&data)?,
-        &noise,
-        settings.k,
-        settings.seed,
-    )?;
+    let monitor = Monitor::new(&data, &config)?;
     let ctx = match args.backend {
         Device::Gpu => Some(gpu_context()?),
         Device::Cpu => None,
@@ -91,7 +85,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<Output, Failure> {
     let mut stdout = std::io::stdout().lock();
     let run = pollster::block_on(train_dae(
         backend,
-        &data,
+        monitor.training_set(),
         monitor.preprocessing(),
         &config,
         &cancel,

@@ -106,6 +106,17 @@ impl Dataset {
         self
     }
 
+    /// The images `rows` (in that order) as a dataset of their own; the number of classes stays
+    /// that of the whole dataset.
+    pub fn subset(&self, rows: &[usize]) -> Self {
+        Dataset {
+            n: rows.len(),
+            images: rows.iter().flat_map(|&i| self.image(i)).copied().collect(),
+            labels: rows.iter().map(|&i| self.labels[i]).collect(),
+            ..*self
+        }
+    }
+
     /// Images per class, n_c in the paper.
     pub fn class_counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.classes];

@@ -10,7 +10,10 @@ use super::optimiser::Optimiser;
 
 /// The settings of one training run, as the page's URL and `recon-align train` give them.
 /// `TrainSettings::default()` is the page's and the CLI's default run (a test checks that
-/// `www/state.js` has the same defaults).
+/// `www/state.js` has the same defaults): plain gradient descent (SGD with momentum), because the
+/// learning-order law (each eigendirection learned at a time proportional to 1/λ) is a
+/// gradient-descent result, with a learning rate and a number of epochs that let the top 32
+/// directions be learned one after the other (docs/maths.md, "The learning-order law").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainSettings {
     /// Code width K.
@@ -34,9 +37,9 @@ impl Default for TrainSettings {
         TrainSettings {
             k: 32,
             noise: "mask:0.5:1".into(),
-            lr: 1e-3,
-            optimiser: "adam".into(),
-            epochs: 10,
+            lr: 2e-4,
+            optimiser: "sgd".into(),
+            epochs: 20,
             batch: 256,
             seed: 1,
         }

@@ -254,7 +254,6 @@ impl Lab {
         on_epoch: js_sys::Function,
         on_notice: js_sys::Function,
     ) -> Result<JsValue, JsError> {
-        let gram = (*self.gram()?).clone();
-        training::train(&self.data, gram, settings, use_gpu, &on_epoch, &on_notice).await
+        training::train(&self.data, settings, use_gpu, &on_epoch, &on_notice).await
     }
 }

@@ -6,7 +6,6 @@ use wasm_bindgen::prelude::*;
 use crate::dataset::Dataset;
 use crate::gpu::GpuError;
 use crate::live::Monitor;
-use crate::spectral::Gram;
 use crate::train::{train_dae, Backend, DaeConfig, DaeRun, TrainSettings};
 
 use super::device::{forget_gpu, gpu_context};
@@ -35,10 +34,9 @@ struct Done {
     epochs: usize,
 }
 
-/// Trains the DAE on `data` (whose Gram is `gram`) with the page's `settings`; see `Lab::train`.
+/// Trains the DAE on the training part of `data` with the page's `settings`; see `Lab::train`.
 pub(super) async fn train(
     data: &Dataset,
-    gram: Gram,
     settings: JsValue,
     use_gpu: bool,
     on_epoch: &js_sys::Function,
@@ -46,8 +44,8 @@ pub(super) async fn train(
 ) -> Result<JsValue, JsError> {
     CANCEL.store(false, std::sync::atomic::Ordering::Relaxed);
     let settings: TrainSettings = from_js(settings)?;
-    let (noise, config) = settings.resolve(data.d()).map_err(js_err)?;
-    let monitor = Monitor::new(data, gram, &noise, settings.k, settings.seed).map_err(js_err)?;
+    let (_, config) = settings.resolve(data.d()).map_err(js_err)?;
+    let monitor = Monitor::new(data, &config).map_err(js_err)?;
     let ctx = if use_gpu { gpu_context().await } else { None };
     let cpu = || run_epochs(Backend::Cpu, data, &monitor, &config, on_epoch);
     let (run, backend) = match ctx {
@@ -83,7 +81,7 @@ async fn run_epochs(
     let mut failure = None;
     let run = train_dae(
         backend,
-        data,
+        monitor.training_set(),
         monitor.preprocessing(),
         config,
         &CANCEL,

@@ -2,6 +2,7 @@
 // UI (state, layout, charts, exports, cancel) can be tested quickly and without the wasm module.
 // Tests substitute it with page.route(); it never ships.
 const D = 784;
+// The fake accepts pings (the watchdog) at once, like the real worker.
 const K = Array.from({ length: D }, (_, i) => i + 1);
 const cancelled = new Set();
 const post = (m) => self.postMessage(m);
@@ -80,6 +81,11 @@ async function run({ id, task, params }) {
         epoch: e, loss: 31 + 10 / e, optimum: 31, gap: 10 / e, alignment: 80 + e, probe_acc: 0.7 + 0.01 * e,
         samples_per_sec: 1e5, backend: 'fake', spectrum,
         energy: spectrum.map((s, i) => s * (1 - Math.exp(-(e * params.lr * 1000 * s) / 10)) * (i < params.k ? 1 : 1e-3)),
+        // Half-energy epochs on the 1/λ law exactly; the last direction not yet learned.
+        learning_order: {
+          half_energy_epoch: spectrum.slice(0, params.k).map((s, i) => (i === params.k - 1 ? null : 20 / s)),
+          law_scale: 20, slope: -1,
+        },
       };
       epochs.push(rep);
       post({ type: 'epoch', id, data: rep });

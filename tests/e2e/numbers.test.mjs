@@ -282,6 +282,13 @@ test("the training panel's JSON equals `recon-align train --backend cpu` (cpu-fa
       close(e.loss, c.loss, 1e-3, `epoch ${e.epoch} loss`);
       close(e.alignment, c.alignment, 1e-3, `epoch ${e.epoch} alignment`);
       assert.ok(Math.abs(e.probe_acc - c.probe_acc) <= 0.005, `epoch ${e.epoch} probe accuracy: page ${e.probe_acc}, CLI ${c.probe_acc}`);
+      // The learning order, from the same energies: half-energy epochs to 1e-2 of an epoch.
+      const [po, co] = [e.learning_order, c.learning_order];
+      assert.equal(po.half_energy_epoch.length, co.half_energy_epoch.length);
+      po.half_energy_epoch.forEach((t, j) => {
+        const u = co.half_energy_epoch[j];
+        assert.ok((t == null && u == null) || Math.abs(t - u) <= 1e-2, `epoch ${e.epoch} direction ${j + 1}: page ${t}, CLI ${u}`);
+      });
     });
     assert.doesNotMatch(await page.textContent('#panel-train'), /undefined|NaN/);
     assert.deepEqual(problems, [], 'no console errors');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, exportFile, syntheticIdx } from './browser.mjs';
 
-const DEFAULT_HASH = '#v=1&data=mnist&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.001&optimiser=adam&epochs=10&batch=256&seed=1&panel=all';
+const DEFAULT_HASH = '#v=1&data=mnist&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.0002&optimiser=sgd&epochs=20&batch=256&seed=1&panel=all';
 const HOSTILE = [
   'k=<script>alert(1)</script>',
   `k=${encodeURIComponent('<img src=x onerror=alert(1)>')}`,
@@ -77,7 +77,7 @@ test('every figure exports PNG, SVG, CSV and JSON', async () => {
     await page.waitForSelector('#guided-progress[data-state="done"]', { timeout: 60_000 });
     await page.waitForSelector('#sweep-progress[data-state="done"]', { timeout: 60_000 });
     const names = await page.locator('[data-export]').evaluateAll((els) => els.map((e) => e.dataset.export));
-    for (const chart of ['train-loss', 'train-acc', 'train-energy', 'alignment', 'sweep', 'sweep-p', 'never', 'subspace', 'guided']) {
+    for (const chart of ['train-loss', 'train-acc', 'train-energy', 'train-order', 'alignment', 'sweep', 'sweep-p', 'never', 'subspace', 'guided']) {
       for (const f of ['png', 'svg', 'csv', 'json']) assert.ok(names.includes(`${chart}.${f}`), `${chart}.${f} exists`);
     }
     for (const name of names) {

@@ -2,18 +2,26 @@
 //! the closed-form optimum, the alignment and linear-probe accuracy of the current encoder, and
 //! the energy of its reconstructions along the data eigenvectors ("learned last").
 //!
-//! Everything beyond the loss is computed from G and the current weights (D x D work), never
-//! from an N x D pass, except the probe's held-out scoring.
+//! The DAE trains on the training part of a seeded split (80%); G, the optimum and the probe's fit
+//! come from the same part, and the probe is scored on the held-out 20%. Everything beyond the
+//! loss is computed from G and the current weights (D x D work), never from an N x D pass, except
+//! the probe's held-out scoring.
+
+mod learning_order;
+
+pub use learning_order::{LearningOrder, LEARNED_GROWTH};
+
+use std::cell::RefCell;
 
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::spectral::{
-    closed_form_dae, label_energies_of_basis, spectrum_energy_of_denoiser, Gram, LinearProbe,
-    Noise, Pca, Pencil, Preprocessing, ProbeConfig, SpectralError, Split, DEFAULT_RELATIVE_RIDGE,
+    closed_form_dae, label_energies_of_basis, spectrum_energy_of_denoiser, Gram, LinearProbe, Pca,
+    Pencil, Preprocessing, ProbeConfig, SpectralError, Split, DEFAULT_RELATIVE_RIDGE,
 };
-use crate::train::{DaeWeights, EpochReport};
+use crate::train::{DaeConfig, DaeWeights, EpochReport};
 
 /// What the page plots and `recon-align train --json` prints after each epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,7 +36,8 @@ pub struct EpochSummary {
     pub gap: f64,
     /// Alignment (%) of span(E^T) with the labels, the paper's measure at width K.
     pub alignment: f64,
-    /// Held-out accuracy of the closed-form linear probe on the codes z = E x.
+    /// Accuracy of the closed-form linear probe on the codes z = E x, fitted on the training
+    /// part and scored on the held-out part.
     pub probe_acc: f64,
     /// Training throughput.
     pub samples_per_sec: f64,
@@ -39,47 +48,70 @@ pub struct EpochSummary {
     pub energy: Vec<f64>,
     /// The data spectrum lambda (decreasing), the reference for `energy`.
     pub spectrum: Vec<f64>,
+    /// When each of the top-K eigendirections reached half of its energy at this epoch, with the
+    /// 1/λ law fitted beside it.
+    pub learning_order: LearningOrder,
 }
 
-/// The yardsticks of one run: built once from G, then applied to each epoch's weights.
+/// The yardsticks of one run: built once from G of the training part, then applied to each
+/// epoch's weights.
 pub struct Monitor {
+    /// The images the DAE trains on: the training part of the split.
+    training_set: Dataset,
     gram: Gram,
     pca: Pca,
     /// B = sum E[x~ x~^T], the second moment of the inputs the denoiser sees.
     input_moment: Mat<f64>,
-    probe_gram: Gram,
     split: Split,
     optimum_per_sample: f64,
     total_label_energy: f64,
+    /// Energies along the data eigenvectors: under the initial weights, then after each epoch.
+    history: RefCell<Vec<Vec<f64>>>,
 }
 
 impl Monitor {
-    /// From G of the whole training set: PCA, the closed-form optimum for `noise` at width `k`,
-    /// and the probe's seeded held-out split (20%) with a Gram of its training part.
-    pub fn new(
-        data: &Dataset,
-        gram: Gram,
-        noise: &Noise,
-        k: usize,
-        seed: u64,
-    ) -> Result<Self, SpectralError> {
-        let input_moment = Pencil::new(&gram, noise)?.b().to_owned();
+    /// For a run of `config` on `data`: the seeded split (20% held out), G of its training part,
+    /// PCA, the closed-form optimum for the noise at width K, and the energies along the data
+    /// eigenvectors under the run's initial weights.
+    pub fn new(data: &Dataset, config: &DaeConfig) -> Result<Self, SpectralError> {
+        let split = Split::new(data.n, ProbeConfig::default().test_fraction, config.seed)?;
+        let training_set = data.subset(&split.train);
+        let gram = Gram::from_rows(data, &split.train, DEFAULT_RELATIVE_RIDGE)?;
+        let input_moment = Pencil::new(&gram, &config.noise)?.b().to_owned();
         let pca = Pca::new(&gram)?;
-        let optimum_per_sample = closed_form_dae(&gram, noise, k)?.loss / gram.n() as f64;
+        let optimum_per_sample =
+            closed_form_dae(&gram, &config.noise, config.k)?.loss / gram.n() as f64;
         let total_label_energy = label_energies_of_basis(&gram, pca.vectors.as_ref())?
             .iter()
             .sum();
-        let split = Split::new(data.n, ProbeConfig::default().test_fraction, seed)?;
-        let probe_gram = Gram::from_rows(data, &split.train, DEFAULT_RELATIVE_RIDGE)?;
+        let initial = DaeWeights::initial(data.d(), config.k, config.seed, config.init_scale);
+        let wide = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
+        let energy = spectrum_energy_of_denoiser(
+            input_moment.as_ref(),
+            &pca,
+            &wide(&initial.encoder),
+            &wide(&initial.decoder),
+        )?;
         Ok(Monitor {
+            training_set,
             gram,
             pca,
             input_moment,
-            probe_gram,
             split,
             optimum_per_sample,
             total_label_energy,
+            history: RefCell::new(vec![energy]),
         })
+    }
+
+    /// The images to train on: the training part of the split.
+    pub fn training_set(&self) -> &Dataset {
+        &self.training_set
+    }
+
+    /// G of the training part.
+    pub fn gram(&self) -> &Gram {
+        &self.gram
     }
 
     /// The preprocessing of G, which the trainer must apply too.
@@ -102,7 +134,9 @@ impl Monitor {
         Ok(100.0 * (energy / self.total_label_energy).max(0.0).sqrt())
     }
 
-    /// The epoch's report with every yardstick filled in.
+    /// The epoch's report with every yardstick filled in. `data` is the whole dataset the monitor
+    /// was built from (the probe is scored on its held-out rows). Call once per epoch, in order:
+    /// the learning order keeps the energies of the earlier epochs.
     pub fn summarise(
         &self,
         data: &Dataset,
@@ -120,11 +154,19 @@ impl Monitor {
         let d = self.gram.d();
         let basis = Mat::from_fn(d, *k, |i, j| encoder[j * d + i]);
         let probe = LinearProbe::fit(
-            &self.probe_gram,
+            &self.gram,
             basis.as_ref(),
             ProbeConfig::default().relative_ridge,
         )?;
         let loss = f64::from(report.train_loss);
+        let energy =
+            spectrum_energy_of_denoiser(self.input_moment.as_ref(), &self.pca, &encoder, &decoder)?;
+        let learning_order = {
+            let mut history = self.history.borrow_mut();
+            history.truncate(report.epoch);
+            history.push(energy.clone());
+            LearningOrder::from_history(&history, &self.pca.lambda, *k)
+        };
         Ok(EpochSummary {
             epoch: report.epoch,
             loss,
@@ -134,13 +176,9 @@ impl Monitor {
             probe_acc: probe.accuracy(data, &self.split.test),
             samples_per_sec: report.samples_per_second,
             backend: backend.to_string(),
-            energy: spectrum_energy_of_denoiser(
-                self.input_moment.as_ref(),
-                &self.pca,
-                &encoder,
-                &decoder,
-            )?,
+            energy,
             spectrum: self.pca.lambda.clone(),
+            learning_order,
         })
     }
 }
