@@ -55,6 +55,12 @@ pub async fn pencil(
             let keep = 1.0 - p as f32;
             (keep, keep * keep, 0.0, patch.max(1), keep * keep)
         }
+        Noise::DropMap { .. } | Noise::GaussMap { .. } => {
+            return Err(GpuError::Unsupported(format!(
+                "the GPU pencil takes uniform noises; build the pencil of {noise} with \
+                 spectral::Pencil"
+            )))
+        }
     };
     let b = GpuMatrix::zeros(ctx, d, d)?;
     let params = ctx.uniform(
