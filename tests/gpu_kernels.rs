@@ -176,6 +176,9 @@ fn pencil_f64(
             }
             (a, b)
         }
+        Noise::DropMap { .. } | Noise::GaussMap { .. } => {
+            unreachable!("the GPU pencil takes uniform noises")
+        }
     }
 }
 
