@@ -97,8 +97,8 @@ fn corrupt(@builtin(global_invocation_id) gid: vec3<u32>) {
         let r = philox4x32(vec4<u32>(params.step, sample, j, 1u), key);
         let u1 = f32((r.x >> 8u) + 1u) * (1.0 / 16777216.0);
         let u2 = unit_interval(r.y);
-        let std = pixel_noise[j % (params.h * params.w)];
-        x_noisy = x + std * (sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+        let sigma = pixel_noise[j % (params.h * params.w)];
+        x_noisy = x + sigma * (sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
     } else if (params.mode == 2u) {
         let r = philox4x32(vec4<u32>(params.step, sample, patch_of(j), 2u), key);
         if (unit_interval(r.x) < pixel_noise[j % (params.h * params.w)]) {

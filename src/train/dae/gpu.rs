@@ -41,6 +41,8 @@ pub struct GpuDae<'a> {
     d: usize,
     encoder: GpuMatrix,
     decoder: GpuMatrix,
+    clean: GpuMatrix,
+    noisy: GpuMatrix,
     order: wgpu::Buffer,
     order_host: Vec<u32>,
     gathered: Option<wgpu::Buffer>,
@@ -187,6 +189,8 @@ impl<'a> GpuDae<'a> {
             d,
             encoder,
             decoder,
+            clean,
+            noisy,
             order,
             order_host: Vec::new(),
             gathered,
@@ -258,6 +262,15 @@ impl<'a> GpuDae<'a> {
     /// The first `count` per-step batch losses recorded since the slots were last reused.
     pub async fn losses(&self, count: usize) -> Result<Vec<f32>, GpuError> {
         self.losses.read(self.ctx, count).await
+    }
+
+    /// The clean and corrupted batch (B x D each) of the last step, read back to the host: the
+    /// GPU's noise sampler, as [`super::CpuDae::corrupt_batch`] builds it on the CPU.
+    pub async fn batch(&self) -> Result<(Vec<f32>, Vec<f32>), GpuError> {
+        Ok((
+            self.clean.to_vec(self.ctx).await?,
+            self.noisy.to_vec(self.ctx).await?,
+        ))
     }
 
     /// Current E and W, read back to the host.
