@@ -152,7 +152,7 @@ export function createDesignerPanel(ctx) {
       },
     });
     if (data && last) {
-      trainStatus.textContent = `Trained with this map on ${data.backend === 'gpu' ? 'the GPU' : 'the CPU'} (${params.epochs} epochs): loss ${num(last.loss, 4)}, ${num((100 * last.gap) / Math.abs(last.optimum), 2)}% above the closed-form optimum ${num(last.optimum, 4)}; alignment of the trained code ${num(last.alignment, 2)}%.`;
+      trainStatus.textContent = `Trained with this map on ${data.backend === 'gpu' ? 'the GPU' : 'the CPU'} (${params.epochs} epoch${params.epochs === 1 ? '' : 's'}): loss ${num(last.loss, 4)}, ${num((100 * last.gap) / Math.abs(last.optimum), 2)}% above the closed-form optimum ${num(last.optimum, 4)}; alignment of the trained code ${num(last.alignment, 2)}%.`;
       trainStatus.dataset.backend = data.backend;
     }
   }
@@ -170,6 +170,7 @@ export function createDesignerPanel(ctx) {
     const mean = mapMean(digits);
     const uniform = new Set(digits).size === 1;
     verdict.dataset.verdict = never.never_beneficial ? 'never' : 'changes';
+    verdict.dataset.noise = spec;
     verdict.textContent = never.never_beneficial
       ? 'Verdict without labels: this map never changes the learned subspace, so it cannot help or hurt any task.'
       : 'Verdict without labels: this map changes the learned subspace, so it can help or hurt a task.';
