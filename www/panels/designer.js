@@ -53,7 +53,8 @@ export function createDesignerPanel(ctx) {
   const verdict = el('p', { class: 'verdict', id: 'designer-verdict', dataset: { verdict: 'pending' } }, 'Paint a cell or pick a preset to design a noise.');
   const controls = el('div', { class: 'designer-controls' },
     el('label', {}, 'The map sets ', kind), el('label', {}, 'Brush ', brush, brushOut), presets);
-  shell.charts.append(controls, grid, train, trainStatus);
+  shell.charts.className = 'designer-body';
+  shell.charts.append(controls, grid, el('div', {}, train), trainStatus);
   shell.takeaway.before(verdict);
   const trainProgress = progressRow('designer-train', 'Training with the map');
   trainStatus.after(trainProgress.row);
