@@ -7,7 +7,7 @@ use gpu_support::{
     transpose, TestRng,
 };
 use recon_align::gpu::{gram, gram_with_plan, pencil, Gemm, GpuImages, GpuMatrix, GramPlan, Op};
-use recon_align::spectral::{Noise, Preprocessing};
+use recon_align::spectral::{Noise, NoiseMap, Preprocessing};
 
 #[test]
 fn gpu_gram_matches_cpu_gram() {
@@ -176,10 +176,44 @@ fn pencil_f64(
             }
             (a, b)
         }
-        Noise::DropMap { .. } | Noise::GaussMap { .. } => {
-            unreachable!("the GPU pencil takes uniform noises")
+        Noise::DropMap { map } | Noise::GaussMap { map } => {
+            // Pixel (r, c) takes the level of cell (7r/H, 7c/W), for every channel.
+            let (_, h, w) = shape;
+            let level = |i: usize| {
+                let (r, c) = ((i % (h * w)) / w, i % w);
+                f64::from(map.levels()[(7 * r / h) * 7 + 7 * c / w]) / 10.0
+            };
+            let drop = matches!(noise, Noise::DropMap { .. });
+            let keep = |i: usize| if drop { 1.0 - level(i) } else { 1.0 };
+            let a = (0..d * d)
+                .map(|k| keep(k / d) * keep(k % d) * gg[k])
+                .collect();
+            let b = (0..d * d)
+                .map(|k| {
+                    let (i, j) = (k / d, k % d);
+                    if drop {
+                        let same = i % (h * w) == j % (h * w);
+                        g[k] * if same { keep(i) } else { keep(i) * keep(j) }
+                    } else {
+                        g[k] + if i == j {
+                            n as f64 * level(i).powi(2)
+                        } else {
+                            0.0
+                        }
+                    }
+                })
+                .collect();
+            (a, b)
         }
     }
+}
+
+/// Every level 0..=9, in a pattern that differs between neighbouring cells.
+fn varied_map() -> NoiseMap {
+    let digits: String = (0..49)
+        .map(|i| char::from(b'0' + ((i * 7) % 10) as u8))
+        .collect();
+    digits.parse().unwrap()
 }
 
 #[test]
@@ -198,6 +232,8 @@ fn gpu_pencil_matches_cpu_pencil_for_every_noise() {
         Noise::Gaussian { std: 0.3 },
         Noise::Mask { p: 0.4, patch: 1 },
         Noise::Mask { p: 0.75, patch: 2 },
+        Noise::DropMap { map: varied_map() },
+        Noise::GaussMap { map: varied_map() },
     ] {
         let (a, b) = pollster::block_on(async {
             let pencil = pencil(&ctx, &g, noise, data.n, shape).await?;

@@ -20,8 +20,6 @@ pub enum GpuError {
     Validation(String),
     /// Mapping a buffer for readback failed.
     Readback(String),
-    /// The GPU path does not compute this (the CPU closed forms do).
-    Unsupported(String),
 }
 
 impl std::fmt::Display for GpuError {
@@ -38,7 +36,6 @@ impl std::fmt::Display for GpuError {
             }
             GpuError::Validation(why) => write!(f, "GPU error: {why}"),
             GpuError::Readback(why) => write!(f, "GPU readback failed: {why}"),
-            GpuError::Unsupported(why) => write!(f, "not on the GPU: {why}"),
         }
     }
 }
