@@ -41,8 +41,11 @@ fn cell(r: usize, c: usize, h: usize, w: usize) -> usize {
     (7 * r / h) * 7 + 7 * c / w
 }
 
+/// A clean and a corrupted batch, B x D each.
+type Batch = (Vec<f32>, Vec<f32>);
+
 /// Per step, the GPU's and the CPU twin's clean and corrupted batches (the whole data set).
-fn batches(noise: Noise, data: &Dataset) -> Option<Vec<[(Vec<f32>, Vec<f32>); 2]>> {
+fn batches(noise: Noise, data: &Dataset) -> Option<Vec<[Batch; 2]>> {
     let ctx = context()?;
     let config = DaeConfig {
         k: 2,
