@@ -8,7 +8,7 @@ use recon_align::spectral::{
     alignment_curve, closed_form_dae, never_beneficial, Gram, Noise, NoiseMap, Pencil, SplitMix64,
     DEFAULT_SUBSPACE_TOLERANCE, MAP_CELLS,
 };
-use spectral_support::moments::{gradient_descent_loss, EntryStats};
+use spectral_support::moments::{gradient_descent_loss, monte_carlo_moments, worst_deviation};
 use spectral_support::*;
 
 fn full_rank_gram(data: &recon_align::dataset::Dataset) -> Gram {
@@ -141,46 +141,27 @@ fn map_pencils_match_monte_carlo_noise() {
         Noise::GaussMap { map: designed },
     ] {
         let pencil = Pencil::new(&gram, &noise).unwrap();
-        let (mut cross, mut second) = (EntryStats::new(d * d), EntryStats::new(d * d));
-        let mut noisy = vec![0.0; d];
-        for _ in 0..samples {
-            let (mut c_draw, mut b_draw) = (vec![0.0; d * d], vec![0.0; d * d]);
-            for i in 0..n {
-                let xi = &x[i * d..(i + 1) * d];
-                match noise {
-                    Noise::DropMap { map } => {
-                        let kept: Vec<bool> = (0..plane)
-                            .map(|j| rng.next_f64() >= level_of(&map, shape, j))
-                            .collect();
-                        for j in 0..d {
-                            noisy[j] = if kept[j % plane] { xi[j] } else { 0.0 };
-                        }
-                    }
-                    Noise::GaussMap { map } => {
-                        for j in 0..d {
-                            noisy[j] = xi[j] + level_of(&map, shape, j) * rng.next_normal();
-                        }
-                    }
-                    _ => unreachable!(),
-                }
-                for a in 0..d {
-                    for b in 0..d {
-                        c_draw[a * d + b] += noisy[a] * xi[b];
-                        b_draw[a * d + b] += noisy[a] * noisy[b];
-                    }
+        let (cross, second) = monte_carlo_moments(&x, n, d, samples, |xi, noisy| match noise {
+            Noise::DropMap { map } => {
+                let kept: Vec<bool> = (0..plane)
+                    .map(|j| rng.next_f64() >= level_of(&map, shape, j))
+                    .collect();
+                for j in 0..d {
+                    noisy[j] = if kept[j % plane] { xi[j] } else { 0.0 };
                 }
             }
-            cross.add(&c_draw);
-            second.add(&b_draw);
-        }
+            Noise::GaussMap { map } => {
+                for j in 0..d {
+                    noisy[j] = xi[j] + level_of(&map, shape, j) * rng.next_normal();
+                }
+            }
+            _ => unreachable!(),
+        });
         for (stats, exact, what) in [
             (&cross, row_major(pencil.cross.as_ref()), "C"),
             (&second, row_major(pencil.b()), "B"),
         ] {
-            let (mean, se) = (stats.mean(), stats.standard_error());
-            let worst = (0..d * d)
-                .map(|k| (mean[k] - exact[k]).abs() / (6.0 * se[k] + 1e-9))
-                .fold(0.0, f64::max);
+            let worst = worst_deviation(stats, &exact);
             eprintln!(
                 "{noise}: {what} worst |MC - closed form| / (6 standard errors) = {worst:.3}"
             );
@@ -195,10 +176,7 @@ fn map_pencils_match_monte_carlo_noise() {
         .parse()
         .unwrap();
         let wrong = row_major(Pencil::new(&gram, &uniform).unwrap().b());
-        let (mean, se) = (second.mean(), second.standard_error());
-        let worst = (0..d * d)
-            .map(|k| (mean[k] - wrong[k]).abs() / (6.0 * se[k] + 1e-9))
-            .fold(0.0, f64::max);
+        let worst = worst_deviation(&second, &wrong);
         assert!(
             worst > 3.0,
             "{noise}: Monte-Carlo cannot tell the map from {uniform}"

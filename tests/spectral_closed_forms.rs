@@ -6,7 +6,7 @@ mod spectral_support;
 use recon_align::spectral::{
     alignment, alignment_curve, closed_form_dae, Gram, ImageShape, Noise, Pencil, SplitMix64,
 };
-use spectral_support::moments::{gradient_descent_loss, EntryStats};
+use spectral_support::moments::{gradient_descent_loss, monte_carlo_moments, worst_deviation};
 use spectral_support::*;
 
 fn full_rank_gram(data: &recon_align::dataset::Dataset) -> Gram {
@@ -247,57 +247,36 @@ fn pencil_moments_match_monte_carlo_noise() {
         Noise::Mask { p: 0.6, patch: 2 },
     ] {
         let pencil = Pencil::new(&gram, &noise).unwrap();
-        let (mut cross, mut second) = (EntryStats::new(d * d), EntryStats::new(d * d));
-        let mut noisy = vec![0.0; d];
-        for _ in 0..samples {
-            // One draw = fresh noise on every image; its sums over the N images are what the
-            // pencil predicts in expectation.
-            let (mut c_draw, mut b_draw) = (vec![0.0; d * d], vec![0.0; d * d]);
-            for i in 0..n {
-                let xi = &x[i * d..(i + 1) * d];
-                match noise {
-                    Noise::Gaussian { std } => {
-                        for j in 0..d {
-                            noisy[j] = xi[j] + std * rng.next_normal();
-                        }
-                    }
-                    Noise::Mask { p, patch } => {
-                        // One keep/drop per patch of the grid, shared by all channels.
-                        let across = shape.2.div_ceil(patch);
-                        let grid: Vec<bool> = (0..across * shape.1.div_ceil(patch))
-                            .map(|_| rng.next_f64() >= p)
-                            .collect();
-                        for j in 0..d {
-                            let (y, xx) = ((j % 9) / 3, j % 3);
-                            noisy[j] = if grid[(y / patch) * across + xx / patch] {
-                                xi[j]
-                            } else {
-                                0.0
-                            };
-                        }
-                    }
-                    _ => unreachable!("the uniform noises only"),
-                }
-                for a in 0..d {
-                    for b in 0..d {
-                        c_draw[a * d + b] += noisy[a] * xi[b];
-                        b_draw[a * d + b] += noisy[a] * noisy[b];
-                    }
+        let (cross, second) = monte_carlo_moments(&x, n, d, samples, |xi, noisy| match noise {
+            Noise::Gaussian { std } => {
+                for j in 0..d {
+                    noisy[j] = xi[j] + std * rng.next_normal();
                 }
             }
-            cross.add(&c_draw);
-            second.add(&b_draw);
-        }
+            Noise::Mask { p, patch } => {
+                // One keep/drop per patch of the grid, shared by all channels.
+                let across = shape.2.div_ceil(patch);
+                let grid: Vec<bool> = (0..across * shape.1.div_ceil(patch))
+                    .map(|_| rng.next_f64() >= p)
+                    .collect();
+                for j in 0..d {
+                    let (y, xx) = ((j % 9) / 3, j % 3);
+                    noisy[j] = if grid[(y / patch) * across + xx / patch] {
+                        xi[j]
+                    } else {
+                        0.0
+                    };
+                }
+            }
+            _ => unreachable!("the uniform noises only"),
+        });
         // Six standard errors per entry (Bonferroni over 2 * 18^2 entries keeps a false alarm
         // below 1e-6), plus rounding.
         for (stats, exact, what) in [
             (&cross, row_major(pencil.cross.as_ref()), "C"),
             (&second, row_major(pencil.b()), "B"),
         ] {
-            let (mean, se) = (stats.mean(), stats.standard_error());
-            let worst = (0..d * d)
-                .map(|k| (mean[k] - exact[k]).abs() / (6.0 * se[k] + 1e-9))
-                .fold(0.0, f64::max);
+            let worst = worst_deviation(stats, &exact);
             eprintln!(
                 "{noise}: {what} worst |MC - closed form| / (6 standard errors) = {worst:.3}"
             );
@@ -310,10 +289,7 @@ fn pencil_moments_match_monte_carlo_noise() {
                     .unwrap()
                     .b(),
             );
-            let (mean, se) = (second.mean(), second.standard_error());
-            let worst = (0..d * d)
-                .map(|k| (mean[k] - wrong[k]).abs() / (6.0 * se[k] + 1e-9))
-                .fold(0.0, f64::max);
+            let worst = worst_deviation(&second, &wrong);
             assert!(
                 worst > 3.0,
                 "Monte-Carlo cannot tell 2x2 patches from 1x1 ({worst})"

@@ -94,3 +94,44 @@ impl EntryStats {
             .collect()
     }
 }
+
+/// Monte-Carlo moments: `draws` times, corrupt every row x_i of X (N x D, row-major) with
+/// `corrupt(x_i, x~_i)` and record sum_i x~_i x_i^T and sum_i x~_i x~_i^T (one draw = fresh noise
+/// on every image, whose sums the pencil predicts in expectation). Returns the statistics of
+/// (C, B).
+pub fn monte_carlo_moments(
+    x: &[f64],
+    n: usize,
+    d: usize,
+    draws: usize,
+    mut corrupt: impl FnMut(&[f64], &mut [f64]),
+) -> (EntryStats, EntryStats) {
+    let (mut cross, mut second) = (EntryStats::new(d * d), EntryStats::new(d * d));
+    let mut noisy = vec![0.0; d];
+    for _ in 0..draws {
+        let (mut c_draw, mut b_draw) = (vec![0.0; d * d], vec![0.0; d * d]);
+        for i in 0..n {
+            let xi = &x[i * d..(i + 1) * d];
+            corrupt(xi, &mut noisy);
+            for a in 0..d {
+                for b in 0..d {
+                    c_draw[a * d + b] += noisy[a] * xi[b];
+                    b_draw[a * d + b] += noisy[a] * noisy[b];
+                }
+            }
+        }
+        cross.add(&c_draw);
+        second.add(&b_draw);
+    }
+    (cross, second)
+}
+
+/// The largest |Monte-Carlo mean - exact| over the entries, in units of six standard errors (plus
+/// 1e-9 for rounding): below 1 means agreement (Bonferroni over a few hundred entries keeps a
+/// false alarm below 1e-6).
+pub fn worst_deviation(stats: &EntryStats, exact: &[f64]) -> f64 {
+    let (mean, se) = (stats.mean(), stats.standard_error());
+    (0..exact.len())
+        .map(|k| (mean[k] - exact[k]).abs() / (6.0 * se[k] + 1e-9))
+        .fold(0.0, f64::max)
+}
