@@ -2,9 +2,9 @@
 
 mod gpu_support;
 
+use gpu_support::optimum::moments;
 use gpu_support::{
-    centred_f64, context, gram_f64, matmul_f64, max_abs, patch_of_pixel, synthetic_dataset,
-    transpose, TestRng,
+    centred_f64, context, gram_f64, matmul_f64, max_abs, synthetic_dataset, transpose, TestRng,
 };
 use recon_align::gpu::{gram, gram_with_plan, pencil, Gemm, GpuImages, GpuMatrix, GramPlan, Op};
 use recon_align::spectral::{Noise, NoiseMap, Preprocessing};
@@ -154,58 +154,8 @@ fn pencil_f64(
     noise: Noise,
     shape: (usize, usize, usize),
 ) -> (Vec<f64>, Vec<f64>) {
-    let gg = matmul_f64(g, g, d, d, d);
-    match noise {
-        Noise::None => (gg, g.to_vec()),
-        Noise::Gaussian { std } => {
-            let mut b = g.to_vec();
-            for i in 0..d {
-                b[i * d + i] += n as f64 * std.powi(2);
-            }
-            (gg, b)
-        }
-        Noise::Mask { p, patch } => {
-            let keep = 1.0 - p;
-            let a = gg.iter().map(|v| keep * keep * v).collect();
-            let mut b = vec![0.0; d * d];
-            for i in 0..d {
-                for j in 0..d {
-                    let same = patch_of_pixel(i, shape, patch) == patch_of_pixel(j, shape, patch);
-                    b[i * d + j] = g[i * d + j] * if same { keep } else { keep * keep };
-                }
-            }
-            (a, b)
-        }
-        Noise::DropMap { map } | Noise::GaussMap { map } => {
-            // Pixel (r, c) takes the level of cell (7r/H, 7c/W), for every channel.
-            let (_, h, w) = shape;
-            let level = |i: usize| {
-                let (r, c) = ((i % (h * w)) / w, i % w);
-                f64::from(map.levels()[(7 * r / h) * 7 + 7 * c / w]) / 10.0
-            };
-            let drop = matches!(noise, Noise::DropMap { .. });
-            let keep = |i: usize| if drop { 1.0 - level(i) } else { 1.0 };
-            let a = (0..d * d)
-                .map(|k| keep(k / d) * keep(k % d) * gg[k])
-                .collect();
-            let b = (0..d * d)
-                .map(|k| {
-                    let (i, j) = (k / d, k % d);
-                    if drop {
-                        let same = i % (h * w) == j % (h * w);
-                        g[k] * if same { keep(i) } else { keep(i) * keep(j) }
-                    } else {
-                        g[k] + if i == j {
-                            n as f64 * level(i).powi(2)
-                        } else {
-                            0.0
-                        }
-                    }
-                })
-                .collect();
-            (a, b)
-        }
-    }
+    let (c, b) = moments(g, d, n, noise, shape);
+    (matmul_f64(&c, &transpose(&c, d, d), d, d, d), b)
 }
 
 /// Every level 0..=9, in a pattern that differs between neighbouring cells.
