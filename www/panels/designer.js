@@ -221,6 +221,12 @@ export function createDesignerPanel(ctx) {
       const settings = ctx.settings();
       const align = await runTask(ctx, shell.progress, 'designer-alignment', 'alignment', { noise: spec }, {}, 1);
       if (!align || gen !== generation) return;
+      // The alignment comes first: show it while the label-free test runs.
+      const i = atK(align.k, Math.min(settings.k, align.d));
+      const impact = (100 * (align.noisy[i] - align.clean[i])) / align.clean[i];
+      verdict.dataset.verdict = 'pending';
+      verdict.textContent = 'Verdict without labels: computing the principal angles to PCA…';
+      say(shell, `At K=${align.k[i]} the alignment with the labels goes from ${num(align.clean[i], 2)}% without noise to ${num(align.noisy[i], 2)}% with the map (impact ${impact >= 0 ? '+' : ''}${num(impact, 2)}%).`);
       const never = await runTask(ctx, shell.progress, 'designer-never', 'never', { noise: spec }, {}, 1);
       if (!never || gen !== generation) return;
       const digits = st.map;
