@@ -24,6 +24,9 @@ test('painting with the pointer and the keyboard writes the design into the hash
     await page.waitForFunction((m) => location.hash.includes(`noise=dropmap&map=${m}`), CENTRE9);
     assert.equal(await page.inputValue('#ctl-noise'), 'dropmap');
 
+    // Let every panel redraw for the new noise first, so that nothing above moves the grid.
+    await page.waitForSelector(`#designer-verdict[data-noise="dropmap:${CENTRE9}"]`);
+    for (const id of ['alignment', 'never', 'train']) await page.waitForSelector(`#${id}-progress[data-state="done"]`);
     // Drag along the top row with the brush at 3.
     await page.fill('#designer-brush', '3');
     const box = async (i) => { const b = await cell(page, i).boundingBox(); return [b.x + b.width / 2, b.y + b.height / 2]; };

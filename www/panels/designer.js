@@ -55,6 +55,9 @@ export function createDesignerPanel(ctx) {
     el('label', {}, 'The map sets ', kind), el('label', {}, 'Brush ', brush, brushOut), presets);
   shell.charts.className = 'designer-body';
   shell.charts.append(controls, grid, el('div', {}, train), trainStatus);
+  // The map sits above the numbers, so that sentences changing length never move a cell while
+  // the reader paints.
+  shell.progress.row.before(shell.charts);
   shell.takeaway.before(verdict);
   const trainProgress = progressRow('designer-train', 'Training with the map');
   trainStatus.after(trainProgress.row);
