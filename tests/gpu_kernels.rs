@@ -2,12 +2,12 @@
 
 mod gpu_support;
 
+use gpu_support::optimum::moments;
 use gpu_support::{
-    centred_f64, context, gram_f64, matmul_f64, max_abs, patch_of_pixel, synthetic_dataset,
-    transpose, TestRng,
+    centred_f64, context, gram_f64, matmul_f64, max_abs, synthetic_dataset, transpose, TestRng,
 };
 use recon_align::gpu::{gram, gram_with_plan, pencil, Gemm, GpuImages, GpuMatrix, GramPlan, Op};
-use recon_align::spectral::{Noise, Preprocessing};
+use recon_align::spectral::{Noise, NoiseMap, Preprocessing};
 
 #[test]
 fn gpu_gram_matches_cpu_gram() {
@@ -154,29 +154,16 @@ fn pencil_f64(
     noise: Noise,
     shape: (usize, usize, usize),
 ) -> (Vec<f64>, Vec<f64>) {
-    let gg = matmul_f64(g, g, d, d, d);
-    match noise {
-        Noise::None => (gg, g.to_vec()),
-        Noise::Gaussian { std } => {
-            let mut b = g.to_vec();
-            for i in 0..d {
-                b[i * d + i] += n as f64 * std.powi(2);
-            }
-            (gg, b)
-        }
-        Noise::Mask { p, patch } => {
-            let keep = 1.0 - p;
-            let a = gg.iter().map(|v| keep * keep * v).collect();
-            let mut b = vec![0.0; d * d];
-            for i in 0..d {
-                for j in 0..d {
-                    let same = patch_of_pixel(i, shape, patch) == patch_of_pixel(j, shape, patch);
-                    b[i * d + j] = g[i * d + j] * if same { keep } else { keep * keep };
-                }
-            }
-            (a, b)
-        }
-    }
+    let (c, b) = moments(g, d, n, noise, shape);
+    (matmul_f64(&c, &transpose(&c, d, d), d, d, d), b)
+}
+
+/// Every level 0..=9, in a pattern that differs between neighbouring cells.
+fn varied_map() -> NoiseMap {
+    let digits: String = (0..49)
+        .map(|i| char::from(b'0' + ((i * 7) % 10) as u8))
+        .collect();
+    digits.parse().unwrap()
 }
 
 #[test]
@@ -195,6 +182,8 @@ fn gpu_pencil_matches_cpu_pencil_for_every_noise() {
         Noise::Gaussian { std: 0.3 },
         Noise::Mask { p: 0.4, patch: 1 },
         Noise::Mask { p: 0.75, patch: 2 },
+        Noise::DropMap { map: varied_map() },
+        Noise::GaussMap { map: varied_map() },
     ] {
         let (a, b) = pollster::block_on(async {
             let pencil = pencil(&ctx, &g, noise, data.n, shape).await?;

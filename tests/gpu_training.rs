@@ -4,13 +4,13 @@ mod gpu_support;
 
 use std::sync::atomic::AtomicBool;
 
+use gpu_support::optimum::{expected_loss, low_rank_dataset, moments, optimum_loss};
 use gpu_support::{
     centred_f64, context, gram_f64, matmul_f64, patch_of_pixel, synthetic_dataset, transpose,
-    TestRng,
 };
 use recon_align::dataset::Dataset;
 use recon_align::gpu::GpuImages;
-use recon_align::spectral::{Noise, Preprocessing};
+use recon_align::spectral::{Noise, NoiseMap, Preprocessing};
 use recon_align::train::{
     epoch_order, train_dae, Backend, CpuDae, DaeConfig, DaeRun, DaeWeights, GpuDae, Optimiser,
 };
@@ -285,98 +285,6 @@ fn training_stops_when_the_callback_says_so() {
     assert!(stopped.cancelled && stopped.reports.is_empty());
 }
 
-#[allow(clippy::needless_range_loop)] // pixel j indexes every basis image
-/// Low-rank images with no constant pixel (so G is invertible): x = sum_r a_r u_r + small noise.
-fn low_rank_dataset(n: usize, h: usize, w: usize, seed: u64) -> Dataset {
-    let mut rng = TestRng::new(seed);
-    let d = h * w;
-    let basis: Vec<Vec<f32>> = (0..4).map(|_| rng.vec(d)).collect();
-    let gains = [0.35f32, 0.2, 0.12, 0.07];
-    let mut images = Vec::with_capacity(n * d);
-    for _ in 0..n {
-        let coeffs: Vec<f32> = gains.iter().map(|g| g * rng.symmetric()).collect();
-        for j in 0..d {
-            let v =
-                0.5 + (0..4).map(|r| coeffs[r] * basis[r][j]).sum::<f32>() + 0.04 * rng.symmetric();
-            images.push((v.clamp(0.0, 1.0) * 255.0).round() as u8);
-        }
-    }
-    Dataset {
-        n,
-        c: 1,
-        h,
-        w,
-        images,
-        labels: vec![0; n],
-        classes: 1,
-    }
-}
-
-/// C = sum E[x~] x^T and B = sum E[x~ x~^T] for the noise (paper's table), in f64.
-fn moments(
-    g: &[f64],
-    d: usize,
-    noise: Noise,
-    shape: (usize, usize, usize),
-) -> (Vec<f64>, Vec<f64>) {
-    match noise {
-        Noise::Mask { p, patch } => {
-            let keep = 1.0 - p;
-            let c = g.iter().map(|v| keep * v).collect();
-            let mut b = g.to_vec();
-            for i in 0..d {
-                for j in 0..d {
-                    let same = patch_of_pixel(i, shape, patch) == patch_of_pixel(j, shape, patch);
-                    b[i * d + j] *= if same { keep } else { keep * keep };
-                }
-            }
-            (c, b)
-        }
-        _ => (g.to_vec(), g.to_vec()),
-    }
-}
-
-/// Closed-form optimum of sum E||x - W E x~||^2: trace(G) - sum of the top-K mu of A v = mu B v.
-fn optimum_loss(g: &[f64], c: &[f64], b: &[f64], d: usize, k: usize) -> f64 {
-    let a = matmul_f64(c, &transpose(c, d, d), d, d, d);
-    let b_mat = faer::Mat::from_fn(d, d, |i, j| b[i * d + j]);
-    let llt = b_mat
-        .llt(faer::Side::Lower)
-        .expect("B is positive definite");
-    let l = llt.L();
-    // Whiten: M = L^{-1} A L^{-T}, by forward substitution column by column.
-    let mut l_inv = faer::Mat::<f64>::zeros(d, d);
-    for col in 0..d {
-        for i in 0..d {
-            let mut v = if i == col { 1.0 } else { 0.0 };
-            for p in 0..i {
-                v -= l[(i, p)] * l_inv[(p, col)];
-            }
-            l_inv[(i, col)] = v / l[(i, i)];
-        }
-    }
-    let a_mat = faer::Mat::from_fn(d, d, |i, j| a[i * d + j]);
-    let m = &l_inv * &a_mat * l_inv.transpose();
-    let m = faer::Mat::from_fn(d, d, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
-    let mut mu = m.self_adjoint_eigenvalues(faer::Side::Lower).unwrap();
-    mu.sort_by(|x, y| y.partial_cmp(x).unwrap());
-    let trace: f64 = (0..d).map(|i| g[i * d + i]).sum();
-    trace - mu[..k].iter().sum::<f64>()
-}
-
-/// Expected loss sum E||x - W E x~||^2 of given weights: tr G - 2 tr(W E C) + tr(W E B E^T W^T).
-fn expected_loss(g: &[f64], c: &[f64], b: &[f64], weights: &DaeWeights) -> f64 {
-    let (d, k) = (weights.d, weights.k);
-    let e: Vec<f64> = weights.encoder.iter().map(|&v| v as f64).collect();
-    let w: Vec<f64> = weights.decoder.iter().map(|&v| v as f64).collect();
-    let we = matmul_f64(&w, &e, d, k, d);
-    let wec = matmul_f64(&we, c, d, d, d);
-    let web = matmul_f64(&matmul_f64(&we, b, d, d, d), &transpose(&we, d, d), d, d, d);
-    (0..d)
-        .map(|i| g[i * d + i] - 2.0 * wec[i * d + i] + web[i * d + i])
-        .sum()
-}
-
 #[test]
 fn gpu_gradient_descent_converges_to_the_closed_form_optimum() {
     let Some(ctx) = context() else { return };
@@ -390,9 +298,15 @@ fn gpu_gradient_descent_converges_to_the_closed_form_optimum() {
     // the iterate hovers around the optimum at a distance set by the last step size (1e-3 relative).
     let constant: &[(u32, f32)] = &[(2000, 1e-2)];
     let decaying: &[(u32, f32)] = &[(1500, 1e-2), (1000, 1e-3), (500, 1e-4)];
+    // 3 x 4 pixels fall in cells (0/2/4, 0/1/3/5): each pixel has its own level of the maps.
+    let map: NoiseMap = "5803020000000004060700000000000902010000000000000"
+        .parse()
+        .unwrap();
     for (noise, schedule, tolerance) in [
         (Noise::None, constant, 1e-4),
         (Noise::Mask { p: 0.3, patch: 1 }, decaying, 1e-3),
+        (Noise::DropMap { map }, decaying, 1e-3),
+        (Noise::GaussMap { map }, decaying, 1e-3),
     ] {
         let config = DaeConfig {
             k: 3,
@@ -419,7 +333,7 @@ fn gpu_gradient_descent_converges_to_the_closed_form_optimum() {
             }
         }
         let weights = pollster::block_on(gpu.weights()).unwrap();
-        let (c, b) = moments(&g, d, noise, shape);
+        let (c, b) = moments(&g, d, data.n, noise, shape);
         let best = optimum_loss(&g, &c, &b, d, config.k);
         let reached = expected_loss(&g, &c, &b, &weights);
         let gap = (reached - best) / best;

@@ -6,6 +6,7 @@ mod spectral_support;
 use recon_align::spectral::{
     alignment, alignment_curve, closed_form_dae, Gram, ImageShape, Noise, Pencil, SplitMix64,
 };
+use spectral_support::moments::{gradient_descent_loss, monte_carlo_moments, worst_deviation};
 use spectral_support::*;
 
 fn full_rank_gram(data: &recon_align::dataset::Dataset) -> Gram {
@@ -163,55 +164,10 @@ fn explicit_moments(
             let b = (0..d * d).map(|k| g[k] * both_kept(k / d, k % d)).collect();
             (c, b)
         }
-    }
-}
-
-/// Plain gradient descent on the expected DAE loss f(E, W) = tr(G) - 2 tr(W E C) +
-/// tr(W E B E^T W^T), from a small random init, divided by N so that a fixed step size works.
-fn gradient_descent_loss(c: &[f64], b: &[f64], trace: f64, d: usize, k: usize, n: usize) -> f64 {
-    let scale = 1.0 / n as f64;
-    let c: Vec<f64> = c.iter().map(|v| v * scale).collect();
-    let b: Vec<f64> = b.iter().map(|v| v * scale).collect();
-    let mut rng = SplitMix64::new(42);
-    let mut e: Vec<f64> = (0..k * d).map(|_| 0.01 * rng.next_normal()).collect(); // K x D
-    let mut wt: Vec<f64> = (0..k * d).map(|_| 0.01 * rng.next_normal()).collect(); // W^T, K x D
-    let lambda_max = (0..d)
-        .map(|i| (0..d).map(|j| b[i * d + j].abs()).sum::<f64>())
-        .fold(0.0, f64::max);
-    let lr = 0.05 / lambda_max.max(1.0);
-    let loss = |e: &[f64], wt: &[f64]| {
-        let w = transpose(wt, k, d);
-        let we = matmul(&w, e, d, k, d);
-        let wec: f64 = (0..d)
-            .map(|i| (0..d).map(|j| we[i * d + j] * c[j * d + i]).sum::<f64>())
-            .sum();
-        let web = matmul(&we, &b, d, d, d);
-        let webew: f64 = (0..d)
-            .map(|i| (0..d).map(|j| web[i * d + j] * we[i * d + j]).sum::<f64>())
-            .sum();
-        trace * scale - 2.0 * wec + webew
-    };
-    for _ in 0..60_000 {
-        // grad_W^T = -2 E C + 2 (E B E^T) W^T;  grad_E = -2 W^T C^T + 2 (W^T W) E B.
-        let ec = matmul(&e, &c, k, d, d);
-        let eb = matmul(&e, &b, k, d, d);
-        let ebe = matmul(&eb, &transpose(&e, k, d), k, d, k);
-        let grad_wt: Vec<f64> = {
-            let t = matmul(&ebe, &wt, k, k, d);
-            (0..k * d).map(|i| -2.0 * ec[i] + 2.0 * t[i]).collect()
-        };
-        let grad_e: Vec<f64> = {
-            let wct = matmul(&wt, &transpose(&c, d, d), k, d, d);
-            let wtw = matmul(&wt, &transpose(&wt, k, d), k, d, k);
-            let t = matmul(&wtw, &eb, k, k, d);
-            (0..k * d).map(|i| -2.0 * wct[i] + 2.0 * t[i]).collect()
-        };
-        for i in 0..k * d {
-            wt[i] -= lr * grad_wt[i];
-            e[i] -= lr * grad_e[i];
+        Noise::DropMap { .. } | Noise::GaussMap { .. } => {
+            unreachable!("tests/noise_maps.rs works out the maps' moments")
         }
     }
-    loss(&e, &wt) * n as f64
 }
 
 #[test]
@@ -276,41 +232,6 @@ fn closed_form_decoder_attains_the_closed_form_loss() {
     );
 }
 
-/// Mean and standard error, per entry, of `draws` random D x D matrices fed one at a time.
-struct EntryStats {
-    sum: Vec<f64>,
-    sum_sq: Vec<f64>,
-    draws: usize,
-}
-
-impl EntryStats {
-    fn new(len: usize) -> Self {
-        EntryStats {
-            sum: vec![0.0; len],
-            sum_sq: vec![0.0; len],
-            draws: 0,
-        }
-    }
-    fn add(&mut self, m: &[f64]) {
-        for (i, v) in m.iter().enumerate() {
-            self.sum[i] += v;
-            self.sum_sq[i] += v * v;
-        }
-        self.draws += 1;
-    }
-    fn mean(&self) -> Vec<f64> {
-        self.sum.iter().map(|s| s / self.draws as f64).collect()
-    }
-    fn standard_error(&self) -> Vec<f64> {
-        let n = self.draws as f64;
-        self.sum
-            .iter()
-            .zip(&self.sum_sq)
-            .map(|(s, q)| ((q / n - (s / n).powi(2)).max(0.0) / n).sqrt())
-            .collect()
-    }
-}
-
 #[test]
 fn pencil_moments_match_monte_carlo_noise() {
     let shape = (2, 3, 3);
@@ -326,57 +247,36 @@ fn pencil_moments_match_monte_carlo_noise() {
         Noise::Mask { p: 0.6, patch: 2 },
     ] {
         let pencil = Pencil::new(&gram, &noise).unwrap();
-        let (mut cross, mut second) = (EntryStats::new(d * d), EntryStats::new(d * d));
-        let mut noisy = vec![0.0; d];
-        for _ in 0..samples {
-            // One draw = fresh noise on every image; its sums over the N images are what the
-            // pencil predicts in expectation.
-            let (mut c_draw, mut b_draw) = (vec![0.0; d * d], vec![0.0; d * d]);
-            for i in 0..n {
-                let xi = &x[i * d..(i + 1) * d];
-                match noise {
-                    Noise::Gaussian { std } => {
-                        for j in 0..d {
-                            noisy[j] = xi[j] + std * rng.next_normal();
-                        }
-                    }
-                    Noise::Mask { p, patch } => {
-                        // One keep/drop per patch of the grid, shared by all channels.
-                        let across = shape.2.div_ceil(patch);
-                        let grid: Vec<bool> = (0..across * shape.1.div_ceil(patch))
-                            .map(|_| rng.next_f64() >= p)
-                            .collect();
-                        for j in 0..d {
-                            let (y, xx) = ((j % 9) / 3, j % 3);
-                            noisy[j] = if grid[(y / patch) * across + xx / patch] {
-                                xi[j]
-                            } else {
-                                0.0
-                            };
-                        }
-                    }
-                    Noise::None => unreachable!(),
-                }
-                for a in 0..d {
-                    for b in 0..d {
-                        c_draw[a * d + b] += noisy[a] * xi[b];
-                        b_draw[a * d + b] += noisy[a] * noisy[b];
-                    }
+        let (cross, second) = monte_carlo_moments(&x, n, d, samples, |xi, noisy| match noise {
+            Noise::Gaussian { std } => {
+                for j in 0..d {
+                    noisy[j] = xi[j] + std * rng.next_normal();
                 }
             }
-            cross.add(&c_draw);
-            second.add(&b_draw);
-        }
+            Noise::Mask { p, patch } => {
+                // One keep/drop per patch of the grid, shared by all channels.
+                let across = shape.2.div_ceil(patch);
+                let grid: Vec<bool> = (0..across * shape.1.div_ceil(patch))
+                    .map(|_| rng.next_f64() >= p)
+                    .collect();
+                for j in 0..d {
+                    let (y, xx) = ((j % 9) / 3, j % 3);
+                    noisy[j] = if grid[(y / patch) * across + xx / patch] {
+                        xi[j]
+                    } else {
+                        0.0
+                    };
+                }
+            }
+            _ => unreachable!("the uniform noises only"),
+        });
         // Six standard errors per entry (Bonferroni over 2 * 18^2 entries keeps a false alarm
         // below 1e-6), plus rounding.
         for (stats, exact, what) in [
             (&cross, row_major(pencil.cross.as_ref()), "C"),
             (&second, row_major(pencil.b()), "B"),
         ] {
-            let (mean, se) = (stats.mean(), stats.standard_error());
-            let worst = (0..d * d)
-                .map(|k| (mean[k] - exact[k]).abs() / (6.0 * se[k] + 1e-9))
-                .fold(0.0, f64::max);
+            let worst = worst_deviation(stats, &exact);
             eprintln!(
                 "{noise}: {what} worst |MC - closed form| / (6 standard errors) = {worst:.3}"
             );
@@ -389,10 +289,7 @@ fn pencil_moments_match_monte_carlo_noise() {
                     .unwrap()
                     .b(),
             );
-            let (mean, se) = (second.mean(), second.standard_error());
-            let worst = (0..d * d)
-                .map(|k| (mean[k] - wrong[k]).abs() / (6.0 * se[k] + 1e-9))
-                .fold(0.0, f64::max);
+            let worst = worst_deviation(&second, &wrong);
             assert!(
                 worst > 3.0,
                 "Monte-Carlo cannot tell 2x2 patches from 1x1 ({worst})"

@@ -35,10 +35,15 @@ fn bad_noise_strings_are_rejected_with_a_reason() {
         ("mask:0.5:0", "patch >= 1"),
         ("mask:0.5:two", "positive integer"),
         ("none:1", "number of"),
+        ("dropmap:12", "49 digits"),
+        ("gaussmap:5555x", "other characters"),
     ] {
         let err = text.parse::<Noise>().unwrap_err().to_string();
         assert!(
-            err.contains(reason) && err.contains("expected none, gaussian:S or mask:P:K"),
+            err.contains(reason)
+                && err.contains(
+                    "expected none, gaussian:S, mask:P:K, dropmap:<49 digits> or gaussmap:<49 digits>"
+                ),
             "'{text}': {err}"
         );
     }

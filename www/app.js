@@ -1,12 +1,13 @@
 // The page: UI only. All computation happens in the worker (www/worker.js); the state lives in one
 // typed table (www/state.js) mirrored in the URL hash; charts (www/charts.js) only draw.
 import { Compute } from './compute.js';
-import { SCHEMA, PANELS, parseHash, parseValue, toHash, noiseSpec } from './state.js';
+import { SCHEMA, PANELS, parseHash, parseValue, toHash, noiseSpec, validate } from './state.js';
 import { createTrainPanel } from './panels/train.js';
 import { createAlignmentPanel } from './panels/alignment.js';
 import { createNeverPanel } from './panels/never.js';
 import { createSubspacePanel } from './panels/subspace.js';
 import { createGuidedPanel } from './panels/guided.js';
+import { createDesignerPanel } from './panels/designer.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,10 +29,10 @@ export function notice(text, level = 'warn') {
 
 const CREATE = {
   train: createTrainPanel, alignment: createAlignmentPanel, never: createNeverPanel,
-  subspace: createSubspacePanel, guided: createGuidedPanel,
+  subspace: createSubspacePanel, guided: createGuidedPanel, designer: createDesignerPanel,
 };
 // Cheap closed forms first so the page fills quickly; training and the probes after.
-const RUN_ORDER = ['alignment', 'never', 'train', 'subspace', 'guided'];
+const RUN_ORDER = ['alignment', 'never', 'designer', 'train', 'subspace', 'guided'];
 
 let state;
 let dataset = null; // { source, summary }
@@ -146,6 +147,22 @@ function onControlChange(e) {
   fillControls();
   writeHash();
   changed([row.key]);
+}
+
+/** Sets settings from a panel (the noise designer): state, controls, hash, then the reruns. */
+function update(patch) {
+  const next = { ...state, ...patch };
+  const problems = validate(next);
+  if (problems.length) {
+    notice(`Setting not changed: ${problems.join('; ')}.`);
+    return;
+  }
+  const keys = SCHEMA.map((r) => r.key).filter((k) => next[k] !== state[k]);
+  if (keys.length === 0) return;
+  state = next;
+  fillControls();
+  writeHash();
+  changed(keys);
 }
 
 function onHashChange() {
@@ -285,6 +302,7 @@ function start() {
     compute,
     notice,
     state: () => state,
+    update,
     settings: () => ({ ...state, noise_spec: noiseSpec(state), dataset: dataset?.source, n: dataset?.summary.n, d: dataset?.summary.d }),
     dims: () => dataset?.summary.d ?? 784,
     classes: () => dataset?.summary.classes ?? 10,

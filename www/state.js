@@ -9,20 +9,25 @@
 export const STATE_VERSION = 1;
 
 /** Panels of the page, in page order: one figure of the paper each. */
-export const PANELS = ['train', 'alignment', 'never', 'subspace', 'guided'];
+export const PANELS = ['train', 'alignment', 'never', 'subspace', 'guided', 'designer'];
+
+/** Cells of a designed noise map: a 7×7 grid over the image, read row by row. */
+export const MAP_CELLS = 49;
 
 /** Longest hash we read at all; a real link is under 300 characters. */
 export const MAX_HASH_LENGTH = 1000;
 
 /**
- * The table: one row per key of the hash. `type` is 'int', 'float', 'enum' or 'bool'.
+ * The table: one row per key of the hash. `type` is 'int', 'float', 'enum', 'bool' or 'map'
+ * (49 digits 0–9).
  * `min`/`max` bound numbers (inclusive); `values` lists an enumeration.
  */
 export const SCHEMA = [
   { key: 'v', type: 'int', def: STATE_VERSION, min: 1, max: 1000, doc: 'hash format version' },
   { key: 'data', type: 'enum', def: 'mnist', values: ['mnist', 'fashion'], doc: 'bundled data: MNIST digits or Fashion-MNIST' },
   { key: 'k', type: 'int', def: 32, min: 1, max: 4096, doc: 'width K of the autoencoder (code size)' },
-  { key: 'noise', type: 'enum', def: 'mask', values: ['none', 'gaussian', 'mask'], doc: 'denoising noise' },
+  { key: 'noise', type: 'enum', def: 'mask', values: ['none', 'gaussian', 'mask', 'dropmap', 'gaussmap'], doc: 'denoising noise' },
+  { key: 'map', type: 'map', def: '5'.repeat(MAP_CELLS), doc: 'designed noise map: 49 digits 0–9 on a 7×7 grid, row by row (drop probability or Gaussian σ = digit/10)' },
   { key: 'sigma', type: 'float', def: 0.5, min: 0, max: 100, doc: 'Gaussian noise std per pixel' },
   { key: 'p', type: 'float', def: 0.5, min: 0, max: 0.99, doc: 'mask drop probability' },
   { key: 'patch', type: 'enum', def: 1, values: [1, 2, 4, 7], doc: 'mask patch side (pixels)' },
@@ -51,8 +56,10 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?$/;
 
 /** Parses one raw string for a row: `{ value }` on success, `{ error }` otherwise. */
 export function parseValue(row, raw) {
-  if (typeof raw !== 'string' || raw.length > 40) return { error: 'too long' };
+  if (typeof raw !== 'string' || raw.length > (row.type === 'map' ? MAP_CELLS : 40)) return { error: 'too long' };
   switch (row.type) {
+    case 'map':
+      return new RegExp(`^[0-9]{${MAP_CELLS}}$`).test(raw) ? { value: raw } : { error: `not ${MAP_CELLS} digits 0–9` };
     case 'int':
     case 'float': {
       if (!NUMBER.test(raw)) return { error: 'not a number' };
@@ -147,10 +154,17 @@ export function parseHash(hash) {
   return { state, problems };
 }
 
-/** Serialises a state to a hash string (without '#'), in table order; every key is written. */
+/** Whether a noise kind reads the designed map. */
+export const usesMap = (noise) => noise === 'dropmap' || noise === 'gaussmap';
+
+/**
+ * Serialises a state to a hash string (without '#'), in table order; every key is written but the
+ * embed flags when off and the map when the noise does not use it.
+ */
 export function toHash(state) {
   return SCHEMA
     .filter((row) => !(row.key === 'embed' || row.key === 'controls') || state[row.key])
+    .filter((row) => row.key !== 'map' || usesMap(state.noise))
     .map((row) => `${row.key}=${encodeURIComponent(formatValue(row, state[row.key]))}`)
     .join('&');
 }
@@ -167,7 +181,14 @@ export function trainSettings(state, dims) {
 export function noiseSpec(state) {
   if (state.noise === 'gaussian') return `gaussian:${state.sigma}`;
   if (state.noise === 'mask') return `mask:${state.p}:${state.patch}`;
+  if (usesMap(state.noise)) return `${state.noise}:${state.map}`;
   return 'none';
+}
+
+/** The mean of a map's 49 levels divided by 10: its mean drop probability or σ. */
+export function mapMean(digits) {
+  const sum = [...String(digits)].reduce((a, c) => a + Number(c), 0);
+  return sum / (10 * MAP_CELLS);
 }
 
 /** A reader-facing name of a noise spec: "mask p=0.5, 2×2 patches". */
@@ -175,14 +196,17 @@ export function describeNoise(spec) {
   const [kind, a, b] = String(spec).split(':');
   if (kind === 'gaussian') return `Gaussian noise σ=${a}`;
   if (kind === 'mask') return `mask p=${a}, ${b}×${b} patches`;
+  if (kind === 'dropmap') return `a designed drop map (mean p=${mapMean(a).toFixed(2)})`;
+  if (kind === 'gaussmap') return `a designed Gaussian map (mean σ=${mapMean(a).toFixed(2)})`;
   return 'no noise';
 }
 
 /** Which settings each panel's computation depends on; a change reruns exactly those panels. */
 export const DEPENDS = {
-  alignment: ['noise', 'sigma', 'p', 'patch'],
-  never: ['noise', 'sigma', 'p', 'patch'],
-  train: ['k', 'noise', 'sigma', 'p', 'patch', 'lr', 'optimiser', 'epochs', 'batch', 'seed'],
+  alignment: ['noise', 'sigma', 'p', 'patch', 'map'],
+  never: ['noise', 'sigma', 'p', 'patch', 'map'],
+  train: ['k', 'noise', 'sigma', 'p', 'patch', 'map', 'lr', 'optimiser', 'epochs', 'batch', 'seed'],
+  designer: ['k', 'noise', 'map'],
   subspace: ['seed'],
   guided: ['k', 'seed'],
 };

@@ -50,7 +50,8 @@ pub struct AlignArgs {
     /// The dataset.
     #[command(flatten)]
     pub data: DataArgs,
-    /// none, gaussian:S or mask:P:K (drop prob. P, KxK patches)
+    /// none, gaussian:S, mask:P:K (drop prob. P, KxK patches), dropmap:<49 digits> or
+    /// gaussmap:<49 digits> (a 7x7 map of drop probabilities or stds, digit d = d/10)
     #[arg(long, value_name = "SPEC", value_parser = noise, default_value_t = Noise::None)]
     pub noise: Noise,
     /// Build G on the cpu (f64) or the gpu (WGSL kernel, f32 accumulation)
@@ -107,7 +108,8 @@ pub struct DaeArgs {
     /// The dataset.
     #[command(flatten)]
     pub data: DataArgs,
-    /// none, gaussian:S or mask:P:K (drop prob. P, KxK patches)
+    /// none, gaussian:S, mask:P:K (drop prob. P, KxK patches), dropmap:<49 digits> or
+    /// gaussmap:<49 digits> (a 7x7 map of drop probabilities or stds, digit d = d/10)
     #[arg(long, value_name = "SPEC", value_parser = noise, default_value_t = Noise::None)]
     pub noise: Noise,
     /// Code width K (1..=D)
@@ -200,7 +202,8 @@ pub struct TrainArgs {
     /// Code width K (1..=D)
     #[arg(long, value_name = "K", default_value_t = TrainSettings::default().k)]
     pub k: usize,
-    /// none, gaussian:S or mask:P:K (drop prob. P, KxK patches)
+    /// none, gaussian:S, mask:P:K (drop prob. P, KxK patches), dropmap:<49 digits> or
+    /// gaussmap:<49 digits> (a 7x7 map of drop probabilities or stds, digit d = d/10)
     #[arg(long, value_name = "SPEC", value_parser = noise, default_value_t = default_train_noise())]
     pub noise: Noise,
     /// Passes over the data
@@ -283,7 +286,7 @@ fn default_optimiser() -> OptimiserKind {
         .unwrap_or_else(|e| panic!("TrainSettings::default().optimiser '{name}': {e}"))
 }
 
-/// A noise model, none, gaussian:S or mask:P:K, checked ([`Noise`]'s `FromStr`).
+/// A noise model, none, gaussian:S, mask:P:K, dropmap:<49 digits> or gaussmap:<49 digits>, checked ([`Noise`]'s `FromStr`).
 fn noise(text: &str) -> Result<Noise, String> {
     text.parse().map_err(|e| match e {
         SpectralError::InvalidArgument(why) => why,

@@ -19,6 +19,8 @@ pub enum Kernel {
     Gemm,
     /// B of a noise's pencil from G (`pencil.wgsl`).
     Pencil,
+    /// A = K G G K from G G, for noises that keep pixels (`shaders/pencil.wgsl`, `scale`).
+    PencilScale,
     /// The DAE step: clean and corrupted batch (`dae.wgsl`, `corrupt`).
     DaeCorrupt,
     /// The DAE step: residual and row losses (`dae.wgsl`, `residual`).
@@ -43,11 +45,12 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, in the order of the pipeline cache's slots.
-    pub const ALL: [Kernel; 14] = [
+    pub const ALL: [Kernel; 15] = [
         Kernel::GramPartial,
         Kernel::GramReduce,
         Kernel::Gemm,
         Kernel::Pencil,
+        Kernel::PencilScale,
         Kernel::DaeCorrupt,
         Kernel::DaeResidual,
         Kernel::DaeBatchLoss,
@@ -73,6 +76,7 @@ impl Kernel {
             Kernel::GramReduce => (include_wgsl!("shaders/gram_reduce.wgsl"), "main"),
             Kernel::Gemm => (include_wgsl!("shaders/gemm.wgsl"), "main"),
             Kernel::Pencil => (include_wgsl!("shaders/pencil.wgsl"), "main"),
+            Kernel::PencilScale => (include_wgsl!("shaders/pencil.wgsl"), "scale"),
             Kernel::DaeCorrupt => (include_wgsl!("../train/dae/dae.wgsl"), "corrupt"),
             Kernel::DaeResidual => (include_wgsl!("../train/dae/dae.wgsl"), "residual"),
             Kernel::DaeBatchLoss => (include_wgsl!("../train/dae/dae.wgsl"), "batch_loss"),

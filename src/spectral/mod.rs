@@ -5,7 +5,8 @@
 //! a probe). Names follow `docs/maths.md`:
 //!
 //! - [`Gram`]: preprocessing (per-pixel centring, one global std) and G = X^T X, Y^T X, n_c.
-//! - [`Noise`] and [`Pencil`]: the denoising pencil (A, B) from second moments only.
+//! - [`Noise`] (with the designed [`NoiseMap`]s) and [`Pencil`]: the denoising pencil (A, B)
+//!   from second moments only.
 //! - [`GeneralizedEigen`]: A v = mu B v via Cholesky of B and a symmetric eigensolve.
 //! - [`closed_form_dae`]: optimal linear denoising autoencoder of any width K.
 //! - [`alignment`] and [`impact_sweep`]: the paper's alignment measure and its noise sweep.
@@ -23,6 +24,7 @@ mod guided;
 mod largest_angle;
 mod never_beneficial;
 mod noise;
+mod noise_map;
 mod pca;
 mod pencil;
 mod preprocessing;
@@ -44,6 +46,7 @@ pub use never_beneficial::{
     DEFAULT_SUBSPACE_TOLERANCE,
 };
 pub use noise::{patch_of, Noise};
+pub use noise_map::{NoiseMap, MAP_CELLS, MAP_SIDE};
 pub use pca::Pca;
 pub use pencil::Pencil;
 pub use preprocessing::Preprocessing;

@@ -1,16 +1,17 @@
 //! The noises x -> x~ of the denoising autoencoder and the patch tiling of the mask (docs/maths.md,
-//! "The pencil of each noise").
+//! "The pencil of each noise" and "Designed noise maps").
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ImageShape, SpectralError};
+use super::{ImageShape, NoiseMap, SpectralError};
 
 /// The corruption x -> x~ a denoising autoencoder learns to undo.
 ///
-/// Written and parsed as `none`, `gaussian:S` or `mask:P:K`.
+/// Written and parsed as `none`, `gaussian:S`, `mask:P:K`, `dropmap:<49 digits>` or
+/// `gaussmap:<49 digits>`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Noise {
@@ -29,6 +30,19 @@ pub enum Noise {
         /// Patch side k >= 1, in pixels.
         patch: usize,
     },
+    /// A designed drop map: each pixel (all channels at once) is dropped (set to zero)
+    /// independently of the others, with the probability level/10 of its map cell; kept pixels
+    /// are not rescaled.
+    DropMap {
+        /// Levels 0..=9: drop probabilities 0 to 0.9.
+        map: NoiseMap,
+    },
+    /// A designed Gaussian map: N(0, s_i^2) added to every preprocessed pixel independently, with
+    /// s_i = level/10 of its map cell, in the units of `gaussian:S`.
+    GaussMap {
+        /// Levels 0..=9: standard deviations 0 to 0.9.
+        map: NoiseMap,
+    },
 }
 
 impl fmt::Display for Noise {
@@ -37,6 +51,8 @@ impl fmt::Display for Noise {
             Noise::None => write!(f, "none"),
             Noise::Gaussian { std } => write!(f, "gaussian:{std}"),
             Noise::Mask { p, patch } => write!(f, "mask:{p}:{patch}"),
+            Noise::DropMap { map } => write!(f, "dropmap:{map}"),
+            Noise::GaussMap { map } => write!(f, "gaussmap:{map}"),
         }
     }
 }
@@ -47,7 +63,7 @@ impl FromStr for Noise {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = |why: &str| {
             SpectralError::InvalidArgument(format!(
-                "noise '{s}': {why} (expected none, gaussian:S or mask:P:K)"
+                "noise '{s}': {why} (expected none, gaussian:S, mask:P:K, dropmap:<49 digits> or gaussmap:<49 digits>)"
             ))
         };
         let parts: Vec<&str> = s.trim().split(':').collect();
@@ -56,6 +72,12 @@ impl FromStr for Noise {
                 .ok()
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| bad(&format!("{what} '{text}' is not a finite number")))
+        };
+        let map_of = |text: &str| -> Result<NoiseMap, SpectralError> {
+            text.parse().map_err(|e| match e {
+                SpectralError::InvalidArgument(why) => bad(&why),
+                other => other,
+            })
         };
         let noise = match parts.as_slice() {
             ["none"] => Noise::None,
@@ -68,7 +90,11 @@ impl FromStr for Noise {
                     .parse()
                     .map_err(|_| bad(&format!("patch size K '{k}' is not a positive integer")))?,
             },
-            [kind, ..] if !matches!(*kind, "none" | "gaussian" | "mask") => {
+            ["dropmap", map] => Noise::DropMap { map: map_of(map)? },
+            ["gaussmap", map] => Noise::GaussMap { map: map_of(map)? },
+            [kind, ..]
+                if !matches!(*kind, "none" | "gaussian" | "mask" | "dropmap" | "gaussmap") =>
+            {
                 return Err(bad(&format!("unknown kind '{kind}'")))
             }
             _ => return Err(bad("wrong number of ':'-separated fields")),
@@ -82,10 +108,10 @@ impl FromStr for Noise {
 }
 
 impl Noise {
-    /// Checks the parameters: s >= 0, p in [0, 1), k >= 1.
+    /// Checks the parameters: s >= 0, p in [0, 1), k >= 1 (a map is valid by construction).
     pub fn validate(&self) -> Result<(), SpectralError> {
         match *self {
-            Noise::None => Ok(()),
+            Noise::None | Noise::DropMap { .. } | Noise::GaussMap { .. } => Ok(()),
             Noise::Gaussian { std } if std.is_finite() && std >= 0.0 => Ok(()),
             Noise::Gaussian { std } => Err(SpectralError::InvalidArgument(format!(
                 "Gaussian std {std} must be finite and >= 0"
@@ -118,5 +144,32 @@ mod tests {
         assert_eq!(patch_of(shape, 2, 4), 2);
         assert_eq!(patch_of(shape, 2, 5 * 2), 3);
         assert_eq!(patch_of(shape, 2, 25), 0);
+    }
+
+    #[test]
+    fn maps_are_noises_written_as_kind_and_49_digits() {
+        let digits = "0123456789".repeat(5);
+        let digits = &digits[..49];
+        for kind in ["dropmap", "gaussmap"] {
+            let text = format!("{kind}:{digits}");
+            let noise: Noise = text.parse().unwrap();
+            assert_eq!(noise.to_string(), text);
+            let json = serde_json::to_string(&noise).unwrap();
+            assert_eq!(
+                json,
+                format!("{{\"kind\":\"{kind}\",\"map\":\"{digits}\"}}")
+            );
+            assert_eq!(serde_json::from_str::<Noise>(&json).unwrap(), noise);
+        }
+        for bad in [
+            "dropmap",
+            "dropmap:123",
+            "gaussmap:1:2",
+            "dropmap:",
+            "gaussmap:-5",
+        ] {
+            let e = bad.parse::<Noise>().unwrap_err().to_string();
+            assert!(e.contains("dropmap:<49 digits>"), "{bad}: {e}");
+        }
     }
 }

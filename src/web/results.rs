@@ -45,6 +45,8 @@ pub(super) fn sweep_plan() -> Vec<SweepEntry> {
                 Noise::Gaussian { std } => ("gaussian", 0.0, 0, std),
                 Noise::Mask { p, patch } => ("mask", p, patch, 0.0),
                 Noise::None => ("none", 0.0, 0, 0.0),
+                Noise::DropMap { .. } => ("dropmap", 0.0, 1, 0.0),
+                Noise::GaussMap { .. } => ("gaussmap", 0.0, 0, 0.0),
             };
             SweepEntry {
                 noise: noise.to_string(),

@@ -49,6 +49,11 @@ const TASKS = [
   ['subspace', { seed: 1 }],
   ['guided', { k: 4, seed: 1 }],
   ['train', { k: 4, noise: 'mask:0.5:1', lr: 0.001, optimiser: 'adam', epochs: 1, batch: 32, seed: 1 }],
+  // The noise designer's maps, through the same tasks.
+  ['alignment', { noise: `dropmap:${'0123456789'.repeat(5).slice(0, 49)}` }],
+  ['never', { noise: `gaussmap:${'5'.repeat(49)}` }],
+  ['never', { noise: `gaussmap:${'0000000000000000999000099900009990000000000000000'}` }],
+  ['train', { k: 4, noise: `dropmap:${'9'.repeat(24)}${'0'.repeat(25)}`, lr: 0.001, optimiser: 'adam', epochs: 1, batch: 32, seed: 1 }],
 ];
 
 /** Runs every task in a worker at `url` (in a page of the site) and returns all its messages. */

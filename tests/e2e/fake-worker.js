@@ -10,10 +10,20 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const curve = (shift) => K.map((k) => 100 * Math.sqrt(1 - Math.exp(-(k + shift) / 60)) * (k === D ? 1 : 1) );
 const spectrum = K.map((k) => 50 * Math.exp(-k / 40) + 1e-4);
 
+/** Whether a noise keeps PCA's subspace: none, isotropic Gaussian, or a uniform Gaussian map. */
+const isotropic = (noise) => noise === 'none' || noise.startsWith('gaussian:')
+  || (noise.startsWith('gaussmap:') && new Set(noise.slice(9)).size === 1);
+/** A made-up strength of a noise: the mask's p, a map's mean level / 10. */
+function strength(noise) {
+  const [kind, a] = noise.split(':');
+  if (kind === 'dropmap' || kind === 'gaussmap') return [...a].reduce((s, c) => s + Number(c), 0) / 490;
+  return Number(a ?? 0);
+}
+
 function alignmentOf(noise) {
   const clean = curve(0);
   clean[D - 1] = 100;
-  const shift = noise === 'none' || noise.startsWith('gaussian') ? 0 : 5 * Number(noise.split(':')[1] ?? 0);
+  const shift = isotropic(noise) ? 0 : 5 * strength(noise);
   const noisy = curve(shift).map((v, i) => (i === D - 1 ? 100 : Math.min(100, v)));
   return { clean, noisy };
 }
@@ -42,7 +52,7 @@ async function run({ id, task, params }) {
     return { k: K, gaussian: { noise: 'gaussian:1', impact: K.map(() => 0) }, series };
   }
   if (task === 'never') {
-    const gaussian = params.noise === 'none' || params.noise.startsWith('gaussian');
+    const gaussian = isotropic(params.noise);
     const status = K.map((k) => (k > 673 && k < D ? 'undetermined' : gaussian || k === D ? 'same' : 'different'));
     const ang = K.map((k, i) => (status[i] === 'undetermined' ? 60 : status[i] === 'same' ? 1e-9 : 30 * Math.exp(-k / 200)));
     const tol = status.map((s) => (s === 'undetermined' ? 90 : 1e-4));

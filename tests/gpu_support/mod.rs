@@ -5,6 +5,8 @@ use recon_align::dataset::Dataset;
 use recon_align::gpu::GpuContext;
 use recon_align::spectral::{patch_of, ImageShape, Preprocessing};
 
+pub mod optimum;
+
 /// The GPU context, or None (with the reason printed) when no adapter exists.
 /// With RECON_ALIGN_REQUIRE_GPU=1 a missing adapter fails the test instead.
 pub fn context() -> Option<GpuContext> {

@@ -5,6 +5,8 @@
 use recon_align::dataset::Dataset;
 use recon_align::spectral::SplitMix64;
 
+pub mod moments;
+
 /// The bundled dataset `name` (`mnist` or `fashion`), or None (said on stderr, naming `test`)
 /// when it was never built; with RECON_ALIGN_REQUIRE_DATA=1 (as `cargo xtask test` sets it) its
 /// absence fails the test. A bundled file that is there but unreadable always fails.

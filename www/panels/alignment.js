@@ -128,11 +128,11 @@ export function createAlignmentPanel(ctx) {
   return {
     id: 'alignment',
     shell,
-    deps: ['noise', 'sigma', 'p', 'patch', 'k'],
+    deps: ['noise', 'sigma', 'p', 'patch', 'map', 'k'],
     /** Reruns what changed: the closed forms depend on the noise; K only moves the readout. */
     async run(changed) {
       const jobs = [];
-      const needAlign = !result || !changed || changed.some((c) => ['noise', 'sigma', 'p', 'patch'].includes(c));
+      const needAlign = !result || !changed || changed.some((c) => ['noise', 'sigma', 'p', 'patch', 'map'].includes(c));
       if (needAlign) {
         const settings = ctx.settings();
         jobs.push(runTask(ctx, shell.progress, 'alignment', 'alignment', { noise: noiseSpec(ctx.state()) }).then((data) => {

@@ -57,7 +57,7 @@ export function createNeverPanel(ctx) {
   return {
     id: 'never',
     shell,
-    deps: ['noise', 'sigma', 'p', 'patch', 'k'],
+    deps: ['noise', 'sigma', 'p', 'patch', 'map', 'k'],
     async run(changed) {
       if (result && changed && !changed.some((c) => c !== 'k')) {
         result = { ...result, settings: ctx.settings() };

@@ -2,7 +2,7 @@
 //! as the GPU step, for the fallback backend and as the GPU's reference.
 
 use crate::dataset::Dataset;
-use crate::spectral::{patch_of, ImageShape, Noise, Preprocessing};
+use crate::spectral::{patch_of, ImageShape, Preprocessing};
 
 use super::super::random::{gaussian_draw, mask_keeps};
 use super::{DaeConfig, DaeWeights};
@@ -13,6 +13,8 @@ pub struct CpuDae {
     mean: Vec<f32>,
     inv_scale: f32,
     shape: ImageShape,
+    /// The noise of each pixel of a channel plane and the patch side, as the GPU reads them.
+    pixel_noise: (Vec<f32>, usize),
     weights: DaeWeights,
     first: [Vec<f32>; 2],
     second: [Vec<f32>; 2],
@@ -29,11 +31,13 @@ impl CpuDae {
     ) -> Self {
         let len = weights.encoder.len();
         let (c, h, w) = shape;
+        let shape = ImageShape { c, h, w };
         Self {
             config: *config,
             mean: preprocessing.mean_f32(),
             inv_scale: preprocessing.inv_scale_f32(),
-            shape: ImageShape { c, h, w },
+            shape,
+            pixel_noise: config.pixel_noise(shape),
             weights: weights.clone(),
             first: [vec![0.0; len], vec![0.0; len]],
             second: [vec![0.0; len], vec![0.0; len]],
@@ -63,22 +67,23 @@ impl CpuDae {
         let seed = self.config.seed;
         let mut clean = Vec::with_capacity(batch * d);
         let mut noisy = Vec::with_capacity(batch * d);
+        let (levels, patch) = &self.pixel_noise;
+        let plane = levels.len();
         for &sample in &self.order[batch_offset..batch_offset + batch] {
             for (j, &byte) in data.image(sample as usize).iter().enumerate() {
                 let x = (byte as f32 / 255.0 - self.mean[j]) * self.inv_scale;
-                let x_noisy = match self.config.noise {
-                    Noise::None => x,
-                    Noise::Gaussian { std } => {
-                        x + std as f32 * gaussian_draw(seed, step, sample, j as u32)
-                    }
-                    Noise::Mask { p, patch } => {
-                        let site = patch_of(self.shape, patch.max(1), j) as u32;
-                        if mask_keeps(seed, step, sample, site, p as f32) {
+                let level = levels[j % plane];
+                let x_noisy = match self.config.noise_mode() {
+                    1 => x + level * gaussian_draw(seed, step, sample, j as u32),
+                    2 => {
+                        let site = patch_of(self.shape, *patch, j) as u32;
+                        if mask_keeps(seed, step, sample, site, level) {
                             x
                         } else {
                             0.0
                         }
                     }
+                    _ => x,
                 };
                 clean.push(x);
                 noisy.push(x_noisy);

@@ -4,7 +4,9 @@
 //   batch_loss: the mini-batch loss (1/B) sum_b ||x_b - xhat_b||^2, in a fixed order, into its slot.
 // Noise is drawn from Philox4x32-10 keyed by (seed) with counter (step, sample, site, stream),
 // so every run with the same seed sees the same noise, on any device and on the CPU twin
-// (src/train/random.rs). Every buffer has its own binding number across the entry points.
+// (src/train/random.rs). The noise of each pixel of a channel plane comes from `pixel_noise`:
+// the drop probability of a mask or drop map (mode 2), the std of Gaussian noise or a Gaussian
+// map (mode 1). Every buffer has its own binding number across the entry points.
 
 struct StepParams {
     batch: u32,
@@ -12,7 +14,7 @@ struct StepParams {
     h: u32,
     w: u32,
     patch_side: u32,
-    mode: u32,          // 0 none, 1 Gaussian, 2 mask
+    mode: u32,          // 0 none, 1 additive Gaussian, 2 dropping (mask, drop map)
     step: u32,          // global training step
     batch_offset: u32,  // first entry of this batch in the epoch order
     gathered: u32,      // 1: pixels hold just this batch, row b; 0: all images, row order[..]
@@ -20,8 +22,8 @@ struct StepParams {
     seed_hi: u32,
     loss_slot: u32,
     inv_scale: f32,
-    drop_p: f32,
-    noise_std: f32,
+    _pad0: u32,
+    _pad1: u32,
     inv_batch: f32,
 }
 
@@ -34,6 +36,7 @@ struct StepParams {
 @group(0) @binding(6) var<storage, read_write> residual_rows: array<f32>;
 @group(0) @binding(7) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(8) var<storage, read_write> step_losses: array<f32>;
+@group(0) @binding(9) var<storage, read> pixel_noise: array<f32>;
 
 // 32 x 32 -> 64-bit product as (hi, lo) without 64-bit integers.
 fn mulhilo(a: u32, b: u32) -> vec2<u32> {
@@ -94,10 +97,11 @@ fn corrupt(@builtin(global_invocation_id) gid: vec3<u32>) {
         let r = philox4x32(vec4<u32>(params.step, sample, j, 1u), key);
         let u1 = f32((r.x >> 8u) + 1u) * (1.0 / 16777216.0);
         let u2 = unit_interval(r.y);
-        x_noisy = x + params.noise_std * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+        let sigma = pixel_noise[j % (params.h * params.w)];
+        x_noisy = x + sigma * (sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
     } else if (params.mode == 2u) {
         let r = philox4x32(vec4<u32>(params.step, sample, patch_of(j), 2u), key);
-        if (unit_interval(r.x) < params.drop_p) {
+        if (unit_interval(r.x) < pixel_noise[j % (params.h * params.w)]) {
             x_noisy = 0.0;
         }
     }

@@ -5,7 +5,7 @@ use crate::dataset::Dataset;
 use crate::gpu::{
     groups, submit, Dispatch, Gemm, GpuContext, GpuError, GpuImages, GpuMatrix, Kernel, Op,
 };
-use crate::spectral::{Noise, Preprocessing};
+use crate::spectral::{ImageShape, Preprocessing};
 
 use super::super::optimiser::{GpuUpdate, Trained};
 use super::super::step_losses::StepLosses;
@@ -28,8 +28,8 @@ struct StepParams {
     seed_hi: u32,
     loss_slot: u32,
     inv_scale: f32,
-    drop_p: f32,
-    noise_std: f32,
+    _pad0: u32,
+    _pad1: u32,
     inv_batch: f32,
 }
 
@@ -41,6 +41,8 @@ pub struct GpuDae<'a> {
     d: usize,
     encoder: GpuMatrix,
     decoder: GpuMatrix,
+    clean: GpuMatrix,
+    noisy: GpuMatrix,
     order: wgpu::Buffer,
     order_host: Vec<u32>,
     gathered: Option<wgpu::Buffer>,
@@ -94,11 +96,9 @@ impl<'a> GpuDae<'a> {
             Some(ctx.zeroed_buffer("batch pixels", (batch * d) as u64)?)
         };
         let pixels = gathered.as_ref().unwrap_or(images.first_buffer());
-        let (drop_p, noise_std, patch_side) = match config.noise {
-            Noise::None => (0.0, 0.0, 1),
-            Noise::Gaussian { std } => (0.0, std as f32, 1),
-            Noise::Mask { p, patch } => (p as f32, 0.0, patch.max(1)),
-        };
+        let (c, h, w) = shape;
+        let (levels, patch_side) = config.pixel_noise(ImageShape { c, h, w });
+        let pixel_noise = ctx.storage_buffer("pixel noise", bytemuck::cast_slice(&levels))?;
         let step_template = StepParams {
             batch: batch as u32,
             d: d as u32,
@@ -113,8 +113,8 @@ impl<'a> GpuDae<'a> {
             seed_hi: (config.seed >> 32) as u32,
             loss_slot: 0,
             inv_scale: preprocessing.inv_scale_f32(),
-            drop_p,
-            noise_std,
+            _pad0: 0,
+            _pad1: 0,
             inv_batch: 1.0 / batch as f32,
         };
         let step_params = ctx.uniform("dae step", &step_template);
@@ -129,6 +129,7 @@ impl<'a> GpuDae<'a> {
                 (3, &mean),
                 (4, clean.buffer()),
                 (5, noisy.buffer()),
+                (9, &pixel_noise),
             ],
             [groups(d, 64), groups(batch, 4), 1],
         )];
@@ -188,6 +189,8 @@ impl<'a> GpuDae<'a> {
             d,
             encoder,
             decoder,
+            clean,
+            noisy,
             order,
             order_host: Vec::new(),
             gathered,
@@ -259,6 +262,15 @@ impl<'a> GpuDae<'a> {
     /// The first `count` per-step batch losses recorded since the slots were last reused.
     pub async fn losses(&self, count: usize) -> Result<Vec<f32>, GpuError> {
         self.losses.read(self.ctx, count).await
+    }
+
+    /// The clean and corrupted batch (B x D each) of the last step, read back to the host: the
+    /// GPU's noise sampler, as [`super::CpuDae::corrupt_batch`] builds it on the CPU.
+    pub async fn batch(&self) -> Result<(Vec<f32>, Vec<f32>), GpuError> {
+        Ok((
+            self.clean.to_vec(self.ctx).await?,
+            self.noisy.to_vec(self.ctx).await?,
+        ))
     }
 
     /// Current E and W, read back to the host.

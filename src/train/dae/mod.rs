@@ -15,7 +15,7 @@ pub use cpu::CpuDae;
 pub use gpu::GpuDae;
 pub use run::{train_dae, DaeRun, EpochReport};
 
-use crate::spectral::Noise;
+use crate::spectral::{ImageShape, Noise};
 
 use super::optimiser::Optimiser;
 use super::random::initial_weight_draw;
@@ -54,12 +54,29 @@ impl Default for DaeConfig {
 
 impl DaeConfig {
     /// Stream tag of the noise in the RNG counter, as `dae.wgsl` reads it (0 none,
-    /// 1 Gaussian, 2 mask), so the two noises never share random numbers.
+    /// 1 additive Gaussian, 2 dropping), so the two kinds never share random numbers. A drop map
+    /// draws like a 1x1 mask and a Gaussian map like isotropic Gaussian noise.
     pub(crate) fn noise_mode(&self) -> u32 {
         match self.noise {
             Noise::None => 0,
-            Noise::Gaussian { .. } => 1,
-            Noise::Mask { .. } => 2,
+            Noise::Gaussian { .. } | Noise::GaussMap { .. } => 1,
+            Noise::Mask { .. } | Noise::DropMap { .. } => 2,
+        }
+    }
+
+    /// The noise per pixel of one channel plane (H*W values, f32 as the kernel reads them): the
+    /// drop probability of a mask or drop map, the standard deviation of Gaussian noise or a
+    /// Gaussian map; and the side of the patches that share one keep/drop draw.
+    pub(crate) fn pixel_noise(&self, shape: ImageShape) -> (Vec<f32>, usize) {
+        let plane = shape.h * shape.w;
+        let of_map = |map: &crate::spectral::NoiseMap| {
+            map.plane_values(shape).iter().map(|&v| v as f32).collect()
+        };
+        match self.noise {
+            Noise::None => (vec![0.0; plane], 1),
+            Noise::Gaussian { std } => (vec![std as f32; plane], 1),
+            Noise::Mask { p, patch } => (vec![p as f32; plane], patch.max(1)),
+            Noise::DropMap { map } | Noise::GaussMap { map } => (of_map(&map), 1),
         }
     }
 }
