@@ -15,6 +15,7 @@
 //! - [`spectrum_energy`]: energy of a linear map's reconstructions along the data eigenvectors.
 
 mod alignment;
+mod byte_gram;
 mod dae;
 mod eigen;
 mod energy;
