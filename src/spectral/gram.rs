@@ -4,8 +4,11 @@
 use faer::{Mat, MatMut, MatRef};
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::byte_gram::byte_gram;
-use super::{Preprocessing, SpectralError};
+use super::shared_eigen::SharedEigen;
+use super::{GeneralizedEigen, Noise, Pca, Preprocessing, SpectralError};
 use crate::dataset::Dataset;
 
 /// The relative ridge added to G: `ridge = DEFAULT_RELATIVE_RIDGE * trace(G) / D`.
@@ -50,6 +53,7 @@ pub struct Gram {
     ridge: f64,
     class_sums: Mat<f64>,
     class_counts: Vec<usize>,
+    shared: SharedEigen,
 }
 
 impl Gram {
@@ -117,6 +121,7 @@ impl Gram {
             ridge,
             class_sums,
             class_counts: raw.class_counts,
+            shared: SharedEigen::default(),
         })
     }
 
@@ -171,6 +176,7 @@ impl Gram {
             ridge,
             class_sums: Mat::from_fn(classes, d, |c, j| class_sums[c * d + j].into()),
             class_counts: class_counts.to_vec(),
+            shared: SharedEigen::default(),
         })
     }
 
@@ -233,6 +239,17 @@ impl Gram {
     /// n_c, the number of images in each class.
     pub fn class_counts(&self) -> &[usize] {
         &self.class_counts
+    }
+
+    /// PCA of G, computed on the first call and shared by every later one (clones included).
+    pub fn pca(&self) -> Result<Arc<Pca>, SpectralError> {
+        self.shared.pca(self)
+    }
+
+    /// The generalized eigenpairs of `noise`'s pencil, shared with the latest callers that asked
+    /// for the same noise (the alignment and the never-beneficial test, say).
+    pub fn generalized_eigen(&self, noise: &Noise) -> Result<Arc<GeneralizedEigen>, SpectralError> {
+        self.shared.pencil(self, noise)
     }
 }
 

@@ -29,6 +29,7 @@ mod pencil;
 mod preprocessing;
 mod probe;
 mod rng;
+mod shared_eigen;
 mod subspace;
 
 pub use alignment::{
