@@ -92,7 +92,7 @@ pub fn alignment_curve(gram: &Gram, noise: &Noise) -> Result<AlignmentCurve, Spe
     noise.validate()?;
     let shift = match *noise {
         Noise::None => Some(0.0),
-        Noise::Mask { p, .. } if p == 0.0 => Some(0.0),
+        Noise::Mask { p: 0.0, .. } => Some(0.0),
         Noise::Gaussian { std } => Some(gram.n() as f64 * std * std),
         Noise::Mask { .. } => None,
     };

@@ -3,8 +3,6 @@
 //! of the variance. A linear probe hides the effect on MNIST; an MLP shows how much of what a
 //! classifier needs sits in the low-variance directions.
 
-use faer::{Mat, MatRef};
-
 use crate::dataset::Dataset;
 use crate::gpu::GpuError;
 use crate::spectral::{SpectralError, Split, SubspaceSide, SubspaceStudy};
