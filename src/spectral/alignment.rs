@@ -6,7 +6,7 @@ use faer::{Mat, MatRef, Side};
 use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
-use super::{GeneralizedEigen, Gram, Noise, Pencil, SpectralError};
+use super::{GeneralizedEigen, Gram, Noise, Pca, SpectralError};
 
 /// alignment(K) for K = 1..=D under one noise model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,15 +83,51 @@ fn cumulative_percent(energies: &[f64]) -> Vec<f64> {
 }
 
 /// The alignment curve of one noise model: pencil, generalized eigensolve, alignment.
+///
+/// The pencils (G^2, G + shift I) of no noise (shift 0, and a mask with p = 0, whose pencil is
+/// exactly G's) and of Gaussian noise (shift N s^2) share G's eigenvectors u_k: v_k =
+/// u_k / sqrt(lambda_k + shift) with mu_k = lambda_k^2 / (lambda_k + shift), in the same order as
+/// lambda. Their curves come from the one eigendecomposition of G ([`Gram::pca`]).
 pub fn alignment_curve(gram: &Gram, noise: &Noise) -> Result<AlignmentCurve, SpectralError> {
-    let eig = Pencil::new(gram, noise)?.solve()?;
+    noise.validate()?;
+    let shift = match *noise {
+        Noise::None => Some(0.0),
+        Noise::Mask { p: 0.0, .. } => Some(0.0),
+        Noise::Gaussian { std } => Some(gram.n() as f64 * std * std),
+        Noise::Mask { .. } => None,
+    };
+    let pca = gram.pca()?;
+    let (alignment, mu) = match shift {
+        Some(shift) if pca.lambda.iter().all(|&l| l > 0.0) => (
+            cumulative_percent(&label_energies_of_eigenvectors(gram, &pca)),
+            pca.lambda.iter().map(|l| l * l / (l + shift)).collect(),
+        ),
+        _ => {
+            let eig = gram.generalized_eigen(noise)?;
+            (alignment(gram, &eig)?, eig.mu.clone())
+        }
+    };
     Ok(AlignmentCurve {
         noise: noise.to_string(),
         n: gram.n(),
         d: gram.d(),
-        alignment: alignment(gram, &eig)?,
-        mu: eig.mu,
+        alignment,
+        mu,
     })
+}
+
+/// a_k for S = U diag(c_k) with G = U diag(lambda) U^T and any c_k > 0: the columns X S are
+/// orthogonal, so Gram-Schmidt only normalises them, q_k = X u_k / sqrt(lambda_k), and
+/// Y^T q_k = (Y^T X) u_k / sqrt(lambda_k).
+fn label_energies_of_eigenvectors(gram: &Gram, pca: &Pca) -> Vec<f64> {
+    let mut yq_t = mul(pca.vectors.transpose(), gram.class_sums().transpose());
+    for (k, l) in pca.lambda.iter().enumerate() {
+        let scale = l.sqrt().recip();
+        for c in 0..yq_t.ncols() {
+            yq_t[(k, c)] *= scale;
+        }
+    }
+    label_energies(&yq_t, gram.class_counts())
 }
 
 /// Which noise models the impact sweep visits.

@@ -1,11 +1,14 @@
 //! The second moments of the preprocessed data: G = X^T X, Y^T X and n_c (docs/maths.md,
 //! "Preprocessing and the Gram matrix").
 
-use faer::linalg::matmul::triangular::{self, BlockStructure};
-use faer::{Accum, Mat, MatMut, MatRef};
+use faer::{Mat, MatMut, MatRef};
 use serde::{Deserialize, Serialize};
 
-use super::{Preprocessing, SpectralError};
+use std::sync::Arc;
+
+use super::byte_gram::byte_gram;
+use super::shared_eigen::SharedEigen;
+use super::{GeneralizedEigen, Noise, Pca, Preprocessing, SpectralError};
 use crate::dataset::Dataset;
 
 /// The relative ridge added to G: `ridge = DEFAULT_RELATIVE_RIDGE * trace(G) / D`.
@@ -21,13 +24,6 @@ pub const DEFAULT_RELATIVE_RIDGE: f64 = 1e-6;
 
 /// Images per block when streaming preprocessed pixels (probes, projections).
 const CHUNK_ROWS: usize = 512;
-
-/// Images per block of the raw Gram, which runs in f32 yet is exact: every product of two bytes
-/// is an integer <= 255^2 and a sum of 256 of them stays below 2^24, so every partial sum of
-/// the block is an exactly representable f32 whatever the summation order. Each block is then
-/// added to an f64 accumulator (exact below 2^53, i.e. for N < 1.3e11 images). Single
-/// precision runs the dominant N x D^2 product at twice the f64 rate, with no rounding at all.
-const EXACT_F32_ROWS: usize = 256;
 
 /// Image geometry (C, H, W), channel-major; the mask noise needs it to tile patches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +53,7 @@ pub struct Gram {
     ridge: f64,
     class_sums: Mat<f64>,
     class_counts: Vec<usize>,
+    shared: SharedEigen,
 }
 
 impl Gram {
@@ -124,6 +121,7 @@ impl Gram {
             ridge,
             class_sums,
             class_counts: raw.class_counts,
+            shared: SharedEigen::default(),
         })
     }
 
@@ -178,6 +176,7 @@ impl Gram {
             ridge,
             class_sums: Mat::from_fn(classes, d, |c, j| class_sums[c * d + j].into()),
             class_counts: class_counts.to_vec(),
+            shared: SharedEigen::default(),
         })
     }
 
@@ -241,6 +240,17 @@ impl Gram {
     pub fn class_counts(&self) -> &[usize] {
         &self.class_counts
     }
+
+    /// PCA of G, computed on the first call and shared by every later one (clones included).
+    pub fn pca(&self) -> Result<Arc<Pca>, SpectralError> {
+        self.shared.pca(self)
+    }
+
+    /// The generalized eigenpairs of `noise`'s pencil, shared with the latest callers that asked
+    /// for the same noise (the alignment and the never-beneficial test, say).
+    pub fn generalized_eigen(&self, noise: &Noise) -> Result<Arc<GeneralizedEigen>, SpectralError> {
+        self.shared.pencil(self, noise)
+    }
 }
 
 /// Adds `relative_ridge * trace(G)/D` to G's diagonal and returns that ridge.
@@ -269,49 +279,24 @@ struct RawMoments {
 
 fn raw_moments(data: &Dataset, rows: &[usize], classes: usize) -> RawMoments {
     let d = data.d();
-    let mut gram = Mat::<f64>::zeros(d, d);
-    let mut block = Mat::<f32>::zeros(d, d);
-    let mut buffer = vec![0.0f32; EXACT_F32_ROWS * d];
     let mut pixel_sums = vec![0u64; d];
     let mut class_sums = vec![0u64; classes * d];
     let mut class_counts = vec![0usize; classes];
-    let par = faer::get_global_parallelism();
-    for chunk_rows in rows.chunks(EXACT_F32_ROWS) {
-        let chunk = &mut buffer[..chunk_rows.len() * d];
-        for (dst, &row) in chunk.chunks_exact_mut(d).zip(chunk_rows) {
-            let image = data.image(row);
-            let label = usize::from(data.labels[row]).min(classes - 1);
-            class_counts[label] += 1;
-            for ((x, s), &b) in dst.iter_mut().zip(&mut pixel_sums).zip(image) {
-                *x = f32::from(b);
-                *s += u64::from(b);
-            }
-            for (s, &b) in class_sums[label * d..(label + 1) * d].iter_mut().zip(image) {
-                *s += u64::from(b);
-            }
+    for &row in rows {
+        let image = data.image(row);
+        let label = usize::from(data.labels[row]).min(classes - 1);
+        class_counts[label] += 1;
+        for (s, &b) in pixel_sums.iter_mut().zip(image) {
+            *s += u64::from(b);
         }
-        // Column j of this D x b view is image j, so the view is X_b^T and X_b^T X_b is a
-        // rank-b update, of which only the lower triangle is computed (G is symmetric).
-        let xt = MatRef::from_column_major_slice(chunk, d, chunk_rows.len());
-        triangular::matmul(
-            block.as_mut(),
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            xt,
-            BlockStructure::Rectangular,
-            xt.transpose(),
-            BlockStructure::Rectangular,
-            1.0,
-            par,
-        );
-        for j in 0..d {
-            for i in j..d {
-                gram[(i, j)] += f64::from(block[(i, j)]);
-            }
+        for (s, &b) in class_sums[label * d..(label + 1) * d].iter_mut().zip(image) {
+            *s += u64::from(b);
         }
     }
+    // Integers below 2^53 (N < 1.3e11 images): exact in f64.
+    let r = byte_gram(d, rows, |row| data.image(row));
     RawMoments {
-        gram,
+        gram: Mat::from_fn(d, d, |i, j| if i >= j { r[i * d + j] as f64 } else { 0.0 }),
         pixel_sums: pixel_sums.iter().map(|&s| s as f64).collect(),
         class_sums: class_sums.iter().map(|&s| s as f64).collect(),
         class_counts,

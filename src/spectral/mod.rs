@@ -16,6 +16,7 @@
 //! - [`spectrum_energy`]: energy of a linear map's reconstructions along the data eigenvectors.
 
 mod alignment;
+mod byte_gram;
 mod dae;
 mod eigen;
 mod energy;
@@ -30,6 +31,7 @@ mod pencil;
 mod preprocessing;
 mod probe;
 mod rng;
+mod shared_eigen;
 mod subspace;
 
 pub use alignment::{

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
 use super::largest_angle::largest_angles;
-use super::{Gram, Noise, Pca, Pencil, SpectralError};
+use super::{Gram, Noise, SpectralError};
 
 /// Whether a noise's top-K subspace equals PCA's, at one K.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,8 +113,8 @@ pub fn never_beneficial(
     tolerance: f64,
 ) -> Result<NeverBeneficialReport, SpectralError> {
     let d = gram.d();
-    let pca = Pca::new(gram)?;
-    let eig = Pencil::new(gram, noise)?.solve()?;
+    let pca = gram.pca()?;
+    let eig = gram.generalized_eigen(noise)?;
     let q = orthonormal_basis(eig.vectors.as_ref());
     // O = U^T Q: the sines of the principal angles between span(U_K) and span(Q_K) are the
     // singular values of O[K.., ..K], and the largest of them gives the largest angle.

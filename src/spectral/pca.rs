@@ -16,8 +16,13 @@ pub struct Pca {
 }
 
 impl Pca {
-    /// Eigendecomposition of G.
+    /// Eigendecomposition of G (computed once per Gram: see [`Gram::pca`]).
     pub fn new(gram: &Gram) -> Result<Pca, SpectralError> {
+        Ok((*gram.pca()?).clone())
+    }
+
+    /// Computes the eigendecomposition of G.
+    pub(crate) fn compute(gram: &Gram) -> Result<Pca, SpectralError> {
         let (lambda, mut vectors) = symmetric_eigen_decreasing(gram.matrix())?;
         fix_signs(&mut vectors);
         Ok(Pca { lambda, vectors })

@@ -1,7 +1,9 @@
 //! Top and bottom variance subspaces (docs/maths.md, "Top and bottom variance subspaces", the paper's
 //! Figure 1).
 
-use faer::MatRef;
+use std::sync::OnceLock;
+
+use faer::{Accum, Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use super::{Gram, LinearProbe, Pca, Preprocessing, ProbeConfig, SpectralError, Split};
@@ -44,6 +46,9 @@ pub struct SubspaceSplit {
     pub chance: f64,
 }
 
+/// Images per block of [`SubspaceStudy::coordinates`].
+const COORDINATE_ROWS: usize = 256;
+
 /// A seeded train/test split with the Gram and PCA of its training part: built once, then
 /// scored at as many variance fractions (and with as many probes) as wanted.
 pub struct SubspaceStudy {
@@ -51,6 +56,7 @@ pub struct SubspaceStudy {
     split: Split,
     gram: Gram,
     pca: Pca,
+    coordinates: OnceLock<Mat<f64>>,
 }
 
 impl SubspaceStudy {
@@ -64,7 +70,41 @@ impl SubspaceStudy {
             split,
             gram,
             pca,
+            coordinates: OnceLock::new(),
         })
+    }
+
+    /// Z = X U (N x D): the coordinates of every preprocessed image of `data` (the dataset this
+    /// study was built from) along every eigenvector, row r for image r. Computed on the first
+    /// call, as one blocked product, and shared by every subspace: the coordinates of a subspace
+    /// are columns of Z.
+    pub fn coordinates(&self, data: &Dataset) -> MatRef<'_, f64> {
+        self.coordinates
+            .get_or_init(|| {
+                let d = data.d();
+                let u = self.pca.vectors.as_ref();
+                let prep = self.gram.preprocessing();
+                let mut z = Mat::<f64>::zeros(data.n, d);
+                for start in (0..data.n).step_by(COORDINATE_ROWS) {
+                    let rows = COORDINATE_ROWS.min(data.n - start);
+                    let mut x = Mat::<f64>::zeros(rows, d);
+                    for r in 0..rows {
+                        for (i, v) in prep.apply(data.image(start + r)).into_iter().enumerate() {
+                            x[(r, i)] = v;
+                        }
+                    }
+                    faer::linalg::matmul::matmul(
+                        z.as_mut().subrows_mut(start, rows),
+                        Accum::Replace,
+                        x.as_ref(),
+                        u,
+                        1.0,
+                        faer::get_global_parallelism(),
+                    );
+                }
+                z
+            })
+            .as_ref()
     }
 
     /// The train/test partition.

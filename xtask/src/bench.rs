@@ -21,7 +21,7 @@ pub const BENCHMARKS: &[(&str, &str, Runner)] = &[
     ),
     (
         "page",
-        "the page in headless Chromium: time to the first plot, to trained: bench/page-bench.mjs",
+        "the page in headless Chromium, each panel's time, against a baseline site: bench/page-bench.mjs [BASELINE_SITE] [reps=N] [webgpu]",
         page,
     ),
     (
@@ -81,17 +81,30 @@ fn browser(root: &Path, args: &[String]) -> Result {
     )
 }
 
-/// Builds and serves dist/ (the product) and runs bench/page-bench.mjs against it.
+/// Builds and serves dist/ (the product) and runs bench/page-bench.mjs against it. A first
+/// argument that names a folder is a baseline site (a `dist/` built from another commit), served
+/// too and measured alternately with this tree's.
 fn page(root: &Path, args: &[String]) -> Result {
     setup::all(root)?;
     site::dist(root)?;
     let dist = root.join("dist");
-    node_against(
-        &dist,
-        "",
-        "RECON_ALIGN_URL",
-        &root.join("bench/page-bench.mjs"),
-        args,
+    let mut cmd = Command::new("node");
+    let mut rest = args;
+    if let Some(baseline) = args.first().map(Path::new).filter(|p| p.is_dir()) {
+        let url = format!("http://{}/", serve::spawn(baseline)?);
+        println!(
+            "xtask: RECON_ALIGN_BASELINE_URL={url} ({})",
+            baseline.display()
+        );
+        cmd.env("RECON_ALIGN_BASELINE_URL", url);
+        rest = &args[1..];
+    }
+    let url = format!("http://{}/", serve::spawn(&dist)?);
+    println!("xtask: RECON_ALIGN_URL={url}");
+    status(
+        cmd.arg(root.join("bench/page-bench.mjs"))
+            .args(rest)
+            .env("RECON_ALIGN_URL", url),
     )
 }
 

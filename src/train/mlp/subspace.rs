@@ -3,8 +3,6 @@
 //! of the variance. A linear probe hides the effect on MNIST; an MLP shows how much of what a
 //! classifier needs sits in the low-variance directions.
 
-use faer::{Mat, MatRef};
-
 use crate::dataset::Dataset;
 use crate::gpu::GpuError;
 use crate::spectral::{SpectralError, Split, SubspaceSide, SubspaceStudy};
@@ -55,13 +53,9 @@ impl std::error::Error for StudyError {}
 /// z = V^T x, with m = 1^T V z / D and s^2 = |z|^2 / D - m^2 (V is orthonormal): the k values
 /// z / s and the one value m / s, which the first layer maps exactly as it would the D pixels.
 /// Row-major, k + 1 values per image.
-fn project(
-    study: &SubspaceStudy,
-    data: &Dataset,
-    rows: &[usize],
-    basis: MatRef<'_, f64>,
-) -> Vec<f32> {
-    let prep = study.gram().preprocessing();
+fn project(study: &SubspaceStudy, data: &Dataset, rows: &[usize], dims: &[usize]) -> Vec<f32> {
+    let basis = study.pca().basis(dims);
+    let coordinates = study.coordinates(data);
     let (d, k) = (basis.nrows(), basis.ncols());
     // 1^T V / D: the pixel mean of x^ is this row times z.
     let mean_row: Vec<f64> = (0..k)
@@ -69,10 +63,8 @@ fn project(
         .collect();
     let mut out = Vec::with_capacity(rows.len() * (k + 1));
     for &row in rows {
-        let x = prep.apply(data.image(row));
-        let x = MatRef::from_row_major_slice(&x, 1, x.len());
-        let z: Mat<f64> = x * basis;
-        let z: Vec<f64> = (0..k).map(|j| z[(0, j)]).collect();
+        // z = V^T x: the columns `dims` of the study's coordinates.
+        let z: Vec<f64> = dims.iter().map(|&j| coordinates[(row, j)]).collect();
         let mean: f64 = z.iter().zip(&mean_row).map(|(a, b)| a * b).sum();
         let var = z.iter().map(|v| v * v).sum::<f64>() / d as f64 - mean * mean;
         let scale = if var > 1e-24 { 1.0 / var.sqrt() } else { 1.0 };
@@ -94,11 +86,10 @@ async fn probe_accuracy(
     config: &MlpConfig,
 ) -> Result<(f64, usize), StudyError> {
     let dims = study.dims(fraction, side).map_err(StudyError::Spectral)?;
-    let basis = study.pca().basis(&dims);
     let labels = |rows: &[usize]| rows.iter().map(|&i| data.labels[i]).collect::<Vec<u8>>();
     let (fit_x, score_x) = (
-        project(study, data, fit, basis.as_ref()),
-        project(study, data, score, basis.as_ref()),
+        project(study, data, fit, &dims),
+        project(study, data, score, &dims),
     );
     let (fit_y, score_y) = (labels(fit), labels(score));
     let report = train_mlp_probe(
