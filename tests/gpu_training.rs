@@ -113,6 +113,33 @@ fn gpu_dae_step_matches_cpu_step_with_identical_noise() {
 }
 
 #[test]
+fn gpu_dae_step_with_a_batch_beyond_65535_rows_matches_cpu_step() {
+    // 65,536 rows: one workgroup per row would exceed the 65,535 workgroups a dispatch may have
+    // in one dimension, so the kernel's grid is folded; the step must still equal the CPU's.
+    let Some(ctx) = context() else { return };
+    let data = synthetic_dataset(70_000, 1, 3, 3, 5);
+    let config = DaeConfig {
+        k: 2,
+        noise: Noise::Mask { p: 0.5, patch: 1 },
+        epochs: 1,
+        lr: 1e-3,
+        optimiser: Optimiser::SgdMomentum { momentum: 0.9 },
+        batch: 65_536,
+        seed: 3,
+        init_scale: 0.5,
+    };
+    let ((gpu_loss, gpu_w), (cpu_loss, cpu_w)) = gpu_and_cpu_steps(&ctx, &data, &config, 1, None);
+    // Sums over 65,536 rows in f32, in different orders on each side: 1e-3 relative.
+    assert!(
+        (gpu_loss[0] - cpu_loss[0]).abs() <= 1e-3 * cpu_loss[0].abs() && cpu_loss[0] > 0.0,
+        "loss {} vs {}",
+        gpu_loss[0],
+        cpu_loss[0]
+    );
+    assert!(max_diff(&gpu_w.decoder, &cpu_w.decoder) <= 1e-3 * max_abs32(&cpu_w.decoder));
+}
+
+#[test]
 fn cpu_dae_step_matches_the_written_out_gradient() {
     // The CPU twin against the textbook formulas in f64, one plain SGD step, mask noise.
     let data = synthetic_dataset(24, 1, 4, 5, 8);

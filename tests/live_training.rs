@@ -123,7 +123,7 @@ fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
         batch: 32,
         seed: 2,
     };
-    let (noise, config) = settings.resolve(data.d()).unwrap();
+    let (noise, config) = settings.resolve(data.n, data.d()).unwrap();
     let gram = Gram::from_dataset(&data).unwrap();
     let monitor = Monitor::new(&data, gram, &noise, settings.k, settings.seed).unwrap();
     let cancel = std::sync::atomic::AtomicBool::new(false);
@@ -196,8 +196,15 @@ fn bad_training_settings_are_refused_with_a_reason() {
             },
             "epochs",
         ),
+        (
+            TrainSettings {
+                batch: 20_000,
+                ..ok.clone()
+            },
+            "at most 10000",
+        ),
     ] {
-        let err = settings.resolve(784).unwrap_err().to_string();
+        let err = settings.resolve(10_000, 784).unwrap_err().to_string();
         assert!(err.contains(needle), "{err} should mention {needle}");
     }
 }

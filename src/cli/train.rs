@@ -68,7 +68,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<Output, Failure> {
         seed: args.seed,
     };
     let data = load(&args.data)?;
-    let (noise, config) = settings.resolve(data.d()).map_err(|e| match e {
+    let (noise, config) = settings.resolve(data.n, data.d()).map_err(|e| match e {
         SpectralError::InvalidArgument(why) => Failure::Usage(why),
         other => Failure::Usage(other.to_string()),
     })?;

@@ -9,8 +9,9 @@ use crate::live::Monitor;
 use crate::spectral::Gram;
 use crate::train::{train_dae, Backend, DaeConfig, DaeRun, TrainSettings};
 
+use super::cancel::CancelToken;
 use super::device::{forget_gpu, gpu_context};
-use super::{from_js, js_err, to_js, CANCEL};
+use super::{from_js, js_err, to_js};
 
 /// Why a training run stopped early: the GPU (worth a CPU retry) or anything else.
 enum RunError {
@@ -40,19 +41,30 @@ pub(super) async fn train(
     data: &Dataset,
     gram: Gram,
     settings: JsValue,
+    id: u32,
     use_gpu: bool,
     on_epoch: &js_sys::Function,
     on_notice: &js_sys::Function,
 ) -> Result<JsValue, JsError> {
-    CANCEL.store(false, std::sync::atomic::Ordering::Relaxed);
+    let token = CancelToken::new(id);
+    let cancel = token.flag();
     let settings: TrainSettings = from_js(settings)?;
-    let (noise, config) = settings.resolve(data.d()).map_err(js_err)?;
+    let (noise, config) = settings.resolve(data.n, data.d()).map_err(js_err)?;
     let monitor = Monitor::new(data, gram, &noise, settings.k, settings.seed).map_err(js_err)?;
     let ctx = if use_gpu { gpu_context().await } else { None };
-    let cpu = || run_epochs(Backend::Cpu, data, &monitor, &config, on_epoch);
+    let cpu = || run_epochs(Backend::Cpu, data, &monitor, &config, cancel, on_epoch);
     let (run, backend) = match ctx {
         Some(ctx) => {
-            match run_epochs(Backend::Gpu(&ctx), data, &monitor, &config, on_epoch).await {
+            match run_epochs(
+                Backend::Gpu(&ctx),
+                data,
+                &monitor,
+                &config,
+                cancel,
+                on_epoch,
+            )
+            .await
+            {
                 Err(RunError::Gpu(e)) => {
                     forget_gpu();
                     let text =
@@ -78,6 +90,7 @@ async fn run_epochs(
     data: &Dataset,
     monitor: &Monitor,
     config: &DaeConfig,
+    cancel: &std::sync::atomic::AtomicBool,
     on_epoch: &js_sys::Function,
 ) -> Result<DaeRun, RunError> {
     let mut failure = None;
@@ -86,7 +99,7 @@ async fn run_epochs(
         data,
         monitor.preprocessing(),
         config,
-        &CANCEL,
+        cancel,
         |report| match monitor
             .summarise(data, report, backend.name())
             .map_err(js_err)
