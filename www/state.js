@@ -155,12 +155,20 @@ export function toHash(state) {
     .join('&');
 }
 
-/** The training settings of a state, as the worker's `train` task and `recon-align train` take them. */
-export function trainSettings(state, dims) {
+/**
+ * The training settings of a state, as the worker's `train` task and `recon-align train` take
+ * them, for `n` images of `dims` pixels: K at most D and the batch at most N (the page says so).
+ */
+export function trainSettings(state, dims, n = Infinity) {
   return {
     k: Math.min(state.k, dims), noise: noiseSpec(state), lr: state.lr, optimiser: state.optimiser,
-    epochs: state.epochs, batch: state.batch, seed: state.seed,
+    epochs: state.epochs, batch: Math.min(state.batch, n), seed: state.seed,
   };
+}
+
+/** Gradient steps of a state's training run on `n` images (what makes a run long). */
+export function trainSteps(state, n) {
+  return state.epochs * Math.floor(n / Math.min(state.batch, n));
 }
 
 /** The noise of a state, as the worker and the command-line tool spell it. */

@@ -42,17 +42,26 @@ export async function launch({ webgpu }) {
  * that injected script ran) for later assertions. `fakeWorker` swaps www/worker.js for
  * tests/e2e/fake-worker.js, which speaks the protocol with made-up numbers (UI-only tests).
  */
-export async function openPage(browser, hash = '', viewport = { width: 1200, height: 900 }, { fakeWorker = false } = {}) {
+export async function openPage(browser, hash = '', viewport = { width: 1200, height: 900 }, { fakeWorker = false, base = BASE_URL } = {}) {
   const page = await browser.newPage({ viewport, acceptDownloads: true });
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  // Every page runs under the Content-Security-Policy (header and meta tag): a violation is a
+  // problem like a console error.
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+    });
+  });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
   if (fakeWorker) {
     // The page starts www/worker.js?data=NAME.
     await page.route(/\/www\/worker\.js(\?.*)?$/, (r) => r.fulfill({ contentType: 'text/javascript', body: FAKE_WORKER }));
   }
-  await page.goto(BASE_URL + (hash ? `#${hash}` : ''));
+  const response = await page.goto(base + (hash ? `#${hash}` : ''));
+  if (!/content-security-policy/i.test(await page.content())) problems.push('the page has no CSP meta tag');
+  if (response && !response.headers()['content-security-policy']) problems.push('the server sent no CSP header');
   return { page, problems };
 }
 
