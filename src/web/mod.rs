@@ -33,7 +33,17 @@ pub(crate) fn js_err(e: impl std::fmt::Display) -> JsError {
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
-        let message = format!("recon-align panicked: {info}");
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = format!("the computation panicked{at}: {what}");
         web_sys::console::error_1(&message.as_str().into());
         let _ = js_sys::Reflect::set(
             &js_sys::global(),

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, exportFile, syntheticIdx, BENCH_URL, BASE_URL } from './browser.mjs';
+import { idxImages, idxLabels } from './hostile.mjs';
 
 /** Posts a `fault` task straight into the page's worker, as a bug inside a task would strike. */
 async function fault(page, kind, seconds = 0) {
@@ -24,13 +25,15 @@ test('after a panic and after a stall the worker restarts with the last good dat
     const hash = 'embed=1&panel=alignment&noise=gaussian&sigma=0.25&seed=5';
     const { page, problems } = await openPage(browser, hash, undefined, { base: site });
     await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 120_000 });
-    // A dataset of the reader's own: the one that must come back.
-    const good = syntheticIdx(300);
+    // A dataset of the reader's own (300 images of 8x8, so that every figure is quick): the one
+    // that must come back.
+    const good = { images: idxImages(300, 8, 8), labels: idxLabels(Array.from({ length: 300 }, (_, i) => i % 4)) };
     await page.setInputFiles('#idx-images', { name: 'good-images.idx', mimeType: 'application/octet-stream', buffer: good.images });
     await page.setInputFiles('#idx-labels', { name: 'good-labels.idx', mimeType: 'application/octet-stream', buffer: good.labels });
     await page.evaluate(() => document.getElementById('load-files').click());
     await page.waitForFunction(() => /N=300,/.test(document.getElementById('dataset-summary').textContent), null, { timeout: 60_000 });
     await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 120_000 });
+    await page.waitForSelector('#sweep-progress[data-state="done"]', { timeout: 120_000 });
     const settings = await page.evaluate(() => location.hash);
 
     // A panic, with a figure pending behind it.
@@ -38,7 +41,7 @@ test('after a panic and after a stall the worker restarts with the last good dat
     await page.evaluate(() => document.querySelector('#alignment-progress .rerun').click());
     await page.waitForFunction(() => /compute worker was restarted/.test(document.getElementById('notices').textContent), null, { timeout: 60_000 });
     const notices = await page.textContent('#notices');
-    assert.match(notices, /panicked at .*a fault injected by a test/, 'the panic\'s own message, not "unreachable"');
+    assert.match(notices, /The computation stopped: the computation panicked at src\/web\/fault\.rs:\d+: a fault injected by a test \(kind `panic`\)\. The compute worker was restarted with good-images\.idx \+ good-labels\.idx/, 'the panic\'s own message, not "unreachable"');
     await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 120_000 });
     const figure = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
     assert.equal(figure.n, 300, 'the rerun figure is computed on the last good dataset');
@@ -78,7 +81,7 @@ test('the shipped worker: no fault task, cancels reach their own task, no bookke
       const loaded = next((m) => m.type === 'dataset');
       worker.postMessage({ type: 'load-idx', name: 'small', images: new Uint8Array(images).buffer, labels: new Uint8Array(labels).buffer });
       await loaded;
-      const faultAnswer = next((m) => m.id === 1);
+      const faultAnswer = next((m) => m.id === 1 && ['result', 'error', 'cancelled', 'crashed'].includes(m.type));
       worker.postMessage({ type: 'run', id: 1, task: 'fault', params: { kind: 'panic' } });
       const fault = await faultAnswer;
       // The cancel arrives while the task waits for the adapter probe, before training starts.
