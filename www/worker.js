@@ -223,6 +223,8 @@ const TASKS = {
 
   fault: async (id, p) => {
     if (!wasm.faultForTest) throw new Error('this build injects no faults (only the bench build does)');
+    // To lose the device during training, training must run on it, even on a software adapter.
+    if (p.kind === 'lose-device') softwareAdapter = false;
     wasm.faultForTest(p.kind, p.seconds ?? 0);
     return {};
   },

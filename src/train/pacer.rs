@@ -29,11 +29,6 @@ impl Pacer {
         }
     }
 
-    /// Steps between waits at present.
-    pub(crate) fn steps_per_wait(&self) -> usize {
-        self.steps_per_wait
-    }
-
     /// Counts one queued step; true when it is time to wait.
     pub(crate) fn step(&mut self) -> bool {
         self.queued += 1;
@@ -66,17 +61,17 @@ mod tests {
     fn slow_waits_shrink_the_group_and_fast_ones_grow_it_within_bounds() {
         let mut p = Pacer::new(16);
         p.adapt(1.0);
-        assert_eq!(p.steps_per_wait(), 8);
+        assert_eq!(p.steps_per_wait, 8);
         for _ in 0..10 {
             p.adapt(5.0);
         }
-        assert_eq!(p.steps_per_wait(), MIN_STEPS);
+        assert_eq!(p.steps_per_wait, MIN_STEPS);
         p.adapt(TARGET_SECONDS);
-        assert_eq!(p.steps_per_wait(), MIN_STEPS, "on target: unchanged");
+        assert_eq!(p.steps_per_wait, MIN_STEPS, "on target: unchanged");
         for _ in 0..10 {
             p.adapt(0.001);
         }
-        assert_eq!(p.steps_per_wait(), MAX_STEPS);
+        assert_eq!(p.steps_per_wait, MAX_STEPS);
         let mut q = Pacer::new(3);
         assert!(!q.step() && !q.step() && q.step(), "waits after 3 steps");
     }

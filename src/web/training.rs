@@ -131,6 +131,10 @@ async fn run_epochs(
         {
             Ok(js) => {
                 *last = Some(Resume::after(report));
+                #[cfg(feature = "bench")]
+                if let Backend::Gpu(ctx) = backend {
+                    super::fault::maybe_lose_device(ctx, report.epoch);
+                }
                 on_epoch.call1(&JsValue::NULL, &js).is_ok()
             }
             Err(e) => {

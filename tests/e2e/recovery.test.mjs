@@ -2,7 +2,8 @@
 // feature, whose `fault` task panics or stalls the module on demand; the shipped site has no such
 // task): after a panic the page shows the panic's text, restarts the worker with the last good
 // dataset, reruns the pending figure and keeps every setting; a stalled worker is caught by the
-// watchdog the same way. Also: the shipped worker refuses the fault task, a cancel reaches its own
+// watchdog the same way; a WebGPU device destroyed mid-run leaves the plotted epochs and training
+// goes on on the CPU. Also: the shipped worker refuses the fault task, a cancel reaches its own
 // task even when it arrives before the task starts, and no bookkeeping is left behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,6 +59,37 @@ test('after a panic and after a stall the worker restarts with the last good dat
     assert.equal(JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8')).n, 300);
     // The panic's own console line is expected; nothing else.
     assert.deepEqual(problems.filter((p) => !/a fault injected by a test/.test(p)), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a GPU device lost mid-run: training goes on on the CPU from its last epoch, plotted epochs kept', { timeout: 600_000 }, async () => {
+  assert.ok(BENCH_URL, 'RECON_ALIGN_BENCH_URL names the bench site (cargo xtask test sets it)');
+  const site = new URL('../', BENCH_URL).href;
+  const browser = await launch({ webgpu: true });
+  try {
+    const { page, problems } = await openPage(browser, 'embed=1&panel=train&epochs=5&batch=32&k=4', undefined, { base: site });
+    await page.waitForSelector('#backend[data-state="webgpu"]', { timeout: 120_000 });
+    const good = { images: idxImages(300, 8, 8), labels: idxLabels(Array.from({ length: 300 }, (_, i) => i % 4)) };
+    await page.setInputFiles('#idx-images', { name: 'small-images.idx', mimeType: 'application/octet-stream', buffer: good.images });
+    await page.setInputFiles('#idx-labels', { name: 'small-labels.idx', mimeType: 'application/octet-stream', buffer: good.labels });
+    await page.evaluate(() => document.getElementById('load-files').click());
+    await page.waitForFunction(() => /N=300,/.test(document.getElementById('dataset-summary').textContent), null, { timeout: 120_000 });
+    // 5 epochs of 9 steps is longer than the default run (10 epochs of 1 step on 300 images): an
+    // embed waits for the reader.
+    await page.waitForSelector('#train-progress[data-state="held"]', { timeout: 60_000 });
+    assert.match(await page.textContent('#panel-train'), /longer than the default; press Train/);
+    // The next run trains on the WebGPU device and destroys it after epoch 2.
+    await fault(page, 'lose-device', 2);
+    await page.evaluate(() => document.querySelector('#train-progress .rerun').click());
+    await page.waitForFunction(() => /WebGPU failed during training .*continuing on the CPU from epoch 3/.test(document.getElementById('notices').textContent), null, { timeout: 300_000 });
+    await page.waitForSelector('#train-progress[data-state="done"]', { timeout: 300_000 });
+    const run = JSON.parse((await exportFile(page, 'train.json')).bytes.toString('utf8'));
+    assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2, 3, 4, 5], 'every epoch is plotted once, in order');
+    assert.deepEqual(run.epochs.map((e) => e.backend), ['gpu', 'gpu', 'cpu', 'cpu', 'cpu']);
+    assert.ok(run.epochs[4].loss < run.epochs[0].loss, 'the loss keeps falling after the switch');
+    assert.deepEqual(problems, []);
   } finally {
     await browser.close();
   }
