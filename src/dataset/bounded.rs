@@ -100,8 +100,11 @@ pub(super) fn read_idx<'a>(
     }
     let (n, d, total) = kind.announced(&out)?;
     check(n, d)?;
-    out.try_reserve_exact(total + 1 - header_len)
-        .map_err(|_| DataError::Refused(format!("{what}: cannot reserve {total} bytes")))?;
+    out.try_reserve_exact(total + 1 - header_len).map_err(|_| {
+        DataError::Refused(format!(
+            "{what}: not enough memory for the {total} bytes its header announces"
+        ))
+    })?;
     stream
         .take((total + 1 - header_len) as u64)
         .read_to_end(&mut out)
