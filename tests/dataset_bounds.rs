@@ -2,25 +2,17 @@
 //! headers, and datasets the page could not hold or finish. Files are built byte by byte here
 //! from the IDX specification.
 
+mod idx_support;
+
 use std::io::Write;
 
+use idx_support::{idx_images, idx_labels};
 use recon_align::dataset::{
     check_for_page, check_page_size, DataError, Dataset, PageEstimate, MIN_IMAGES, PAGE_MAX_BYTES,
 };
 
 fn idx_header(n: u32, h: u32, w: u32) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, 0x03];
-    for v in [n, h, w] {
-        out.extend_from_slice(&v.to_be_bytes());
-    }
-    out
-}
-
-fn idx_labels(labels: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, 0x01];
-    out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
-    out.extend_from_slice(labels);
-    out
+    idx_images(n, h, w, &[])
 }
 
 fn gzip_stream(header: &[u8], zeros: usize) -> Vec<u8> {

@@ -107,3 +107,19 @@ export function syntheticIdx(n) {
   }
   return { images, labels };
 }
+
+/**
+ * Chooses `images` and `labels` (Buffers) in the page's IDX file inputs (hidden in an embed, so
+ * set directly) as `NAME-images.idx` and `NAME-labels.idx`, clears the load status, and presses
+ * Load files.
+ */
+export async function chooseIdxFiles(page, { images, labels }, name = 'data') {
+  await page.setInputFiles('#idx-images', { name: `${name}-images.idx`, mimeType: 'application/octet-stream', buffer: images });
+  await page.setInputFiles('#idx-labels', { name: `${name}-labels.idx`, mimeType: 'application/octet-stream', buffer: labels });
+  await page.evaluate(() => {
+    const status = document.getElementById('byod-status');
+    status.textContent = '';
+    status.dataset.level = '';
+    document.getElementById('load-files').click();
+  });
+}

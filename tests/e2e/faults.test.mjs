@@ -6,18 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, openPage, syntheticIdx, REPO_ROOT } from './browser.mjs';
+import { launch, openPage, syntheticIdx, chooseIdxFiles, REPO_ROOT } from './browser.mjs';
 import { hostileInputs, seventyThousand } from './hostile.mjs';
-
-/** Chooses `images` and `labels` in the (hidden, in an embed) file inputs and presses Load. */
-async function loadFiles(page, { images, labels }, name = 'hostile') {
-  await page.setInputFiles('#idx-images', { name: `${name}-images.idx`, mimeType: 'application/octet-stream', buffer: images });
-  await page.setInputFiles('#idx-labels', { name: `${name}-labels.idx`, mimeType: 'application/octet-stream', buffer: labels });
-  await page.evaluate(() => {
-    document.getElementById('byod-status').textContent = '';
-    document.getElementById('load-files').click();
-  });
-}
 
 test('the README states how many hostile inputs the suite tries', () => {
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -36,7 +26,7 @@ for (const webgpu of [true, false]) {
       assert.match(before, /N=10,000/);
       const inputs = hostileInputs();
       for (const input of inputs) {
-        await loadFiles(page, input);
+        await chooseIdxFiles(page, input);
         await page.waitForFunction(() => document.getElementById('byod-status').dataset.level === 'error'
           && !/Reading/.test(document.getElementById('byod-status').textContent), null, { timeout: 60_000 });
         const status = await page.textContent('#byod-status');
@@ -50,7 +40,7 @@ for (const webgpu of [true, false]) {
       assert.match(await page.textContent('#notices .notice-more'), /^\d+ more messages? not shown/);
       // Still working: a good dataset loads and its figure is computed.
       const good = syntheticIdx(300);
-      await loadFiles(page, good, 'good');
+      await chooseIdxFiles(page, good, 'good');
       await page.waitForFunction(() => /N=300,/.test(document.getElementById('dataset-summary').textContent), null, { timeout: 60_000 });
       await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 120_000 });
       assert.deepEqual(problems, [], 'no console errors, no CSP violation');
@@ -65,7 +55,7 @@ for (const webgpu of [true, false]) {
     try {
       const { page, problems } = await openPage(browser, 'embed=1&panel=train&batch=65536&epochs=1&k=8');
       await page.waitForSelector('#train-progress[data-state="done"]', { timeout: 300_000 });
-      await loadFiles(page, seventyThousand(), 'seventy');
+      await chooseIdxFiles(page, seventyThousand(), 'seventy');
       await page.waitForFunction(() => /N=70,000,/.test(document.getElementById('dataset-summary').textContent), null, { timeout: 120_000 });
       await page.waitForSelector('#train-progress[data-state="done"]', { timeout: 300_000 });
       const said = await page.textContent('#panel-train');

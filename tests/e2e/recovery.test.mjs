@@ -7,7 +7,7 @@
 // task even when it arrives before the task starts, and no bookkeeping is left behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, exportFile, syntheticIdx, BENCH_URL, BASE_URL } from './browser.mjs';
+import { launch, openPage, exportFile, syntheticIdx, chooseIdxFiles, BENCH_URL, BASE_URL } from './browser.mjs';
 import { gzipSync } from 'node:zlib';
 import { idxImages, idxLabels } from './hostile.mjs';
 
@@ -30,9 +30,7 @@ test('after a panic and after a stall the worker restarts with the last good dat
     // A dataset of the reader's own (300 images of 8x8, so that every figure is quick): the one
     // that must come back.
     const good = { images: idxImages(300, 8, 8), labels: idxLabels(Array.from({ length: 300 }, (_, i) => i % 4)) };
-    await page.setInputFiles('#idx-images', { name: 'good-images.idx', mimeType: 'application/octet-stream', buffer: good.images });
-    await page.setInputFiles('#idx-labels', { name: 'good-labels.idx', mimeType: 'application/octet-stream', buffer: good.labels });
-    await page.evaluate(() => document.getElementById('load-files').click());
+    await chooseIdxFiles(page, good, 'good');
     await page.waitForFunction(() => /N=300,/.test(document.getElementById('dataset-summary').textContent), null, { timeout: 60_000 });
     await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 120_000 });
     await page.waitForSelector('#sweep-progress[data-state="done"]', { timeout: 120_000 });
@@ -86,14 +84,12 @@ test('out of memory: with the module\'s memory full, a load is refused clearly a
     const labels = idxLabels(Array.from({ length: n }, (_, i) => i % 10));
     const raw = Buffer.concat([idxImages(n, 28, 28, { count: 0 }), Buffer.alloc(n * 784, 3)]);
     const load = async (images, name) => {
-      await page.setInputFiles('#idx-images', { name, mimeType: 'application/octet-stream', buffer: images });
-      await page.setInputFiles('#idx-labels', { name: 'labels.idx', mimeType: 'application/octet-stream', buffer: labels });
-      await page.evaluate(() => { document.getElementById('byod-status').dataset.level = ''; document.getElementById('load-files').click(); });
+      await chooseIdxFiles(page, { images, labels }, name);
       await page.waitForFunction(() => document.getElementById('byod-status').dataset.level === 'error', null, { timeout: 120_000 });
       return page.textContent('#byod-status');
     };
     // The reader reserves the size the header announces before inflating, and says it cannot.
-    assert.match(await load(gzipSync(raw), 'big.gz'), /not enough memory for the 47040016 bytes its header announces.*stay/);
+    assert.match(await load(gzipSync(raw), 'big'), /not enough memory for the 47040016 bytes its header announces.*stay/);
     assert.equal(await page.textContent('#dataset-summary'), before);
     await page.evaluate(() => document.querySelector('#alignment-progress .rerun').click());
     await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 120_000 });
@@ -112,9 +108,7 @@ test('a GPU device lost mid-run: training goes on on the CPU from its last epoch
     const { page, problems } = await openPage(browser, 'embed=1&panel=train&epochs=5&batch=32&k=4', undefined, { base: site });
     await page.waitForSelector('#backend[data-state="webgpu"]', { timeout: 120_000 });
     const good = { images: idxImages(300, 8, 8), labels: idxLabels(Array.from({ length: 300 }, (_, i) => i % 4)) };
-    await page.setInputFiles('#idx-images', { name: 'small-images.idx', mimeType: 'application/octet-stream', buffer: good.images });
-    await page.setInputFiles('#idx-labels', { name: 'small-labels.idx', mimeType: 'application/octet-stream', buffer: good.labels });
-    await page.evaluate(() => document.getElementById('load-files').click());
+    await chooseIdxFiles(page, good, 'small');
     await page.waitForFunction(() => /N=300,/.test(document.getElementById('dataset-summary').textContent), null, { timeout: 120_000 });
     // 5 epochs of 9 steps is longer than the default run (10 epochs of 1 step on 300 images): an
     // embed waits for the reader.
