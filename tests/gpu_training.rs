@@ -12,7 +12,8 @@ use recon_align::dataset::Dataset;
 use recon_align::gpu::GpuImages;
 use recon_align::spectral::{Noise, NoiseMap, Preprocessing};
 use recon_align::train::{
-    epoch_order, train_dae, Backend, CpuDae, DaeConfig, DaeRun, DaeWeights, GpuDae, Optimiser,
+    epoch_order, train_dae, train_dae_from, Backend, CpuDae, DaeConfig, DaeRun, DaeWeights, GpuDae,
+    Optimiser, Resume,
 };
 
 fn train(backend: Backend<'_>, data: &Dataset, config: &DaeConfig) -> DaeRun {
@@ -110,6 +111,98 @@ fn gpu_dae_step_matches_cpu_step_with_identical_noise() {
             "{noise:?}: W differs"
         );
     }
+}
+
+#[test]
+fn gpu_dae_step_with_a_batch_beyond_65535_rows_matches_cpu_step() {
+    // 65,536 rows: one workgroup per row would exceed the 65,535 workgroups a dispatch may have
+    // in one dimension, so the kernel's grid is folded; the step must still equal the CPU's.
+    let Some(ctx) = context() else { return };
+    let data = synthetic_dataset(70_000, 1, 3, 3, 5);
+    let config = DaeConfig {
+        k: 2,
+        noise: Noise::Mask { p: 0.5, patch: 1 },
+        epochs: 1,
+        lr: 1e-3,
+        optimiser: Optimiser::SgdMomentum { momentum: 0.9 },
+        batch: 65_536,
+        seed: 3,
+        init_scale: 0.5,
+    };
+    let ((gpu_loss, gpu_w), (cpu_loss, cpu_w)) = gpu_and_cpu_steps(&ctx, &data, &config, 1, None);
+    // Sums over 65,536 rows in f32, in different orders on each side: 1e-3 relative.
+    assert!(
+        (gpu_loss[0] - cpu_loss[0]).abs() <= 1e-3 * cpu_loss[0].abs() && cpu_loss[0] > 0.0,
+        "loss {} vs {}",
+        gpu_loss[0],
+        cpu_loss[0]
+    );
+    assert!(max_diff(&gpu_w.decoder, &cpu_w.decoder) <= 1e-3 * max_abs32(&cpu_w.decoder));
+}
+
+#[test]
+fn a_device_destroyed_mid_run_is_survived_from_the_last_epoch_on_the_cpu() {
+    // The device is destroyed right after epoch 3: the GPU run reports an error (not a panic, not
+    // a hang), its 3 epochs stay, and the CPU goes on from their weights with epochs 4 to 6.
+    let Some(ctx) = context() else { return };
+    let data = low_rank_dataset(512, 6, 6, 21);
+    let config = DaeConfig {
+        k: 3,
+        noise: Noise::Mask { p: 0.3, patch: 1 },
+        epochs: 6,
+        lr: 2e-3,
+        optimiser: Optimiser::adam(),
+        batch: 32,
+        seed: 4,
+        init_scale: 0.1,
+    };
+    let st = Preprocessing::of_dataset(&data);
+    let never = AtomicBool::new(false);
+    let mut kept = Vec::new();
+    let gpu = pollster::block_on(train_dae(
+        Backend::Gpu(&ctx),
+        &data,
+        &st,
+        &config,
+        &never,
+        |report| {
+            kept.push(report.clone());
+            if report.epoch == 3 {
+                ctx.device.destroy();
+            }
+            true
+        },
+    ));
+    assert!(gpu.is_err(), "the run notices the destroyed device");
+    assert_eq!(kept.iter().map(|r| r.epoch).collect::<Vec<_>>(), [1, 2, 3]);
+    let resume = Resume::after(&kept[2]);
+    let rest = pollster::block_on(train_dae_from(
+        Backend::Cpu,
+        &data,
+        &st,
+        &config,
+        Some(&resume),
+        &never,
+        |_| true,
+    ))
+    .unwrap();
+    assert_eq!(
+        rest.reports.iter().map(|r| r.epoch).collect::<Vec<_>>(),
+        [4, 5, 6]
+    );
+    // It continues rather than restarts: against an uninterrupted CPU run (same visiting orders
+    // and noise; only Adam's moments start again), epoch 4 is within 25% of that run's epoch 4,
+    // and well below its epoch 1.
+    let whole = train(Backend::Cpu, &data, &config);
+    let (resumed, straight, start) = (
+        rest.reports[0].train_loss,
+        whole.reports[3].train_loss,
+        whole.reports[0].train_loss,
+    );
+    assert!(
+        (resumed - straight).abs() <= 0.25 * straight && resumed < 0.8 * start,
+        "epoch 4: resumed {resumed}, uninterrupted {straight}, epoch 1 {start}"
+    );
 }
 
 #[test]

@@ -137,7 +137,9 @@ fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
         batch: 32,
         seed: 2,
     };
-    let (_, config) = settings.resolve(data.d()).unwrap();
+    let (_, config) = settings
+        .resolve(Monitor::training_size(data.n), data.d())
+        .unwrap();
     let monitor = Monitor::new(&data, &config).unwrap();
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut summaries = Vec::new();
@@ -209,8 +211,15 @@ fn bad_training_settings_are_refused_with_a_reason() {
             },
             "epochs",
         ),
+        (
+            TrainSettings {
+                batch: 20_000,
+                ..ok.clone()
+            },
+            "at most 10000",
+        ),
     ] {
-        let err = settings.resolve(784).unwrap_err().to_string();
+        let err = settings.resolve(10_000, 784).unwrap_err().to_string();
         assert!(err.contains(needle), "{err} should mention {needle}");
     }
 }

@@ -1,7 +1,10 @@
 // The page: UI only. All computation happens in the worker (www/worker.js); the state lives in one
 // typed table (www/state.js) mirrored in the URL hash; charts (www/charts.js) only draw.
 import { Compute } from './compute.js';
-import { SCHEMA, PANELS, parseHash, parseValue, toHash, noiseSpec, validate } from './state.js';
+import { WorkerSupervisor } from './recovery.js';
+import { MAX_FILE_BYTES } from './limits.js';
+import { notice } from './notices.js';
+import { SCHEMA, PANELS, parseHash, parseValue, toHash, noiseSpec, validate, trainSteps, trainingImages, defaults } from './state.js';
 import { createTrainPanel } from './panels/train.js';
 import { createAlignmentPanel } from './panels/alignment.js';
 import { createNeverPanel } from './panels/never.js';
@@ -10,22 +13,6 @@ import { createGuidedPanel } from './panels/guided.js';
 import { createDesignerPanel } from './panels/designer.js';
 
 const $ = (id) => document.getElementById(id);
-
-/** Shows a message the reader can see; never interprets it as HTML. */
-export function notice(text, level = 'warn') {
-  const div = document.createElement('div');
-  div.className = `notice ${level}`;
-  div.setAttribute('role', level === 'error' ? 'alert' : 'status');
-  div.textContent = text;
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'notice-close';
-  close.setAttribute('aria-label', 'Dismiss this message');
-  close.textContent = '×';
-  close.addEventListener('click', () => div.remove());
-  div.append(close);
-  $('notices').append(div);
-}
 
 const CREATE = {
   train: createTrainPanel, alignment: createAlignmentPanel, never: createNeverPanel,
@@ -46,7 +33,8 @@ function showBackend(b) {
   } else {
     el.textContent = 'CPU (WebGPU unavailable)';
     el.title = b.detail ?? '';
-    notice(`${b.reason}: running on CPU. (${b.detail})`);
+    notice('This browser offers no WebGPU adapter; computing on the CPU (WebAssembly).', 'warn',
+      [b.reason, b.detail].filter(Boolean).join(': '));
   }
   el.dataset.state = b.kind;
 }
@@ -144,6 +132,7 @@ function onControlChange(e) {
   }
   if (r.value === state[row.key]) return;
   state = { ...state, [row.key]: r.value };
+  if (dataset && (row.key === 'batch' || row.key === 'k')) boundNotices(state, dataset.summary, [row.key]);
   fillControls();
   writeHash();
   changed([row.key]);
@@ -241,7 +230,7 @@ function byodStatus(text, level = '') {
   el.dataset.level = level;
 }
 
-function wireByod(worker) {
+function wireByod(supervisor) {
   $('load-files').addEventListener('click', async () => {
     const images = $('idx-images').files?.[0];
     const labels = $('idx-labels').files?.[0];
@@ -249,10 +238,16 @@ function wireByod(worker) {
       byodStatus('Choose both an images file and a labels file.', 'error');
       return;
     }
+    const big = [images, labels].find((f) => f.size > MAX_FILE_BYTES);
+    if (big) {
+      byodStatus(`Could not load the data: ${big.name} is ${(big.size / 2 ** 20).toFixed(0)} MiB; this page reads at most ${(MAX_FILE_BYTES / 2 ** 20).toFixed(0)} MiB per file. The current data stays.`, 'error');
+      return;
+    }
     byodStatus(`Reading ${images.name} and ${labels.name}…`);
     const [a, b] = await Promise.all([images.arrayBuffer(), labels.arrayBuffer()]);
-    worker.postMessage({ type: 'load-idx', images: a, labels: b, name: `${images.name} + ${labels.name}` }, [a, b]);
+    supervisor.load({ type: 'load-idx', images: a, labels: b, name: `${images.name} + ${labels.name}` });
   });
+  $('cancel-load').addEventListener('click', () => supervisor.cancelLoad());
   $('load-urls').addEventListener('click', () => {
     const urls = [$('url-images').value.trim(), $('url-labels').value.trim()];
     const parsed = [];
@@ -271,7 +266,7 @@ function wireByod(worker) {
       parsed.push(url.href);
     }
     byodStatus('Fetching…');
-    worker.postMessage({ type: 'load-url', images: parsed[0], labels: parsed[1] });
+    supervisor.load({ type: 'load-url', images: parsed[0], labels: parsed[1] });
   });
 }
 
@@ -289,15 +284,21 @@ function start() {
   $('copy-link').addEventListener('click', copyLink);
   window.addEventListener('hashchange', onHashChange);
 
-  let worker;
+  const compute = new Compute(null);
+  const spawn = (name) => new Worker(new URL(`./worker.js?data=${name}`, import.meta.url), { type: 'module' });
+  let supervisor;
   try {
-    worker = new Worker(new URL(`./worker.js?data=${state.data}`, import.meta.url), { type: 'module' });
+    supervisor = new WorkerSupervisor(spawn, compute, state.data, {
+      message: (msg) => onWorkerMessage(msg, compute),
+      restart: (why) => notice(`The computation stopped: ${why}. The compute worker was restarted with ${dataset?.source ?? 'the data'}; pending figures run again and every setting is kept.`, 'error'),
+      loadFailed: (why) => byodStatus(`Could not load the data: ${why}. The previous data stays.`, 'error'),
+      gaveUp: (why) => notice(why, 'error'),
+    });
   } catch (e) {
     notice(`This browser cannot start a module Web Worker (${e}); the demo cannot run here.`, 'error');
     return;
   }
-  const compute = new Compute(worker);
-  loadData = (name) => worker.postMessage({ type: 'load-bundled', name });
+  loadData = (name) => supervisor.load({ type: 'load-bundled', name });
   const ctx = {
     compute,
     notice,
@@ -305,29 +306,48 @@ function start() {
     update,
     settings: () => ({ ...state, noise_spec: noiseSpec(state), dataset: dataset?.source, n: dataset?.summary.n, d: dataset?.summary.d }),
     dims: () => dataset?.summary.d ?? 784,
+    images: () => dataset?.summary.n ?? 10_000,
     classes: () => dataset?.summary.classes ?? 10,
     showSplit,
   };
   buildPanels(ctx);
-  wireByod(worker);
+  wireByod(supervisor);
+}
 
-  worker.onerror = (e) => notice(`The compute worker failed: ${e.message || 'unknown error'}.`, 'error');
-  worker.onmessage = ({ data: msg }) => {
-    if (compute.handle(msg)) return;
-    switch (msg.type) {
-      case 'backend': showBackend(msg.backend); break;
-      case 'dataset': onDataset(msg, compute); break;
-      case 'notice': notice(msg.message); break;
-      case 'error':
+let backendShown = false;
+function onWorkerMessage(msg, compute) {
+  switch (msg.type) {
+    case 'backend':
+      // A restarted worker probes the adapter again; the reader has been told once.
+      if (!backendShown) showBackend(msg.backend);
+      backendShown = true;
+      break;
+    case 'dataset': onDataset(msg, compute); break;
+    case 'notice': notice(msg.message); break;
+    case 'error':
+      if (['data', 'wasm', 'load-idx', 'load-url', 'load-bundled'].includes(msg.where)) {
+        const kept = dataset ? ` The current data (${dataset.source}) and its figures stay.` : '';
+        byodStatus(`Could not load the data: ${msg.message}.${kept}`, 'error');
+        notice(`Could not load the data: ${msg.message}.${kept}`, 'error');
+        if (!dataset) $('dataset-summary').dataset.state = 'error';
+      } else {
         notice(`Error (${msg.where}): ${msg.message}`, 'error');
-        if (['data', 'wasm', 'load-idx', 'load-url', 'load-bundled'].includes(msg.where)) {
-          byodStatus(`Could not load the data: ${msg.message}`, 'error');
-          if (!dataset) $('dataset-summary').dataset.state = 'error';
-        }
-        break;
-      default: break;
-    }
-  };
+      }
+      break;
+    default: break;
+  }
+}
+
+/** Whether the training run of `state` on `n` images is longer than the default run. */
+function longerThanDefault(s, n) {
+  return trainSteps(s, n) > trainSteps(defaults(), n);
+}
+
+/** The notices for settings the data bounds: K <= D and batch <= the training images. */
+function boundNotices(s, summary, keys = ['k', 'batch']) {
+  if (keys.includes('k') && s.k > summary.d) notice(`K=${s.k} is larger than D=${summary.d} for this data; the figures use K=${summary.d}.`);
+  const m = trainingImages(summary.n);
+  if (keys.includes('batch') && s.batch > m) notice(`Batch ${s.batch.toLocaleString('en')} is larger than the ${m.toLocaleString('en')} training images (the training part of N=${summary.n.toLocaleString('en')}); training uses batches of ${m.toLocaleString('en')}.`);
 }
 
 function onDataset({ source, summary, samples, labels }, compute) {
@@ -339,7 +359,8 @@ function onDataset({ source, summary, samples, labels }, compute) {
   el.dataset.state = 'ready';
   drawDigits($('digit-grid'), samples, labels, s);
   controlFor('k').max = String(s.d);
-  if (state.k > s.d) notice(`K=${state.k} is larger than D=${s.d} for this data; the figures use K=${s.d}.`);
+  controlFor('batch').max = String(s.n);
+  boundNotices(state, s);
   if (!first) {
     byodStatus(`Loaded ${source}: every figure reruns.`, 'ok');
     compute.cancelAll();
@@ -348,7 +369,12 @@ function onDataset({ source, summary, samples, labels }, compute) {
     const p = panels.get(id);
     if (!p) continue;
     p.reset();
-    p.run(null);
+    if (id === 'train' && state.embed && longerThanDefault(state, s.n)) {
+      // An embed never starts a long run on its own: the reader presses Train.
+      p.hold?.(`This run (${state.epochs} epochs, batch ${Math.min(state.batch, s.n)}) is longer than the default; press Train to start it.`);
+    } else {
+      p.run(null);
+    }
   }
 }
 

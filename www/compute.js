@@ -23,7 +23,7 @@ export class Compute {
   schedule(slot, task, params, on = {}, priority = 0) {
     this.cancel(slot);
     return new Promise((resolve, reject) => {
-      const job = { slot, task, params, on, resolve, reject, priority, id: this.nextId++ };
+      const job = { slot, task, params, on, resolve, reject, priority, id: this.nextId++, attempts: 0 };
       // Higher priority first; equal priorities keep their order.
       const at = this.queue.findIndex((j) => j.priority < priority);
       this.queue.splice(at < 0 ? this.queue.length : at, 0, job);
@@ -53,11 +53,32 @@ export class Compute {
   }
 
   pump() {
-    if (this.running || this.queue.length === 0) return;
+    if (this.running || this.queue.length === 0 || !this.worker) return;
     const job = this.queue.shift();
     this.running = job;
+    job.attempts += 1;
     job.on.start?.();
     this.worker.postMessage({ type: 'run', id: job.id, task: job.task, params: job.params });
+  }
+
+  /**
+   * Moves every job to a new worker after the old one died (`why`: what happened). The job that
+   * was running is tried once more, under a new id; if it was already its second try, it fails
+   * with `why`. Queued jobs keep their order.
+   */
+  restart(worker, why) {
+    this.worker = worker;
+    const job = this.running;
+    this.running = null;
+    if (job && !job.cancelling) {
+      if (job.attempts >= 2) {
+        job.reject(new Error(why));
+      } else {
+        job.id = this.nextId++;
+        this.queue.unshift(job);
+      }
+    }
+    this.pump();
   }
 
   finish(id) {

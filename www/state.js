@@ -169,12 +169,30 @@ export function toHash(state) {
     .join('&');
 }
 
-/** The training settings of a state, as the worker's `train` task and `recon-align train` take them. */
-export function trainSettings(state, dims) {
+/**
+ * The training settings of a state, as the worker's `train` task and `recon-align train` take
+ * them, for `n` images of `dims` pixels: K at most D and the batch at most N (the page says so).
+ */
+export function trainSettings(state, dims, n = Infinity) {
   return {
     k: Math.min(state.k, dims), noise: noiseSpec(state), lr: state.lr, optimiser: state.optimiser,
-    epochs: state.epochs, batch: state.batch, seed: state.seed,
+    epochs: state.epochs, batch: Math.min(state.batch, trainingImages(n)), seed: state.seed,
   };
+}
+
+/**
+ * How many of `n` images a training run learns from: the training part of its seeded split, all
+ * but round(20% of n) (Rust's `Monitor::training_size`; a batch larger than that takes no step).
+ */
+export function trainingImages(n) {
+  if (!Number.isFinite(n)) return n;
+  return n - Math.min(Math.max(Math.round(0.2 * n), 1), Math.max(n - 2, 1));
+}
+
+/** Gradient steps of a state's training run on `n` images (what makes a run long). */
+export function trainSteps(state, n) {
+  const m = trainingImages(n);
+  return state.epochs * Math.floor(m / Math.min(state.batch, m));
 }
 
 /** The noise of a state, as the worker and the command-line tool spell it. */

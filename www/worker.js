@@ -2,13 +2,19 @@
 // it answers messages with plain data.
 //
 // Protocol (all messages are plain objects):
-// The page starts it as worker.js?data=NAME (NAME a bundled dataset: mnist or fashion).
+// The page starts it as worker.js?data=NAME (NAME a bundled dataset: mnist or fashion; `none`
+// loads nothing, for a restarted worker that is sent the page's last good dataset).
 // UI -> worker
 //   {type:'load-bundled', name}                          (mnist or fashion)
 //   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name}
-//   {type:'load-url', images: url, labels: url}          (http(s) only)
+//   {type:'load-url', images: url, labels: url}          (http(s) only; streamed with a byte cap
+//                                                         and a timeout)
+//   {type:'cancel-load'}                                 (stops a load-url in progress)
 //   {type:'run', id, task, params}                       (tasks below)
-//   {type:'cancel', id}
+//   {type:'cancel', id}                                  (that task only)
+//   {type:'ping', seq}                                   (answered at once when the worker is free)
+// A dataset is parsed and checked in full (sizes, images, classes, memory and time) before it
+// replaces the current one: a refused dataset leaves the current one in place.
 // worker -> UI
 //   {type:'backend', backend: {kind:'webgpu', adapter, backend} | {kind:'cpu', reason, detail}}
 //   {type:'dataset', source, summary, samples: Uint8Array(100*d), labels: Uint8Array(100)}
@@ -18,17 +24,42 @@
 //   {type:'cancelled', id}
 //   {type:'notice', message}
 //   {type:'error', id?, where, message}
+//   {type:'pong', seq, pending, cancelled, tokens}       (bookkeeping sizes, for the watchdog)
+//   {type:'crashed', id?, where, message}                (the wasm trapped, panicked or ran out of
+//                                                         memory: the page restarts the worker)
 // Tasks: alignment {noise}, sweep {}, never {noise}, subspace {seed}, guided {k, seed},
-//        train {k, noise, lr, optimiser, epochs, batch, seed} (Rust's TrainSettings).
-import init, { Lab, detectBackend, cancel as cancelTraining } from '../pkg/recon_align.js';
+//        train {k, noise, lr, optimiser, epochs, batch, seed} (Rust's TrainSettings),
+//        fault {kind, seconds} (only where the module is built with the `bench` feature: tests).
+import * as wasm from '../pkg/recon_align.js';
+import { MAX_FILE_BYTES, URL_TIMEOUT_MS } from './limits.js';
+
+const { default: init, Lab, detectBackend, cancel: cancelTask, cancelTokens } = wasm;
 
 let lab = null;
 let ready = null;          // resolves once the wasm module is initialised
-const cancelled = new Set();
+let memory = null;         // the module's memory (its size says whether a trap was out of memory)
+let dead = false;          // set once the module has trapped: nothing more runs in this worker
+const pending = new Set(); // ids of tasks received and not yet finished
+const cancelled = new Set(); // ids of pending tasks that were cancelled (a subset of pending)
 let queue = Promise.resolve(); // tasks run one at a time, in order
+let loads = Promise.resolve(); // dataset loads, one at a time, in order
 let backendKnown = null;   // resolves once the adapter has been probed
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
+// Each of these means the module can no longer be trusted: it trapped (a panic, `unreachable`),
+// or memory could not grow.
+const isCrash = (e) => e instanceof WebAssembly.RuntimeError
+  || (e instanceof RangeError && /memory|allocation/i.test(String(e.message)));
+function crashed(where, e, id) {
+  dead = true;
+  const panic = self.reconAlignPanic;
+  const bytes = memory?.buffer.byteLength ?? 0;
+  const oom = !panic && (bytes > 2 ** 31 || /memory|allocation/i.test(String(e?.message)));
+  const message = panic
+    ?? (oom ? `the WebAssembly module ran out of memory (${(bytes / 2 ** 30).toFixed(1)} GiB in use; ${e})`
+      : `the WebAssembly module stopped (${e})`);
+  post({ type: 'crashed', id, where, message });
+}
 const fail = (where, err, id) => post({ type: 'error', id, where, message: String(err?.message ?? err) });
 // Lets queued messages (a cancel, say) arrive between long steps.
 const breathe = () => new Promise((r) => setTimeout(r, 0));
@@ -69,17 +100,60 @@ async function describeAdapter(b) {
   return { ...b, adapter: name, software: softwareAdapter };
 }
 
-async function fetchBytes(url, what) {
+let loading = null; // the AbortController of the load-url in progress
+
+/** The bytes at `url`, streamed: at most MAX_FILE_BYTES, within URL_TIMEOUT_MS, cancellable. */
+async function fetchBytes(url, what, signal) {
   const u = new URL(url, self.location.href);
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`${what} URL must be http(s)`);
-  const resp = await fetch(u);
+  const resp = await fetch(u, { signal });
   if (!resp.ok) throw new Error(`cannot fetch ${what} (${resp.status} ${resp.statusText})`);
-  return new Uint8Array(await resp.arrayBuffer());
+  const announced = Number(resp.headers.get('content-length'));
+  const cap = `at most ${(MAX_FILE_BYTES / 2 ** 20).toFixed(0)} MiB per file`;
+  if (announced > MAX_FILE_BYTES) throw new Error(`${what} is ${(announced / 2 ** 20).toFixed(0)} MiB; this page reads ${cap}`);
+  const chunks = [];
+  let total = 0;
+  const reader = resp.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_FILE_BYTES) {
+      reader.cancel();
+      throw new Error(`${what} holds more than ${(MAX_FILE_BYTES / 2 ** 20).toFixed(0)} MiB; this page reads ${cap}`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return out;
 }
 
+async function loadUrls(msg) {
+  loading?.abort();
+  const controller = new AbortController();
+  loading = controller;
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${URL_TIMEOUT_MS / 1000} s`)), URL_TIMEOUT_MS);
+  try {
+    return await Promise.all([fetchBytes(msg.images, 'images', controller.signal), fetchBytes(msg.labels, 'labels', controller.signal)]);
+  } catch (e) {
+    if (controller.signal.aborted) throw new Error(`the download stopped: ${controller.signal.reason?.message ?? 'cancelled'}`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    if (loading === controller) loading = null;
+  }
+}
+
+// Datasets replaced while a task still uses them (an async wasm call borrows its Lab): freed when
+// no task runs.
+const retired = [];
+let running = 0;
 function replaceLab(next, source) {
-  lab?.free();
+  if (lab) retired.push(lab);
   lab = next;
+  if (running === 0) retired.splice(0).forEach((l) => l.free());
   announce(source);
 }
 
@@ -137,13 +211,22 @@ const TASKS = {
     if (softwareAdapter) {
       post({ type: 'notice', message: 'The WebGPU adapter is a software renderer: training on the CPU, which is faster here.' });
     }
-    const done = await lab.train(settings, !softwareAdapter, (summary) => {
+    if (cancelled.has(id)) return null;
+    const done = await lab.train(settings, id, !softwareAdapter, (summary) => {
       if (summary.epoch === 1) epochs.length = 0; // a restart on the CPU after a lost GPU
       epochs.push(summary);
       post({ type: 'epoch', id, data: summary });
       progress(id, 'train', summary.epoch, p.epochs, `epoch ${summary.epoch} of ${p.epochs}`);
     }, (message) => post({ type: 'notice', message }));
     return done.cancelled ? null : { ...done, epochs };
+  },
+
+  fault: async (id, p) => {
+    if (!wasm.faultForTest) throw new Error('this build injects no faults (only the bench build does)');
+    // To lose the device during training, training must run on it, even on a software adapter.
+    if (p.kind === 'lose-device') softwareAdapter = false;
+    wasm.faultForTest(p.kind, p.seconds ?? 0);
+    return {};
   },
 };
 
@@ -153,7 +236,7 @@ function progress(id, task, done, total, label) {
 
 async function runTask({ id, task, params }) {
   await ready;
-  if (!lab) throw new Error('no dataset is loaded');
+  if (!lab && task !== 'fault') throw new Error('no dataset is loaded');
   const fn = TASKS[task];
   if (!fn) throw new Error(`unknown task ${task}`);
   if (cancelled.has(id)) return post({ type: 'cancelled', id });
@@ -167,13 +250,14 @@ async function runTask({ id, task, params }) {
 
 async function boot() {
   try {
-    await init();
+    memory = (await init()).memory;
   } catch (e) {
     fail('wasm', `the WebAssembly module failed to load: ${e}`);
     throw e;
   }
   backendKnown = detectBackend().then(describeAdapter).then((b) => post({ type: 'backend', backend: b }),
     (e) => post({ type: 'backend', backend: { kind: 'cpu', reason: 'WebGPU unavailable', detail: String(e) } }));
+  if (FIRST_DATA === 'none') return;
   try {
     const name = BUNDLED[FIRST_DATA] ? FIRST_DATA : 'mnist';
     replaceLab(Lab.fromBundled(await loadBundled(name)), BUNDLED[name].source);
@@ -183,31 +267,68 @@ async function boot() {
 }
 
 self.onmessage = ({ data: msg }) => {
+  if (dead) return;
   if (msg.type === 'cancel') {
-    cancelled.add(msg.id);
-    cancelTraining();
+    // Only a task that is still pending can be cancelled; its id is forgotten when it finishes.
+    if (pending.has(msg.id)) cancelled.add(msg.id);
+    cancelTask(msg.id);
     return;
   }
-  queue = queue.then(async () => {
+  if (msg.type === 'cancel-load') {
+    loading?.abort(new Error('cancelled'));
+    return;
+  }
+  if (msg.type === 'ping') {
+    post({ type: 'pong', seq: msg.seq, pending: pending.size, cancelled: cancelled.size, tokens: cancelTokens?.() ?? 0 });
+    return;
+  }
+  if (msg.type === 'run') pending.add(msg.id);
+  // Loads do not wait for tasks (a refusal answers at once; a figure in progress is cancelled by
+  // the page when new data arrives); tasks wait for the loads sent before them.
+  const isLoad = msg.type.startsWith('load-');
+  const loadedBefore = loads;
+  const work = async () => {
     try {
       await ready;
+      if (dead) return;
+      if (!isLoad) await loadedBefore;
       if (msg.type === 'load-bundled') {
         const bytes = await loadBundled(msg.name);
         replaceLab(Lab.fromBundled(bytes), BUNDLED[msg.name].source);
       } else if (msg.type === 'load-idx') {
         replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files');
       } else if (msg.type === 'load-url') {
-        const [images, labels] = await Promise.all([fetchBytes(msg.images, 'images'), fetchBytes(msg.labels, 'labels')]);
+        const [images, labels] = await loadUrls(msg);
         replaceLab(Lab.fromIdx(images, labels), `IDX from ${new URL(msg.images, self.location.href).host}`);
       } else if (msg.type === 'run') {
-        await runTask(msg);
+        running += 1;
+        try {
+          await runTask(msg);
+        } finally {
+          running -= 1;
+          if (running === 0) retired.splice(0).forEach((l) => l.free());
+        }
       } else {
         fail('protocol', `unknown message type ${msg.type}`);
       }
     } catch (e) {
-      fail(msg.task ?? msg.type, e, msg.id);
+      if (isCrash(e)) crashed(msg.task ?? msg.type, e, msg.id);
+      else fail(msg.task ?? msg.type, e, msg.id);
+    } finally {
+      pending.delete(msg.id);
+      cancelled.delete(msg.id);
     }
-  });
+  };
+  if (isLoad) loads = loads.then(work);
+  else queue = queue.then(work);
 };
+
+// A trap inside a promise the code above does not await (a wasm future) still restarts the worker.
+self.addEventListener('unhandledrejection', (e) => {
+  if (!dead && isCrash(e.reason)) { e.preventDefault(); crashed('worker', e.reason); }
+});
+self.addEventListener('error', (e) => {
+  if (!dead && isCrash(e.error)) { e.preventDefault(); crashed('worker', e.error); }
+});
 
 ready = boot();

@@ -68,10 +68,12 @@ pub(super) fn train(args: &TrainArgs) -> Result<Output, Failure> {
         seed: args.seed,
     };
     let data = load(&args.data)?;
-    let (_, config) = settings.resolve(data.d()).map_err(|e| match e {
-        SpectralError::InvalidArgument(why) => Failure::Usage(why),
-        other => Failure::Usage(other.to_string()),
-    })?;
+    let (_, config) = settings
+        .resolve(Monitor::training_size(data.n), data.d())
+        .map_err(|e| match e {
+            SpectralError::InvalidArgument(why) => Failure::Usage(why),
+            other => Failure::Usage(other.to_string()),
+        })?;
     let monitor = Monitor::new(&data, &config)?;
     let ctx = match args.backend {
         Device::Gpu => Some(gpu_context()?),

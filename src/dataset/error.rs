@@ -50,6 +50,8 @@ pub enum DataError {
     BadValue(String),
     /// A file could not be found or read.
     Io(String),
+    /// The data is well formed but beyond what the reader can hold or finish.
+    Refused(String),
 }
 
 impl fmt::Display for DataError {
@@ -71,8 +73,7 @@ impl fmt::Display for DataError {
                 found,
             } => write!(
                 f,
-                "{what} has {} unexpected trailing bytes (expected {expected}, found {found})",
-                found - expected
+                "{what} has trailing bytes: its header announces {expected} bytes, found at least {found}"
             ),
             DataError::BadMagic { what, found } => {
                 write!(f, "{what} has the wrong magic number ({found})")
@@ -87,6 +88,7 @@ impl fmt::Display for DataError {
             DataError::Gzip(e) => write!(f, "gzip stream is corrupt: {e}"),
             DataError::BadValue(e) => write!(f, "bad value: {e}"),
             DataError::Io(e) => write!(f, "{e}"),
+            DataError::Refused(e) => write!(f, "{e}"),
         }
     }
 }

@@ -8,16 +8,23 @@
 //! Every size is checked against the bytes actually present before anything is allocated, so a
 //! corrupt or hostile file gives a [`DataError`], never a panic or a huge allocation.
 
+mod bounded;
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
 mod formats;
+mod validate;
 
 pub use error::DataError;
 #[cfg(not(target_arch = "wasm32"))]
 pub use files::{bundled_candidates, load_source, BUNDLED};
 pub use formats::{pixel_byte, MAX_BYTES, MAX_IMAGES, MAX_SIDE};
+pub use validate::{
+    check_for_page, check_page_size, page_max_d, PageEstimate, MIN_CLASSES, MIN_IMAGES,
+    PAGE_MAX_BYTES, PAGE_MAX_SECONDS,
+};
 
+use bounded::{read_idx, IdxKind};
 use formats::*;
 
 /// A labelled image dataset kept as u8 pixels (value/255), one image per row, channel-major (C,H,W).
@@ -141,8 +148,19 @@ impl Dataset {
 
     /// Reads an IDX image file and an IDX label file (each raw or gzip).
     pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<Self, DataError> {
-        let images = maybe_gunzip(images, "image file")?;
-        let labels = maybe_gunzip(labels, "label file")?;
+        Dataset::from_idx_checked(images, labels, &|_, _| Ok(()))
+    }
+
+    /// Reads an IDX image file and an IDX label file (each raw or gzip), once `check(N, D)` has
+    /// accepted the image file's header: nothing is inflated before, and a gzip stream no further
+    /// than its header announces (plus one byte, to detect trailing data).
+    pub fn from_idx_checked(
+        images: &[u8],
+        labels: &[u8],
+        check: &dyn Fn(usize, usize) -> Result<(), DataError>,
+    ) -> Result<Self, DataError> {
+        let images = read_idx(images, IdxKind::Images, check)?;
+        let labels = read_idx(labels, IdxKind::Labels, &|_, _| Ok(()))?;
         let (n_img, h, w, pixels) = parse_idx_images(&images)?;
         let (n_lab, labs) = parse_idx_labels(&labels)?;
         if n_img != n_lab {

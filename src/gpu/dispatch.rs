@@ -75,6 +75,21 @@ fn record_all(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch]) {
     }
 }
 
+/// Most workgroups a dispatch may have in one dimension (WebGPU's default
+/// maxComputeWorkgroupsPerDimension, which every adapter offers).
+pub(crate) const MAX_WORKGROUPS_PER_DIMENSION: u32 = 65_535;
+
+/// A grid of `count` workgroups (one per item) that stays within
+/// [`MAX_WORKGROUPS_PER_DIMENSION`]: `[x, y, 1]` with `x * y >= count`. The kernel numbers its
+/// workgroup `wg.x + wg.y * num_workgroups.x` and skips numbers from `count` on.
+pub(crate) fn folded_grid(count: usize) -> [u32; 3] {
+    let max = MAX_WORKGROUPS_PER_DIMENSION as usize;
+    if count <= max {
+        return [count as u32, 1, 1];
+    }
+    [max as u32, count.div_ceil(max) as u32, 1]
+}
+
 /// Workgroups needed to cover `n` items with groups of `size`.
 pub(crate) fn groups(n: usize, size: usize) -> u32 {
     n.div_ceil(size) as u32

@@ -20,7 +20,7 @@ mod pencil;
 
 pub use adapter::{detect_backend, BackendInfo};
 pub use context::GpuContext;
-pub(crate) use dispatch::{groups, submit, Dispatch};
+pub(crate) use dispatch::{folded_grid, groups, submit, Dispatch};
 pub use error::GpuError;
 pub use gemm::{matmul, Gemm, Op};
 pub use gram::{gram, gram_with_plan, GramPlan};

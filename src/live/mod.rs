@@ -104,6 +104,12 @@ impl Monitor {
         })
     }
 
+    /// How many of `n` images the training part of the split holds (the largest batch a run on
+    /// them can take).
+    pub fn training_size(n: usize) -> usize {
+        Split::training_size(n, ProbeConfig::default().test_fraction)
+    }
+
     /// The images to train on: the training part of the split.
     pub fn training_set(&self) -> &Dataset {
         &self.training_set

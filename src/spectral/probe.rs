@@ -42,6 +42,12 @@ pub struct Split {
 }
 
 impl Split {
+    /// How many of `n` images (n >= 4) the training part holds: all but `round(test_fraction * n)`,
+    /// keeping at least one test image and two training images.
+    pub fn training_size(n: usize, test_fraction: f64) -> usize {
+        n - ((test_fraction * n as f64).round() as usize).clamp(1, n.saturating_sub(2).max(1))
+    }
+
     /// Shuffles 0..n with `seed` and holds out `round(test_fraction * n)` images (at least one
     /// on each side).
     pub fn new(n: usize, test_fraction: f64, seed: u64) -> Result<Split, SpectralError> {
@@ -52,7 +58,7 @@ impl Split {
         }
         let mut order: Vec<usize> = (0..n).collect();
         SplitMix64::new(seed).shuffle(&mut order);
-        let n_test = ((test_fraction * n as f64).round() as usize).clamp(1, n - 2);
+        let n_test = n - Split::training_size(n, test_fraction);
         let mut test = order[..n_test].to_vec();
         let mut train = order[n_test..].to_vec();
         test.sort_unstable();

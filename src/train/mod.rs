@@ -11,12 +11,15 @@ mod clock;
 pub mod dae;
 pub mod mlp;
 mod optimiser;
+mod pacer;
 pub mod random;
 mod settings;
 mod step_losses;
 
 pub use backend::Backend;
-pub use dae::{train_dae, CpuDae, DaeConfig, DaeRun, DaeWeights, EpochReport, GpuDae};
+pub use dae::{
+    train_dae, train_dae_from, CpuDae, DaeConfig, DaeRun, DaeWeights, EpochReport, GpuDae, Resume,
+};
 pub use mlp::{
     accuracy, mlp_probe_config, mlp_subspace_accuracy, mlp_validation_accuracy, train_mlp_probe,
     CpuMlp, GpuMlp, MlpConfig, MlpDims, MlpParams, MlpReport, ProbeData, StudyError, MLP_HIDDEN,

@@ -51,11 +51,20 @@ pub const INIT_SCALE: f32 = 0.1;
 
 impl TrainSettings {
     /// The noise and the DAE configuration, or a message saying which setting is wrong, for
-    /// images of `d` pixels.
-    pub fn resolve(&self, d: usize) -> Result<(Noise, DaeConfig), SpectralError> {
+    /// a training set of `n` images of `d` pixels (K at most D; a batch of at most n, else no
+    /// step is taken). The live run trains on the training part of its split, whose size is
+    /// `Monitor::training_size(N)`.
+    pub fn resolve(&self, n: usize, d: usize) -> Result<(Noise, DaeConfig), SpectralError> {
         let bad = |m: String| Err(SpectralError::InvalidArgument(m));
         if self.k == 0 || self.k > d {
             return bad(format!("width K={} must be in 1..={d}", self.k));
+        }
+        if self.batch > n {
+            return bad(format!(
+                "batch {} is larger than the {n} training images, so an epoch would take no \
+                 step; use a batch of at most {n}",
+                self.batch
+            ));
         }
         self.config()
     }

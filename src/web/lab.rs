@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::dataset::Dataset;
+use crate::dataset::{check_for_page, check_page_size, Dataset};
 use crate::spectral::{
     alignment_curve, guided, min_max_rescale, never_beneficial, project_images, Gram, Noise, Pca,
     ProbeConfig, SubspaceSide, SubspaceStudy, DEFAULT_SUBSPACE_TOLERANCE,
@@ -134,13 +134,20 @@ impl Lab {
     /// Loads the bundled format (`www/data/mnist.bin`).
     #[wasm_bindgen(js_name = fromBundled)]
     pub fn from_bundled(bytes: &[u8]) -> Result<Lab, JsError> {
-        Ok(Lab::new(Dataset::from_bundled(bytes).map_err(js_err)?))
+        let data = Dataset::from_bundled(bytes).map_err(js_err)?;
+        check_for_page(&data).map_err(js_err)?;
+        Ok(Lab::new(data))
     }
 
-    /// Loads a pair of IDX files (raw or gzip).
+    /// Loads a pair of IDX files (raw or gzip), checked in full for the page before it is
+    /// returned (the header's sizes before anything is inflated): the caller's current dataset
+    /// stays until this succeeds.
     #[wasm_bindgen(js_name = fromIdx)]
     pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<Lab, JsError> {
-        Ok(Lab::new(Dataset::from_idx(images, labels).map_err(js_err)?))
+        let data = Dataset::from_idx_checked(images, labels, &|n, d| check_page_size(n, d))
+            .map_err(js_err)?;
+        check_for_page(&data).map_err(js_err)?;
+        Ok(Lab::new(data))
     }
 
     /// Sizes and class counts.
@@ -277,14 +284,15 @@ impl Lab {
 
     /// Trains the DAE (WebGPU when available and `use_gpu`, else CPU), calling `on_epoch(summary)`
     /// after each epoch and `on_notice(text)` when the backend changes; resolves to
-    /// `{cancelled, backend, epochs}`.
+    /// `{cancelled, backend, epochs}`. `cancel(id)` stops it.
     pub async fn train(
         &self,
         settings: JsValue,
+        id: u32,
         use_gpu: bool,
         on_epoch: js_sys::Function,
         on_notice: js_sys::Function,
     ) -> Result<JsValue, JsError> {
-        training::train(&self.data, settings, use_gpu, &on_epoch, &on_notice).await
+        training::train(&self.data, settings, id, use_gpu, &on_epoch, &on_notice).await
     }
 }

@@ -1,13 +1,14 @@
 //! WebAssembly entry points for the page's Web Worker: thin wrappers that turn the library's
 //! results into the plain objects of the worker protocol (see `www/worker.js`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "bench")]
 mod bench;
+mod cancel;
 mod device;
+#[cfg(feature = "bench")]
+mod fault;
 mod lab;
 mod results;
 mod training;
@@ -26,21 +27,30 @@ pub(crate) fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// Set by [`cancel`], read between training steps.
-pub(crate) static CANCEL: AtomicBool = AtomicBool::new(false);
-
-/// Sends Rust panics to the console so the page can report them instead of dying silently.
+/// Sends Rust panics to the console and keeps the message in the worker's global
+/// `reconAlignPanic`, so that the page reports the panic's text rather than "unreachable" once the
+/// module has trapped.
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&format!("recon-align panicked: {info}").into());
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = format!("the computation panicked{at}: {what}");
+        web_sys::console::error_1(&message.as_str().into());
+        let _ = js_sys::Reflect::set(
+            &js_sys::global(),
+            &"reconAlignPanic".into(),
+            &message.as_str().into(),
+        );
     }));
-}
-
-/// Asks the running training loop to stop after the current step.
-#[wasm_bindgen]
-pub fn cancel() {
-    CANCEL.store(true, Ordering::Relaxed);
 }
 
 /// Finds a WebGPU adapter: `{ kind: "webgpu", adapter, backend }` or `{ kind: "cpu", reason }`.

@@ -42,17 +42,26 @@ export async function launch({ webgpu }) {
  * that injected script ran) for later assertions. `fakeWorker` swaps www/worker.js for
  * tests/e2e/fake-worker.js, which speaks the protocol with made-up numbers (UI-only tests).
  */
-export async function openPage(browser, hash = '', viewport = { width: 1200, height: 900 }, { fakeWorker = false } = {}) {
+export async function openPage(browser, hash = '', viewport = { width: 1200, height: 900 }, { fakeWorker = false, base = BASE_URL } = {}) {
   const page = await browser.newPage({ viewport, acceptDownloads: true });
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  // Every page runs under the Content-Security-Policy (header and meta tag): a violation is a
+  // problem like a console error.
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+    });
+  });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
   if (fakeWorker) {
     // The page starts www/worker.js?data=NAME.
     await page.route(/\/www\/worker\.js(\?.*)?$/, (r) => r.fulfill({ contentType: 'text/javascript', body: FAKE_WORKER }));
   }
-  await page.goto(BASE_URL + (hash ? `#${hash}` : ''));
+  const response = await page.goto(base + (hash ? `#${hash}` : ''));
+  if (!/content-security-policy/i.test(await page.content())) problems.push('the page has no CSP meta tag');
+  if (response && !response.headers()['content-security-policy']) problems.push('the server sent no CSP header');
   return { page, problems };
 }
 
@@ -97,4 +106,20 @@ export function syntheticIdx(n) {
     }
   }
   return { images, labels };
+}
+
+/**
+ * Chooses `images` and `labels` (Buffers) in the page's IDX file inputs (hidden in an embed, so
+ * set directly) as `NAME-images.idx` and `NAME-labels.idx`, clears the load status, and presses
+ * Load files.
+ */
+export async function chooseIdxFiles(page, { images, labels }, name = 'data') {
+  await page.setInputFiles('#idx-images', { name: `${name}-images.idx`, mimeType: 'application/octet-stream', buffer: images });
+  await page.setInputFiles('#idx-labels', { name: `${name}-labels.idx`, mimeType: 'application/octet-stream', buffer: labels });
+  await page.evaluate(() => {
+    const status = document.getElementById('byod-status');
+    status.textContent = '';
+    status.dataset.level = '';
+    document.getElementById('load-files').click();
+  });
 }

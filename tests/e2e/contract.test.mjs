@@ -76,6 +76,9 @@ async function transcript(page, url, idx) {
       worker.postMessage({ type: 'run', id: i, task, params });
       results.push(await done);
     }
+    const pong = next((m) => m.type === 'pong');
+    worker.postMessage({ type: 'ping', seq: 1 });
+    await pong;
     worker.terminate();
     return { messages, results };
   }, { url, idx, tasks: TASKS });
@@ -95,7 +98,7 @@ test('the fake worker sends exactly the keys and types the real worker sends', {
       assert.equal(fake.results[i].type, 'result', `fake ${task}: ${fake.results[i].message ?? ''}`);
       assert.deepEqual(shape(fake.results[i].data), shape(real.results[i].data), `${task}: the fake's result differs in keys or types`);
     }
-    for (const type of ['backend', 'dataset', 'epoch']) {
+    for (const type of ['backend', 'dataset', 'epoch', 'pong']) {
       const r = real.messages.find((m) => m.type === type);
       const f = fake.messages.find((m) => m.type === type);
       assert.ok(r && f, `both workers send a ${type} message`);

@@ -105,8 +105,14 @@ async function run({ id, task, params }) {
   throw new Error(`unknown task ${task}`);
 }
 
+const pending = new Set();
 self.onmessage = async ({ data: msg }) => {
-  if (msg.type === 'cancel') { cancelled.add(msg.id); return; }
+  if (msg.type === 'cancel') { if (pending.has(msg.id)) cancelled.add(msg.id); return; }
+  if (msg.type === 'cancel-load') return;
+  if (msg.type === 'ping') {
+    post({ type: 'pong', seq: msg.seq, pending: pending.size, cancelled: cancelled.size, tokens: 0 });
+    return;
+  }
   if (msg.type === 'load-bundled') {
     const source = msg.name === 'fashion' ? 'bundled Fashion-MNIST (the 10,000 test images)' : 'bundled MNIST (first 10,000 training digits)';
     post({ type: 'dataset', source, summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
@@ -125,16 +131,21 @@ self.onmessage = async ({ data: msg }) => {
     return;
   }
   if (msg.type === 'run') {
+    pending.add(msg.id);
     try {
       const data = await run(msg);
       post({ type: 'result', id: msg.id, task: msg.task, data });
     } catch (e) {
       if (cancelled.has(msg.id)) post({ type: 'cancelled', id: msg.id });
       else post({ type: 'error', id: msg.id, where: msg.task, message: String(e.message ?? e) });
+    } finally {
+      pending.delete(msg.id);
+      cancelled.delete(msg.id);
     }
   }
 };
 
 post({ type: 'backend', backend: { kind: 'webgpu', adapter: 'fake adapter', backend: 'fake' } });
-post({ type: 'dataset', source: 'fake digits', summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
+// worker.js?data=none (a restarted worker) waits for the page to send its dataset.
+if (new URL(self.location.href).searchParams.get('data') !== 'none') post({ type: 'dataset', source: 'fake digits', summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
   samples: Uint8Array.from({ length: 100 * D }, (_, i) => (i % 28 > 10 && i % 28 < 18 ? 255 : 0)), labels: Uint8Array.from({ length: 100 }, (_, i) => i % 10) });

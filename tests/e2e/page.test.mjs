@@ -30,7 +30,12 @@ for (const webgpu of [true, false]) {
         assert.match(backend, /^WebGPU \(.+\)$/, `expected a WebGPU adapter, got "${backend}"`);
       } else {
         assert.equal(backend, 'CPU (WebGPU unavailable)');
-        assert.match(await page.textContent('#notices'), /running on CPU/);
+        // A friendly sentence; wgpu's own words only behind the disclosure, closed.
+        const notice = page.locator('#notices .notice').first();
+        assert.match(await notice.textContent(), /^This browser offers no WebGPU adapter; computing on the CPU \(WebAssembly\)\./);
+        assert.equal(await notice.locator('details').count(), 1);
+        assert.equal(await notice.locator('details').getAttribute('open'), null);
+        assert.equal(await notice.locator('details p').isVisible(), false);
       }
       await page.screenshot({ path: join(ARTIFACTS, `page-${mode}.png`), fullPage: true });
       assert.deepEqual(problems, [], 'no console errors');

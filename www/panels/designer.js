@@ -144,7 +144,7 @@ export function createDesignerPanel(ctx) {
   async function runTraining() {
     const st = ctx.state();
     if (!usesMap(st.noise)) commit(levels);
-    const params = trainSettings(ctx.state(), ctx.dims());
+    const params = trainSettings(ctx.state(), ctx.dims(), ctx.images());
     trainStatus.textContent = `Training ${params.epochs} epochs with ${params.noise.split(':')[0]} (K=${params.k})…`;
     let last = null;
     const data = await runTask(ctx, trainProgress, 'designer-train', 'train', params, {

@@ -122,7 +122,7 @@ export function createTrainPanel(ctx) {
     deps: DEPENDS.train,
     async run() {
       const st = ctx.state();
-      const params = trainSettings(st, ctx.dims());
+      const params = trainSettings(st, ctx.dims(), ctx.images());
       const mine = { settings: ctx.settings(), epochs: [] };
       const data = await runTask(ctx, shell.progress, 'train', 'train', params, {
         start: () => { say(shell, `Training: ${params.epochs} epochs of ${describeNoise(params.noise)}, K=${params.k}…`); },
@@ -144,5 +144,11 @@ export function createTrainPanel(ctx) {
       }
     },
     reset() { run = null; },
+    /** Waits for the reader: the Train button starts the run (`why` says so). */
+    hold(why) {
+      shell.progress.row.dataset.state = 'held';
+      shell.progress.label.textContent = 'press Train';
+      say(shell, why);
+    },
   };
 }

@@ -39,6 +39,13 @@ fn accept(listener: TcpListener, dir: PathBuf) {
     }
 }
 
+/// The page's Content-Security-Policy, sent with every response (index.html carries the same one
+/// in a meta tag, for static hosts that send no headers; a test keeps the two equal).
+pub const CSP: &str =
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
+connect-src 'self' https:; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; \
+base-uri 'none'; form-action 'none'";
+
 fn respond(mut stream: TcpStream, dir: &Path) -> Result {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request = String::new();
@@ -65,7 +72,7 @@ fn respond(mut stream: TcpStream, dir: &Path) -> Result {
     };
     write!(
         stream,
-        "HTTP/1.1 {code}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {code}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nContent-Security-Policy: {CSP}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     if method != "HEAD" {
@@ -104,7 +111,28 @@ fn mime(path: &Path) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::resolve;
+    use super::{resolve, CSP};
+
+    #[test]
+    fn the_header_and_the_meta_tag_give_the_same_policy() {
+        let root = crate::project_root();
+        let html = std::fs::read_to_string(root.join("index.html")).unwrap();
+        let meta = html
+            .split("http-equiv=\"Content-Security-Policy\" content=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("index.html has a CSP meta tag");
+        assert_eq!(meta, CSP);
+    }
+
+    #[test]
+    fn the_page_limits_match_the_worker_limits() {
+        // www/limits.js refuses files the worker's budget would refuse anyway.
+        let root = crate::project_root();
+        let js = std::fs::read_to_string(root.join("www/limits.js")).unwrap();
+        assert!(js.contains("export const MAX_FILE_BYTES = 2 ** 30;"));
+        assert_eq!(recon_align::dataset::PAGE_MAX_BYTES, 1 << 30);
+    }
 
     #[test]
     fn paths_outside_the_served_folder_are_refused() {

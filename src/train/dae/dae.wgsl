@@ -112,8 +112,16 @@ fn corrupt(@builtin(global_invocation_id) gid: vec3<u32>) {
 var<workgroup> partial: array<f32, 256>;
 
 @compute @workgroup_size(256, 1, 1)
-fn residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-    let b = wg.x;
+// One workgroup per batch row, numbered across a folded grid (a batch may exceed 65,535 rows).
+fn residual(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) li: u32,
+) {
+    let b = wg.x + wg.y * nwg.x;
+    if (b >= params.batch) {
+        return;
+    }
     var sum = 0.0;
     for (var j = li; j < params.d; j += 256u) {
         let at = b * params.d + j;

@@ -3,7 +3,8 @@
 
 use crate::dataset::Dataset;
 use crate::gpu::{
-    groups, submit, Dispatch, Gemm, GpuContext, GpuError, GpuImages, GpuMatrix, Kernel, Op,
+    folded_grid, groups, submit, Dispatch, Gemm, GpuContext, GpuError, GpuImages, GpuMatrix,
+    Kernel, Op,
 };
 use crate::spectral::{ImageShape, Preprocessing};
 
@@ -148,7 +149,7 @@ impl<'a> GpuDae<'a> {
                 (6, residual.buffer()),
                 (7, &row_loss),
             ],
-            [batch as u32, 1, 1],
+            folded_grid(batch),
         ));
         dispatches.push(Dispatch::with_bindings(
             ctx,

@@ -13,7 +13,7 @@ mod run;
 
 pub use cpu::CpuDae;
 pub use gpu::GpuDae;
-pub use run::{train_dae, DaeRun, EpochReport};
+pub use run::{train_dae, train_dae_from, DaeRun, EpochReport, Resume};
 
 use crate::spectral::{ImageShape, Noise};
 

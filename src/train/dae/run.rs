@@ -9,6 +9,7 @@ use crate::spectral::Preprocessing;
 
 use super::super::backend::Backend;
 use super::super::clock::{now_seconds, yield_now};
+use super::super::pacer::Pacer;
 use super::super::random::epoch_order;
 use super::super::STEPS_PER_WAIT;
 use super::{CpuDae, DaeConfig, DaeWeights, GpuDae};
@@ -58,26 +59,29 @@ impl Stepper<'_> {
     }
 
     /// Step number `slot` of the epoch (global step `step`); waits for the GPU, or lets the
-    /// event loop run, every [`STEPS_PER_WAIT`] steps.
+    /// event loop run, when `pacer` says so (every few steps, adapted to their measured time).
     async fn step(
         &mut self,
         data: &Dataset,
         offset: usize,
         step: u32,
         slot: usize,
+        pacer: &mut Pacer,
     ) -> Result<(), GpuError> {
-        let pause = (slot + 1).is_multiple_of(STEPS_PER_WAIT);
+        let pause = pacer.step();
         match self {
             Stepper::Gpu(gpu) => {
                 gpu.step(data, offset, step, slot)?;
                 if pause {
                     gpu.wait().await?;
+                    pacer.waited();
                 }
             }
             Stepper::Cpu { dae, losses } => {
                 losses.push(dae.step(data, offset, step));
                 if pause {
                     yield_now().await;
+                    pacer.waited();
                 }
             }
         }
@@ -100,6 +104,27 @@ impl Stepper<'_> {
     }
 }
 
+/// Where a run picks up after an interruption (a lost GPU device): the weights at the end of the
+/// last completed epoch, kept on the host by its report, and how many epochs were completed.
+/// The optimiser's moments start again from zero.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resume {
+    /// E and W after epoch `epochs_done`.
+    pub weights: DaeWeights,
+    /// Epochs completed before the interruption.
+    pub epochs_done: usize,
+}
+
+impl Resume {
+    /// Resumes after `report`'s epoch.
+    pub fn after(report: &EpochReport) -> Self {
+        Resume {
+            weights: report.weights.clone(),
+            epochs_done: report.epoch,
+        }
+    }
+}
+
 /// Trains the linear DAE by mini-batch gradient descent; `on_epoch` returning false, or `cancel`, stops it.
 pub async fn train_dae(
     backend: Backend<'_>,
@@ -107,9 +132,27 @@ pub async fn train_dae(
     preprocessing: &Preprocessing,
     config: &DaeConfig,
     cancel: &AtomicBool,
+    on_epoch: impl FnMut(&EpochReport) -> bool,
+) -> Result<DaeRun, GpuError> {
+    train_dae_from(backend, data, preprocessing, config, None, cancel, on_epoch).await
+}
+
+/// [`train_dae`] from `resume` (epochs `resume.epochs_done + 1 ..= config.epochs`, with the same
+/// visiting orders and noise as an uninterrupted run), or from the start when `None`.
+pub async fn train_dae_from(
+    backend: Backend<'_>,
+    data: &Dataset,
+    preprocessing: &Preprocessing,
+    config: &DaeConfig,
+    resume: Option<&Resume>,
+    cancel: &AtomicBool,
     mut on_epoch: impl FnMut(&EpochReport) -> bool,
 ) -> Result<DaeRun, GpuError> {
-    let weights = DaeWeights::initial(data.d(), config.k, config.seed, config.init_scale);
+    let first_epoch = resume.map_or(0, |r| r.epochs_done.min(config.epochs));
+    let weights = match resume {
+        Some(r) => r.weights.clone(),
+        None => DaeWeights::initial(data.d(), config.k, config.seed, config.init_scale),
+    };
     let steps_per_epoch = data.n / config.batch.max(1);
     let images;
     let mut stepper = match backend {
@@ -131,8 +174,9 @@ pub async fn train_dae(
     };
     let mut reports = Vec::new();
     let mut cancelled = false;
-    let mut step = 0u32;
-    'epochs: for epoch in 0..config.epochs {
+    let mut step = (first_epoch * steps_per_epoch) as u32;
+    let mut pacer = Pacer::new(STEPS_PER_WAIT);
+    'epochs: for epoch in first_epoch..config.epochs {
         let started = now_seconds();
         stepper.begin_epoch(&epoch_order(data.n, config.seed, epoch as u32));
         for slot in 0..steps_per_epoch {
@@ -140,7 +184,9 @@ pub async fn train_dae(
                 cancelled = true;
                 break 'epochs;
             }
-            stepper.step(data, slot * config.batch, step, slot).await?;
+            stepper
+                .step(data, slot * config.batch, step, slot, &mut pacer)
+                .await?;
             step += 1;
         }
         let losses = stepper.epoch_losses(steps_per_epoch).await?;

@@ -1,0 +1,125 @@
+// Keeps the compute worker alive: when the WebAssembly module traps, panics or runs out of memory
+// (the worker says `crashed`), when the worker dies (`error` event), or when it stops answering
+// pings (a stalled computation), the supervisor terminates it, starts a fresh one, loads the last
+// dataset that loaded well into it, and hands the page's pending figures to it. Settings live in
+// the page and are untouched. The page sees one call, `onRestart(message)`.
+import { WATCHDOG_MS } from './limits.js';
+
+const LOADS = ['load-bundled', 'load-idx', 'load-url'];
+const PING_EVERY_MS = 5_000;
+/** More restarts than this within RESTART_WINDOW_MS and the supervisor gives up. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+export class WorkerSupervisor {
+  /**
+   * `spawn(dataName)` starts a worker (`worker.js?data=NAME`); `compute` is the page's task queue;
+   * `on.message(msg)` gets every message that is neither a task's nor the supervisor's;
+   * `on.restart(message)` and `on.loadFailed(message)` and `on.gaveUp(message)` report.
+   */
+  constructor(spawn, compute, firstData, on) {
+    this.spawn = spawn;
+    this.compute = compute;
+    this.on = on;
+    // The dataset to restore after a restart (a message that loads it again), and its source.
+    this.lastGood = { type: 'load-bundled', name: firstData };
+    this.lastGoodSource = null;
+    // Loads sent and not yet answered, oldest first; the worker answers them in order.
+    this.loads = [{ type: 'load-bundled', name: firstData }];
+    this.restoring = false;
+    this.restarts = [];
+    this.ping = { seq: 0, sentAt: 0, waiting: false };
+    this.gaveUp = false;
+    this.start(firstData);
+    this.compute.restart(this.worker, '');
+    this.timer = setInterval(() => this.watch(), PING_EVERY_MS);
+  }
+
+  start(dataName) {
+    this.worker = this.spawn(dataName);
+    this.worker.onmessage = ({ data }) => this.receive(data);
+    this.worker.onerror = (e) => {
+      e.preventDefault?.();
+      this.restart(`the compute worker failed: ${e.message || 'unknown error'}`);
+    };
+    this.ping.waiting = false;
+  }
+
+  /** Sends a dataset load, keeping what is needed to send it again after a restart. */
+  load(msg) {
+    this.loads.push(msg);
+    // Structured clone, no transfer: the page keeps its copy of the bytes for a restart.
+    this.worker.postMessage(msg);
+  }
+
+  cancelLoad() {
+    this.worker.postMessage({ type: 'cancel-load' });
+  }
+
+  receive(msg) {
+    if (msg.type === 'pong') {
+      if (msg.seq === this.ping.seq) this.ping.waiting = false;
+      this.lastPong = msg;
+      return;
+    }
+    if (msg.type === 'crashed') {
+      this.restart(msg.message);
+      return;
+    }
+    if (this.compute.handle(msg)) return;
+    if (msg.type === 'dataset') {
+      if (this.restoring) {
+        // The restored dataset: the page already shows it, and its figures stay.
+        if (msg.source === this.lastGoodSource) {
+          this.restoring = false;
+          this.loads.shift();
+        }
+        return;
+      }
+      this.lastGood = this.loads.shift() ?? this.lastGood;
+      this.lastGoodSource = msg.source;
+    } else if (msg.type === 'error' && (LOADS.includes(msg.where) || msg.where === 'data')) {
+      this.loads.shift();
+    }
+    this.on.message(msg);
+  }
+
+  watch() {
+    if (this.gaveUp) return;
+    const limit = globalThis.reconAlignWatchdogMs ?? WATCHDOG_MS;
+    const now = performance.now();
+    if (this.ping.waiting) {
+      if (now - this.ping.sentAt > limit) {
+        this.restart(`the compute worker did not answer for ${Math.round(limit / 1000)} s (a stalled computation)`);
+      }
+      return;
+    }
+    this.ping = { seq: this.ping.seq + 1, sentAt: now, waiting: true };
+    this.worker.postMessage({ type: 'ping', seq: this.ping.seq });
+  }
+
+  restart(why) {
+    if (this.gaveUp) return;
+    const now = performance.now();
+    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    this.restarts.push(now);
+    this.worker.terminate();
+    // A load that was in progress failed with the worker; the last good dataset comes back.
+    const inFlight = this.restoring ? [] : this.loads.filter((m) => m !== this.lastGood);
+    if (inFlight.length) this.on.loadFailed(why);
+    if (this.restarts.length > MAX_RESTARTS) {
+      this.gaveUp = true;
+      clearInterval(this.timer);
+      this.compute.restart(null, why);
+      this.on.gaveUp(`${why}. The worker failed ${this.restarts.length} times within a minute, so it is not restarted again; reload the page to try again.`);
+      return;
+    }
+    this.loads = [this.lastGood];
+    this.restoring = this.lastGoodSource !== null;
+    this.start('none');
+    // The dataset first: the worker runs messages in order, so the figures find it loaded.
+    this.worker.postMessage(this.lastGood);
+    this.compute.restart(this.worker, why);
+    this.on.restart(why);
+  }
+}
