@@ -239,7 +239,9 @@ fn gradient_descent_learns_the_top_directions_at_times_near_one_over_lambda() {
         settings.optimiser, "sgd",
         "the page's default is gradient descent"
     );
-    let (_, config) = settings.resolve(data.d()).unwrap();
+    let (_, config) = settings
+        .resolve(Monitor::training_size(data.n), data.d())
+        .unwrap();
     let monitor = Monitor::new(&data, &config).unwrap();
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut last = None;

@@ -90,11 +90,11 @@ fn cumulative_percent(energies: &[f64]) -> Vec<f64> {
 /// lambda. Their curves come from the one eigendecomposition of G ([`Gram::pca`]).
 pub fn alignment_curve(gram: &Gram, noise: &Noise) -> Result<AlignmentCurve, SpectralError> {
     noise.validate()?;
-    let shift = match *noise {
+    let shift = match noise.as_uniform() {
         Noise::None => Some(0.0),
         Noise::Mask { p: 0.0, .. } => Some(0.0),
         Noise::Gaussian { std } => Some(gram.n() as f64 * std * std),
-        Noise::Mask { .. } => None,
+        Noise::Mask { .. } | Noise::DropMap { .. } | Noise::GaussMap { .. } => None,
     };
     let pca = gram.pca()?;
     let (alignment, mu) = match shift {

@@ -108,6 +108,24 @@ impl FromStr for Noise {
 }
 
 impl Noise {
+    /// A map whose 49 cells hold one level is that level's uniform noise (`dropmap` of level L is
+    /// `mask:0.L:1`, `gaussmap` is `gaussian:0.L`); every other noise is itself. Shortcuts that
+    /// hold for the uniform noises (one eigendecomposition of G) then serve uniform maps too.
+    pub fn as_uniform(&self) -> Noise {
+        let level = |map: &NoiseMap| {
+            let l = map.levels()[0];
+            map.levels()
+                .iter()
+                .all(|&x| x == l)
+                .then(|| f64::from(l) / 10.0)
+        };
+        match self {
+            Noise::DropMap { map } => level(map).map_or(*self, |p| Noise::Mask { p, patch: 1 }),
+            Noise::GaussMap { map } => level(map).map_or(*self, |std| Noise::Gaussian { std }),
+            other => *other,
+        }
+    }
+
     /// Checks the parameters: s >= 0, p in [0, 1), k >= 1 (a map is valid by construction).
     pub fn validate(&self) -> Result<(), SpectralError> {
         match *self {
