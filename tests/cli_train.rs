@@ -259,6 +259,8 @@ fn the_american_optimizer_flag_still_works() {
             "256",
             "--k",
             "4",
+            "--batch",
+            "64",
             "--epochs",
             "1",
             "--backend",
