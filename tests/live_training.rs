@@ -3,7 +3,8 @@
 
 mod spectral_support;
 
-use recon_align::live::Monitor;
+use recon_align::dataset::Dataset;
+use recon_align::live::{EpochSummary, Monitor};
 use recon_align::spectral::{closed_form_dae, Gram, Noise, Pca, SplitMix64};
 use recon_align::train::{train_dae, Backend, DaeConfig, TrainSettings};
 use spectral_support::{explicit_x, synthetic};
@@ -44,6 +45,30 @@ fn label_energy(basis: &[Vec<f64>], labels: &[u8], classes: usize) -> f64 {
             (0..classes).map(|c| counts[c] * yq[c] * yq[c]).sum::<f64>()
         })
         .sum()
+}
+
+/// A live run of `settings` on the CPU, as the page and `recon-align train` do it: the DAE on the
+/// training part of the split, each epoch summarised.
+fn train_on_cpu(data: &Dataset, settings: &TrainSettings) -> Vec<EpochSummary> {
+    let (_, config) = settings
+        .resolve(Monitor::training_size(data.n), data.d())
+        .unwrap();
+    let monitor = Monitor::new(data, &config).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut summaries = Vec::new();
+    pollster::block_on(train_dae(
+        Backend::Cpu,
+        monitor.training_set(),
+        monitor.preprocessing(),
+        &config,
+        &cancel,
+        |r| {
+            summaries.push(monitor.summarise(data, r, "cpu").unwrap());
+            true
+        },
+    ))
+    .unwrap();
+    summaries
 }
 
 /// Plain reconstruction at width `k`, seed 1.
@@ -137,24 +162,7 @@ fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
         batch: 32,
         seed: 2,
     };
-    let (_, config) = settings
-        .resolve(Monitor::training_size(data.n), data.d())
-        .unwrap();
-    let monitor = Monitor::new(&data, &config).unwrap();
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let mut summaries = Vec::new();
-    pollster::block_on(train_dae(
-        Backend::Cpu,
-        monitor.training_set(),
-        monitor.preprocessing(),
-        &config,
-        &cancel,
-        |r| {
-            summaries.push(monitor.summarise(&data, r, "cpu").unwrap());
-            true
-        },
-    ))
-    .unwrap();
+    let summaries = train_on_cpu(&data, &settings);
     let first = &summaries[0];
     let last = summaries.last().unwrap();
     // The loss is a noisy per-epoch mean (sampled masks), so allow a few percent.
@@ -239,25 +247,7 @@ fn gradient_descent_learns_the_top_directions_at_times_near_one_over_lambda() {
         settings.optimiser, "sgd",
         "the page's default is gradient descent"
     );
-    let (_, config) = settings
-        .resolve(Monitor::training_size(data.n), data.d())
-        .unwrap();
-    let monitor = Monitor::new(&data, &config).unwrap();
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let mut last = None;
-    pollster::block_on(train_dae(
-        Backend::Cpu,
-        monitor.training_set(),
-        monitor.preprocessing(),
-        &config,
-        &cancel,
-        |r| {
-            last = Some(monitor.summarise(&data, r, "cpu").unwrap());
-            true
-        },
-    ))
-    .unwrap();
-    let order = last.unwrap().learning_order;
+    let order = train_on_cpu(&data, &settings).pop().unwrap().learning_order;
     let times: Vec<f64> = order.half_energy_epoch.iter().map(|t| t.unwrap()).collect();
     assert_eq!(times.len(), settings.k, "every top-K direction was learned");
     let slope = order.slope.unwrap();

@@ -4,6 +4,7 @@ use crate::gpu::GpuError;
 
 use super::super::backend::Backend;
 use super::super::clock::now_seconds;
+use super::super::pacer::Pacer;
 use super::super::random::epoch_order;
 use super::super::STEPS_PER_WAIT;
 use super::ProbeData;
@@ -17,21 +18,24 @@ enum Stepper<'a> {
 }
 
 impl Stepper<'_> {
-    /// One epoch in the visiting `order`, from global step `step`; the batch losses.
+    /// One epoch in the visiting `order`, from global step `step`; the batch losses. On the GPU,
+    /// waits when `pacer` says so (every few steps, adapted to their measured time), as the DAE.
     async fn epoch(
         &mut self,
         order: &[u32],
         steps: usize,
         batch: usize,
         step: u32,
+        pacer: &mut Pacer,
     ) -> Result<Vec<f32>, GpuError> {
         match self {
             Stepper::Gpu(gpu) => {
                 gpu.begin_epoch(order);
                 for slot in 0..steps {
                     gpu.step(slot * batch, step + slot as u32, slot)?;
-                    if (slot + 1) % STEPS_PER_WAIT == 0 {
+                    if pacer.step() {
                         gpu.wait().await?;
+                        pacer.waited();
                     }
                 }
                 gpu.losses(steps).await
@@ -81,13 +85,14 @@ pub async fn train_mlp_probe(
         Backend::Cpu => Stepper::Cpu(CpuMlp::new(train, config, &start)),
     };
     let mut losses = Vec::with_capacity(config.epochs);
+    let mut pacer = Pacer::new(STEPS_PER_WAIT);
     let mut step = 0u32;
     let mut training_seconds = 0.0;
     for epoch in 0..config.epochs {
         let order = epoch_order(train.len(), config.seed, epoch as u32);
         let started = now_seconds();
         let epoch_losses = stepper
-            .epoch(&order, steps_per_epoch, config.batch, step)
+            .epoch(&order, steps_per_epoch, config.batch, step, &mut pacer)
             .await?;
         step += steps_per_epoch as u32;
         training_seconds += now_seconds() - started;
