@@ -75,7 +75,10 @@ export async function exportFile(page, name) {
   let download;
   for (let attempt = 1; !download; attempt++) {
     try {
-      [download] = await Promise.all([page.waitForEvent('download', { timeout: 5000 }), button.click()]);
+      // Only this export's file counts: a late download of an earlier export (a retried PNG, say)
+      // must not be taken for it. A wrong filename still fails, by timing out three times.
+      const mine = (d) => d.suggestedFilename() === `recon-align-${name}`;
+      [download] = await Promise.all([page.waitForEvent('download', { predicate: mine, timeout: 5000 }), button.click()]);
     } catch (e) {
       if (attempt >= 3) throw e;
       await page.waitForTimeout(1000);
