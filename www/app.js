@@ -1,7 +1,7 @@
 // The page: UI only. All computation happens in the worker (www/worker.js); the state lives in one
 // typed table (www/state.js) mirrored in the URL hash; charts (www/charts.js) only draw.
 import { Compute } from './compute.js';
-import { WorkerSupervisor } from './recovery.js';
+import { WorkerPool, poolSize } from './pool.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { notice } from './notices.js';
 import { SCHEMA, PANELS, parseHash, parseValue, toHash, noiseSpec, validate, trainSteps, trainingImages, defaults } from './state.js';
@@ -230,7 +230,7 @@ function byodStatus(text, level = '') {
   el.dataset.level = level;
 }
 
-function wireByod(supervisor) {
+function wireByod(pool) {
   $('load-files').addEventListener('click', async () => {
     const images = $('idx-images').files?.[0];
     const labels = $('idx-labels').files?.[0];
@@ -245,9 +245,9 @@ function wireByod(supervisor) {
     }
     byodStatus(`Reading ${images.name} and ${labels.name}…`);
     const [a, b] = await Promise.all([images.arrayBuffer(), labels.arrayBuffer()]);
-    supervisor.load({ type: 'load-idx', images: a, labels: b, name: `${images.name} + ${labels.name}` });
+    pool.load({ type: 'load-idx', images: a, labels: b, name: `${images.name} + ${labels.name}` });
   });
-  $('cancel-load').addEventListener('click', () => supervisor.cancelLoad());
+  $('cancel-load').addEventListener('click', () => pool.cancelLoad());
   $('load-urls').addEventListener('click', () => {
     const urls = [$('url-images').value.trim(), $('url-labels').value.trim()];
     const parsed = [];
@@ -266,7 +266,7 @@ function wireByod(supervisor) {
       parsed.push(url.href);
     }
     byodStatus('Fetching…');
-    supervisor.load({ type: 'load-url', images: parsed[0], labels: parsed[1] });
+    pool.load({ type: 'load-url', images: parsed[0], labels: parsed[1] });
   });
 }
 
@@ -284,11 +284,11 @@ function start() {
   $('copy-link').addEventListener('click', copyLink);
   window.addEventListener('hashchange', onHashChange);
 
-  const compute = new Compute(null);
+  const compute = new Compute(poolSize());
   const spawn = (name) => new Worker(new URL(`./worker.js?data=${name}`, import.meta.url), { type: 'module' });
-  let supervisor;
+  let pool;
   try {
-    supervisor = new WorkerSupervisor(spawn, compute, state.data, {
+    pool = new WorkerPool(spawn, compute, state.data, {
       message: (msg) => onWorkerMessage(msg, compute),
       restart: (why) => notice(`The computation stopped: ${why}. The compute worker was restarted with ${dataset?.source ?? 'the data'}; pending figures run again and every setting is kept.`, 'error'),
       loadFailed: (why) => byodStatus(`Could not load the data: ${why}. The previous data stays.`, 'error'),
@@ -298,7 +298,7 @@ function start() {
     notice(`This browser cannot start a module Web Worker (${e}); the demo cannot run here.`, 'error');
     return;
   }
-  loadData = (name) => supervisor.load({ type: 'load-bundled', name });
+  loadData = (name) => pool.load({ type: 'load-bundled', name });
   const ctx = {
     compute,
     notice,
@@ -311,7 +311,7 @@ function start() {
     showSplit,
   };
   buildPanels(ctx);
-  wireByod(supervisor);
+  wireByod(pool);
 }
 
 let backendShown = false;

@@ -1,75 +1,157 @@
-// The page's side of the worker protocol: a queue of tasks, one running at a time, each in a named
-// slot (one per panel computation). Scheduling into a slot replaces whatever was queued or running
-// there, so a change of settings never leaves stale work behind.
+// The page's side of the worker protocol: one queue of tasks for a pool of compute workers, each
+// worker running one task at a time. Every task has a named slot (one per panel computation);
+// scheduling into a slot replaces whatever was queued or running there, so a change of settings
+// never leaves stale work behind. A slot `name/part` belongs to the group `name`: cancelling or
+// asking about `name` covers all its parts (the sweep's points, the MLP probes).
 
 export class Cancelled extends Error {
   constructor() { super('cancelled'); this.name = 'Cancelled'; }
 }
 
+/** Whether `slot` is `group` or one of its parts. */
+const inGroup = (slot, group) => slot === group || slot.startsWith(`${group}/`);
+
+/**
+ * What a task's worker should preferably already hold: the eigensolve of its noise, or the PCA of
+ * its seeded split (the subspace study that the linear and MLP probes share).
+ */
+export function affinityOf(task, params = {}) {
+  if (['curve', 'alignment', 'never', 'impact'].includes(task)) return `noise ${params.noise}`;
+  if (['subspace', 'mlp'].includes(task)) return `study ${params.seed}`;
+  return null;
+}
+
 export class Compute {
-  constructor(worker) {
-    this.worker = worker;
+  /** `size` workers; each is attached (and reattached after a restart) with `attach`. */
+  constructor(size = 1) {
     this.nextId = 1;
     this.queue = [];
-    this.running = null;
+    // Per worker: the Worker (null while none), whether it holds the page's current dataset, the
+    // job it runs, and the affinity keys of its latest jobs (what its caches hold).
+    this.workers = Array.from({ length: size }, () => ({ worker: null, ready: false, running: null, keys: [] }));
   }
+
+  get size() { return this.workers.length; }
 
   /**
    * Runs `task` with `params` in `slot`. `on.progress({done,total,label})`, `on.epoch(report)` and
    * `on.start()` are called as messages arrive. Resolves with the result's data; rejects with
    * Cancelled when replaced or cancelled, or with an Error from the worker. Long jobs that nobody
-   * waits for (the sweep) take a negative priority so they run after the rest.
+   * waits for (the sweep) take a negative priority so they run after the rest. A free worker
+   * leaves a job to the busy worker whose caches hold its `affinityOf` while other jobs wait.
    */
   schedule(slot, task, params, on = {}, priority = 0) {
-    this.cancel(slot);
-    return new Promise((resolve, reject) => {
-      const job = { slot, task, params, on, resolve, reject, priority, id: this.nextId++, attempts: 0 };
+    const affinity = affinityOf(task, params);
+    this.cancelExactly(slot);
+    let job;
+    const promise = new Promise((resolve, reject) => {
+      job = { slot, task, params, on, resolve, reject, priority, affinity, id: this.nextId++, attempts: 0 };
       // Higher priority first; equal priorities keep their order.
       const at = this.queue.findIndex((j) => j.priority < priority);
       this.queue.splice(at < 0 ? this.queue.length : at, 0, job);
-      this.pump();
     });
+    // The job itself, for `withdraw`.
+    promise.job = job;
+    this.pump();
+    return promise;
   }
 
-  /** Drops a queued job or asks the worker to stop the running one. */
-  cancel(slot) {
-    const i = this.queue.findIndex((j) => j.slot === slot);
-    if (i >= 0) this.queue.splice(i, 1)[0].reject(new Cancelled());
-    const r = this.running;
-    if (r && r.slot === slot && !r.cancelling) {
-      r.cancelling = true;
-      this.worker.postMessage({ type: 'cancel', id: r.id });
-      r.reject(new Cancelled());
-    }
+  /** Cancels `job` (from `schedule(…).job`) if it is still queued or running. */
+  withdraw(job) {
+    if (this.queue.includes(job)) this.drop(job);
+    const w = this.workers.find((x) => x.running === job);
+    if (w) this.stop(w);
+  }
+
+  /** Drops queued jobs of `group` (a slot or a slot's parts) and asks workers to stop running ones. */
+  cancel(group) {
+    for (const j of this.queue.filter((q) => inGroup(q.slot, group))) this.drop(j);
+    this.workers.forEach((w) => { if (w.running && inGroup(w.running.slot, group)) this.stop(w); });
+  }
+
+  cancelExactly(slot) {
+    const j = this.queue.find((q) => q.slot === slot);
+    if (j) this.drop(j);
+    const w = this.workers.find((x) => x.running?.slot === slot);
+    if (w) this.stop(w);
+  }
+
+  drop(job) {
+    this.queue.splice(this.queue.indexOf(job), 1);
+    job.reject(new Cancelled());
+  }
+
+  stop(w) {
+    const r = w.running;
+    if (r.cancelling) return;
+    r.cancelling = true;
+    w.worker?.postMessage({ type: 'cancel', id: r.id });
+    r.reject(new Cancelled());
   }
 
   cancelAll() {
-    for (const j of [...this.queue]) this.cancel(j.slot);
-    if (this.running) this.cancel(this.running.slot);
+    for (const j of [...this.queue]) this.drop(j);
+    this.workers.forEach((w) => { if (w.running) this.stop(w); });
   }
 
-  isBusy(slot) {
-    return (this.running?.slot === slot && !this.running.cancelling) || this.queue.some((j) => j.slot === slot);
+  isBusy(group) {
+    return this.workers.some((w) => w.running && inGroup(w.running.slot, group) && !w.running.cancelling)
+      || this.queue.some((j) => inGroup(j.slot, group));
+  }
+
+  /** The worker whose caches hold `key`, if any. */
+  holder(key) {
+    return key == null ? -1 : this.workers.findIndex((w) => w.keys.includes(key));
+  }
+
+  /** The next job for free worker `i`: the first that no busy worker is better placed to run. */
+  pick(i) {
+    const waits = (job) => {
+      const h = this.holder(job.affinity);
+      return h >= 0 && h !== i && this.workers[h].running !== null && this.workers[h].ready;
+    };
+    const at = this.queue.findIndex((j) => !waits(j));
+    // A job left for another worker is still better started here than not at all.
+    return this.queue.splice(at < 0 ? 0 : at, 1)[0];
   }
 
   pump() {
-    if (this.running || this.queue.length === 0 || !this.worker) return;
-    const job = this.queue.shift();
-    this.running = job;
-    job.attempts += 1;
-    job.on.start?.();
-    this.worker.postMessage({ type: 'run', id: job.id, task: job.task, params: job.params });
+    for (;;) {
+      if (this.queue.length === 0) return;
+      // Free workers that hold the current data; the one holding the first job's key first.
+      const free = this.workers.map((w, i) => i).filter((i) => this.workers[i].worker && this.workers[i].ready && !this.workers[i].running);
+      if (free.length === 0) return;
+      const h = this.holder(this.queue[0].affinity);
+      const i = free.includes(h) ? h : free[0];
+      const w = this.workers[i];
+      const job = this.pick(i);
+      w.running = job;
+      if (job.affinity != null) w.keys = [job.affinity, ...w.keys.filter((k) => k !== job.affinity)].slice(0, 4);
+      job.attempts += 1;
+      job.on.start?.();
+      w.worker.postMessage({ type: 'run', id: job.id, task: job.task, params: job.params });
+    }
+  }
+
+  /** Says whether worker `i` holds the page's current dataset (only then does it get jobs). */
+  setReady(i, ready) {
+    this.workers[i].ready = ready;
+    if (!ready) this.workers[i].keys = [];
+    this.pump();
   }
 
   /**
-   * Moves every job to a new worker after the old one died (`why`: what happened). The job that
-   * was running is tried once more, under a new id; if it was already its second try, it fails
-   * with `why`. Queued jobs keep their order.
+   * Attaches worker `i` (a new one after the old one died, `why` saying what happened; null when
+   * it is given up). Its job is tried once more, under a new id; if that was already its second
+   * try, or no worker is left at all, it fails with `why`. Queued jobs keep their order.
    */
-  restart(worker, why) {
-    this.worker = worker;
-    const job = this.running;
-    this.running = null;
+  attach(i, worker, why) {
+    const w = this.workers[i];
+    w.worker = worker;
+    w.ready = false;
+    w.keys = [];
+    const job = w.running;
+    w.running = null;
     if (job && !job.cancelling) {
       if (job.attempts >= 2) {
         job.reject(new Error(why));
@@ -78,20 +160,25 @@ export class Compute {
         this.queue.unshift(job);
       }
     }
+    if (this.workers.every((x) => !x.worker)) {
+      for (const j of this.queue.splice(0)) j.reject(new Error(why));
+    }
     this.pump();
   }
 
-  finish(id) {
-    if (this.running?.id === id) {
-      this.running = null;
+  finish(i, id) {
+    const w = this.workers[i];
+    if (w.running?.id === id) {
+      w.running = null;
       this.pump();
     }
   }
 
-  /** Handles a worker message about a task; returns false for messages that are not ours. */
-  handle(msg) {
+  /** Handles a message of worker `i` about a task; returns false for messages that are not ours. */
+  handle(msg, i = 0) {
     if (!('id' in msg) || msg.id == null) return false;
-    const job = this.running?.id === msg.id ? this.running : null;
+    const r = this.workers[i].running;
+    const job = r?.id === msg.id ? r : null;
     switch (msg.type) {
       case 'progress':
         if (job && !job.cancelling) job.on.progress?.(msg);
@@ -101,14 +188,14 @@ export class Compute {
         return true;
       case 'result':
         if (job && !job.cancelling) job.resolve(msg.data);
-        this.finish(msg.id);
+        this.finish(i, msg.id);
         return true;
       case 'cancelled':
-        this.finish(msg.id);
+        this.finish(i, msg.id);
         return true;
       case 'error':
         if (job && !job.cancelling) job.reject(new Error(`${msg.where ?? job.task}: ${msg.message}`));
-        this.finish(msg.id);
+        this.finish(i, msg.id);
         return true;
       default:
         return false;

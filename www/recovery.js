@@ -1,11 +1,14 @@
-// Keeps the compute worker alive: when the WebAssembly module traps, panics or runs out of memory
-// (the worker says `crashed`), when the worker dies (`error` event), or when it stops answering
-// pings (a stalled computation), the supervisor terminates it, starts a fresh one, loads the last
-// dataset that loaded well into it, and hands the page's pending figures to it. Settings live in
-// the page and are untouched. The page sees one call, `onRestart(message)`.
+// Keeps one compute worker of the pool alive: when the WebAssembly module traps, panics or runs
+// out of memory (the worker says `crashed`), when the worker dies (`error` event), or when it stops
+// answering pings (a stalled computation), the supervisor terminates it, starts a fresh one, loads
+// the last dataset that loaded well into it, and hands its pending figure back to the queue.
+// Settings live in the page and are untouched. The page sees one call, `onRestart(message)`.
+//
+// Every dataset load carries a `generation` (0: the dataset the worker loads when it starts), and
+// the worker's answer (`dataset`, or an `error` about the load) repeats it.
 import { WATCHDOG_MS } from './limits.js';
 
-const LOADS = ['load-bundled', 'load-idx', 'load-url'];
+export const LOADS = ['load-bundled', 'load-idx', 'load-url', 'data'];
 const PING_EVERY_MS = 5_000;
 /** More restarts than this within RESTART_WINDOW_MS and the supervisor gives up. */
 const MAX_RESTARTS = 3;
@@ -13,25 +16,26 @@ const RESTART_WINDOW_MS = 60_000;
 
 export class WorkerSupervisor {
   /**
-   * `spawn(dataName)` starts a worker (`worker.js?data=NAME`); `compute` is the page's task queue;
-   * `on.message(msg)` gets every message that is neither a task's nor the supervisor's;
-   * `on.restart(message)` and `on.loadFailed(message)` and `on.gaveUp(message)` report.
+   * `spawn(dataName)` starts a worker (`worker.js?data=NAME`) that `compute` knows as worker
+   * `index`; `firstLoad` is the load that NAME stands for (generation 0). `restarts` (the times of
+   * recent restarts) is shared by the pool's supervisors. `on.message(msg)` gets every message that
+   * is neither a task's nor the supervisor's; `on.restart(message)`, `on.loadFailed(message,
+   * generation)` and `on.gaveUp(message)` report.
    */
-  constructor(spawn, compute, firstData, on) {
+  constructor(spawn, compute, index, firstLoad, restarts, on) {
     this.spawn = spawn;
     this.compute = compute;
+    this.index = index;
     this.on = on;
-    // The dataset to restore after a restart (a message that loads it again), and its source.
-    this.lastGood = { type: 'load-bundled', name: firstData };
-    this.lastGoodSource = null;
-    // Loads sent and not yet answered, oldest first; the worker answers them in order.
-    this.loads = [{ type: 'load-bundled', name: firstData }];
-    this.restoring = false;
-    this.restarts = [];
+    // The dataset to restore after a restart (a message that loads it again).
+    this.lastGood = firstLoad;
+    // Loads sent and not yet answered, oldest first.
+    this.loads = [firstLoad];
+    this.restarts = restarts;
     this.ping = { seq: 0, sentAt: 0, waiting: false };
     this.gaveUp = false;
-    this.start(firstData);
-    this.compute.restart(this.worker, '');
+    this.start(firstLoad.name);
+    this.compute.attach(index, this.worker, '');
     this.timer = setInterval(() => this.watch(), PING_EVERY_MS);
   }
 
@@ -66,20 +70,13 @@ export class WorkerSupervisor {
       this.restart(msg.message);
       return;
     }
-    if (this.compute.handle(msg)) return;
+    if (this.compute.handle(msg, this.index)) return;
+    const g = msg.generation ?? 0;
     if (msg.type === 'dataset') {
-      if (this.restoring) {
-        // The restored dataset: the page already shows it, and its figures stay.
-        if (msg.source === this.lastGoodSource) {
-          this.restoring = false;
-          this.loads.shift();
-        }
-        return;
-      }
-      this.lastGood = this.loads.shift() ?? this.lastGood;
-      this.lastGoodSource = msg.source;
-    } else if (msg.type === 'error' && (LOADS.includes(msg.where) || msg.where === 'data')) {
-      this.loads.shift();
+      this.lastGood = this.loads.find((m) => m.generation === g) ?? this.lastGood;
+      this.loads = this.loads.filter((m) => m.generation > g);
+    } else if (msg.type === 'error' && LOADS.includes(msg.where)) {
+      this.loads = this.loads.filter((m) => m.generation !== g);
     }
     this.on.message(msg);
   }
@@ -101,25 +98,24 @@ export class WorkerSupervisor {
   restart(why) {
     if (this.gaveUp) return;
     const now = performance.now();
-    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
-    this.restarts.push(now);
+    const recent = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    this.restarts.splice(0, this.restarts.length, ...recent, now);
     this.worker.terminate();
     // A load that was in progress failed with the worker; the last good dataset comes back.
-    const inFlight = this.restoring ? [] : this.loads.filter((m) => m !== this.lastGood);
-    if (inFlight.length) this.on.loadFailed(why);
+    const inFlight = this.loads.filter((m) => m !== this.lastGood);
+    if (inFlight.length) this.on.loadFailed(why, inFlight.at(-1).generation);
     if (this.restarts.length > MAX_RESTARTS) {
       this.gaveUp = true;
       clearInterval(this.timer);
-      this.compute.restart(null, why);
-      this.on.gaveUp(`${why}. The worker failed ${this.restarts.length} times within a minute, so it is not restarted again; reload the page to try again.`);
+      this.compute.attach(this.index, null, why);
+      this.on.gaveUp(`${why}. The compute workers failed ${this.restarts.length} times within a minute, so they are not restarted again; reload the page to try again.`);
       return;
     }
     this.loads = [this.lastGood];
-    this.restoring = this.lastGoodSource !== null;
     this.start('none');
     // The dataset first: the worker runs messages in order, so the figures find it loaded.
     this.worker.postMessage(this.lastGood);
-    this.compute.restart(this.worker, why);
+    this.compute.attach(this.index, this.worker, why);
     this.on.restart(why);
   }
 }

@@ -5,29 +5,32 @@
 // The page starts it as worker.js?data=NAME (NAME a bundled dataset: mnist or fashion; `none`
 // loads nothing, for a restarted worker that is sent the page's last good dataset).
 // UI -> worker
-//   {type:'load-bundled', name}                          (mnist or fashion)
-//   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name}
-//   {type:'load-url', images: url, labels: url}          (http(s) only; streamed with a byte cap
-//                                                         and a timeout)
+//   {type:'load-bundled', name, generation}              (mnist or fashion)
+//   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name, generation}
+//   {type:'load-url', images: url, labels: url, generation} (http(s) only; streamed with a byte
+//                                                         cap and a timeout)
 //   {type:'cancel-load'}                                 (stops a load-url in progress)
 //   {type:'run', id, task, params}                       (tasks below)
 //   {type:'cancel', id}                                  (that task only)
 //   {type:'ping', seq}                                   (answered at once when the worker is free)
 // A dataset is parsed and checked in full (sizes, images, classes, memory and time) before it
-// replaces the current one: a refused dataset leaves the current one in place.
+// replaces the current one: a refused dataset leaves the current one in place. `generation`
+// numbers the page's loads (0: the dataset of `worker.js?data=NAME`); the answer to a load, a
+// `dataset` or an `error` about it, repeats it, so that a page with several workers hears once.
 // worker -> UI
 //   {type:'backend', backend: {kind:'webgpu', adapter, backend} | {kind:'cpu', reason, detail}}
-//   {type:'dataset', source, summary, samples: Uint8Array(100*d), labels: Uint8Array(100)}
+//   {type:'dataset', generation, source, summary, samples: Uint8Array(100*d), labels: Uint8Array(100)}
 //   {type:'progress', id, task, done, total, label}
 //   {type:'epoch', id, data}                             (task 'train', once per epoch)
 //   {type:'result', id, task, data}
 //   {type:'cancelled', id}
 //   {type:'notice', message}
-//   {type:'error', id?, where, message}
+//   {type:'error', id?, where, message, generation?}    (generation: a refused load)
 //   {type:'pong', seq, pending, cancelled, tokens}       (bookkeeping sizes, for the watchdog)
 //   {type:'crashed', id?, where, message}                (the wasm trapped, panicked or ran out of
 //                                                         memory: the page restarts the worker)
-// Tasks: alignment {noise}, sweep {}, never {noise}, subspace {seed}, guided {k, seed},
+// Tasks: alignment {noise}, curve {noise}, sweep-plan {}, impact {noise}, never {noise},
+//        subspace {seed}, mlp {seed, fraction, side}, guided {k, seed},
 //        train {k, noise, lr, optimiser, epochs, batch, seed} (Rust's TrainSettings),
 //        fault {kind, seconds} (only where the module is built with the `bench` feature: tests).
 import * as wasm from '../pkg/recon_align.js';
@@ -60,7 +63,7 @@ function crashed(where, e, id) {
       : `the WebAssembly module stopped (${e})`);
   post({ type: 'crashed', id, where, message });
 }
-const fail = (where, err, id) => post({ type: 'error', id, where, message: String(err?.message ?? err) });
+const fail = (where, err, id, generation) => post({ type: 'error', id, where, message: String(err?.message ?? err), generation });
 // Lets queued messages (a cancel, say) arrive between long steps.
 const breathe = () => new Promise((r) => setTimeout(r, 0));
 
@@ -81,10 +84,10 @@ async function loadBundled(name) {
 /** The dataset the page asked for when it started the worker (`worker.js?data=…`). */
 const FIRST_DATA = new URL(self.location.href).searchParams.get('data') ?? 'mnist';
 
-function announce(source) {
+function announce(source, generation) {
   const samples = lab.samples(100);
   const labels = lab.sampleLabels(100);
-  post({ type: 'dataset', source, summary: lab.summary(), samples, labels },
+  post({ type: 'dataset', generation, source, summary: lab.summary(), samples, labels },
     [samples.buffer, labels.buffer]);
 }
 
@@ -150,48 +153,29 @@ async function loadUrls(msg) {
 // no task runs.
 const retired = [];
 let running = 0;
-function replaceLab(next, source) {
+function replaceLab(next, source, generation = 0) {
   if (lab) retired.push(lab);
   lab = next;
   if (running === 0) retired.splice(0).forEach((l) => l.free());
-  announce(source);
+  announce(source, generation);
 }
 
 const TASKS = {
   alignment: async (id, p) => lab.alignment(p.noise),
 
-  sweep: async (id) => {
-    const plan = lab.sweepPlan();
-    const out = { k: null, gaussian: null, series: [] };
-    for (let i = 0; i < plan.length; i++) {
-      progress(id, 'sweep', i, plan.length, `noise ${plan[i].noise}`);
-      await breathe();
-      if (cancelled.has(id)) return null;
-      const impact = Array.from(lab.impact(plan[i].noise));
-      out.k ??= impact.map((_, j) => j + 1);
-      if (plan[i].kind === 'gaussian') out.gaussian = { noise: plan[i].noise, impact };
-      else out.series.push({ noise: plan[i].noise, p: plan[i].p, patch: plan[i].patch, impact });
-    }
-    return out;
-  },
+  // One alignment curve (the page asks for the clean one and the noisy one side by side).
+  curve: async (id, p) => lab.curve(p.noise),
+
+  // The sweep's noises; the page runs one `impact` task per noise.
+  'sweep-plan': async () => lab.sweepPlan(),
+
+  impact: async (id, p) => Array.from(lab.impact(p.noise)),
 
   never: async (id, p) => lab.never(p.noise),
 
+  // The linear probes and the projected pictures; the page runs one `mlp` task per subspace.
   subspace: async (id, p) => {
     const res = lab.subspace(BigInt(p.seed));
-    // The MLP probe, one subspace at a time (GPU unless the adapter is a software one).
-    await backendKnown;
-    const total = 2 * res.fractions.length;
-    for (const side of ['top', 'bottom']) {
-      res[side].mlp_acc = [];
-      for (const f of res.fractions) {
-        const done = res.top.mlp_acc.length + (side === 'bottom' ? res.bottom.mlp_acc.length : 0);
-        progress(id, 'subspace', done, total, `MLP probe, ${side} ${Math.round(100 * f)}% of the variance`);
-        await breathe();
-        if (cancelled.has(id)) return null;
-        res[side].mlp_acc.push(await lab.mlpAccuracy(BigInt(p.seed), f, side, !softwareAdapter));
-      }
-    }
     const bytes = lab.projections();
     const s = lab.summary();
     const n = 8 * s.d;
@@ -200,6 +184,12 @@ const TASKS = {
       original: bytes.slice(0, n), top: bytes.slice(n, 2 * n), bottom: bytes.slice(2 * n, 3 * n),
     };
     return res;
+  },
+
+  // The MLP probe on one subspace (GPU unless the adapter is a software one).
+  mlp: async (id, p) => {
+    await backendKnown;
+    return lab.mlpAccuracy(BigInt(p.seed), p.fraction, p.side, !softwareAdapter);
   },
 
   guided: async (id, p) => lab.guided(p.k, BigInt(p.seed)),
@@ -249,6 +239,10 @@ async function runTask({ id, task, params }) {
 }
 
 async function boot() {
+  // The download starts while the module compiles.
+  const name = BUNDLED[FIRST_DATA] ? FIRST_DATA : 'mnist';
+  const download = FIRST_DATA === 'none' ? null : loadBundled(name);
+  download?.catch(() => {}); // answered below, once the module can report it
   try {
     memory = (await init()).memory;
   } catch (e) {
@@ -257,12 +251,11 @@ async function boot() {
   }
   backendKnown = detectBackend().then(describeAdapter).then((b) => post({ type: 'backend', backend: b }),
     (e) => post({ type: 'backend', backend: { kind: 'cpu', reason: 'WebGPU unavailable', detail: String(e) } }));
-  if (FIRST_DATA === 'none') return;
+  if (!download) return;
   try {
-    const name = BUNDLED[FIRST_DATA] ? FIRST_DATA : 'mnist';
-    replaceLab(Lab.fromBundled(await loadBundled(name)), BUNDLED[name].source);
+    replaceLab(Lab.fromBundled(await download), BUNDLED[name].source);
   } catch (e) {
-    fail('data', e);
+    fail('data', e, undefined, 0);
   }
 }
 
@@ -294,12 +287,12 @@ self.onmessage = ({ data: msg }) => {
       if (!isLoad) await loadedBefore;
       if (msg.type === 'load-bundled') {
         const bytes = await loadBundled(msg.name);
-        replaceLab(Lab.fromBundled(bytes), BUNDLED[msg.name].source);
+        replaceLab(Lab.fromBundled(bytes), BUNDLED[msg.name].source, msg.generation);
       } else if (msg.type === 'load-idx') {
-        replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files');
+        replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files', msg.generation);
       } else if (msg.type === 'load-url') {
         const [images, labels] = await loadUrls(msg);
-        replaceLab(Lab.fromIdx(images, labels), `IDX from ${new URL(msg.images, self.location.href).host}`);
+        replaceLab(Lab.fromIdx(images, labels), `IDX from ${new URL(msg.images, self.location.href).host}`, msg.generation);
       } else if (msg.type === 'run') {
         running += 1;
         try {
@@ -313,7 +306,7 @@ self.onmessage = ({ data: msg }) => {
       }
     } catch (e) {
       if (isCrash(e)) crashed(msg.task ?? msg.type, e, msg.id);
-      else fail(msg.task ?? msg.type, e, msg.id);
+      else fail(msg.task ?? msg.type, e, msg.id, msg.generation);
     } finally {
       pending.delete(msg.id);
       cancelled.delete(msg.id);

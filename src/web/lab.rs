@@ -13,7 +13,9 @@ use crate::spectral::{
 use crate::train::{mlp_probe_config, mlp_subspace_accuracy, Backend, StudyError};
 
 use super::device::{forget_gpu, gpu_context};
-use super::results::{sweep_plan, AlignmentResult, GuidedResult, SubspaceResult, LAMBDAS};
+use super::results::{
+    sweep_plan, AlignmentCurve, AlignmentResult, GuidedResult, SubspaceResult, LAMBDAS,
+};
 use super::{js_err, to_js, training};
 
 /// A loaded dataset and the closed forms computed from it, owned by the worker.
@@ -183,6 +185,27 @@ impl Lab {
     pub fn alignment(&self, noise: &str) -> Result<JsValue, JsError> {
         let model = parse_noise(noise)?;
         self.answer(format!("alignment {model}"), || self.alignment_of(model))
+    }
+
+    /// Alignment (%) against K for `noise` alone (`none`: the clean curve), so that the clean and
+    /// the noisy curve of the alignment panel can be computed by two workers at once.
+    pub fn curve(&self, noise: &str) -> Result<JsValue, JsError> {
+        let model = parse_noise(noise)?;
+        self.answer(format!("curve {model}"), || {
+            let alignment = if model == Noise::None {
+                self.clean_alignment()?
+            } else {
+                alignment_curve(&*self.gram()?, &model)
+                    .map_err(js_err)?
+                    .alignment
+            };
+            to_js(&AlignmentCurve {
+                n: self.data.n,
+                d: self.data.d(),
+                noise: model.to_string(),
+                alignment,
+            })
+        })
     }
 
     /// The label-free test: is `noise`'s top-K subspace PCA's, for every K?

@@ -20,6 +20,15 @@ pub(super) struct AlignmentResult {
     pub noisy: Vec<f64>,
 }
 
+/// Alignment (%) against K = 1..D for one noise.
+#[derive(serde::Serialize)]
+pub(super) struct AlignmentCurve {
+    pub n: usize,
+    pub d: usize,
+    pub noise: String,
+    pub alignment: Vec<f64>,
+}
+
 /// One noise of the paper's sweep.
 #[derive(serde::Serialize)]
 pub(super) struct SweepEntry {

@@ -43,10 +43,14 @@ function shape(v) {
 
 const TASKS = [
   ['alignment', { noise: 'mask:0.5:1' }],
-  ['sweep', {}],
+  ['curve', { noise: 'none' }],
+  ['curve', { noise: 'mask:0.5:1' }],
+  ['sweep-plan', {}],
+  ['impact', { noise: 'mask:0.25:2' }],
   ['never', { noise: 'gaussian:1' }],
   ['never', { noise: 'mask:0.5:1' }],
   ['subspace', { seed: 1 }],
+  ['mlp', { seed: 1, fraction: 0.5, side: 'bottom' }],
   ['guided', { k: 4, seed: 1 }],
   ['train', { k: 4, noise: 'mask:0.5:1', lr: 0.001, optimiser: 'adam', epochs: 1, batch: 32, seed: 1 }],
   // The noise designer's maps, through the same tasks.
@@ -68,7 +72,7 @@ async function transcript(page, url, idx) {
     };
     const next = (test) => new Promise((resolve) => waiters.push({ test, resolve }));
     const loaded = next((m) => m.type === 'dataset' && m.source === 'small');
-    worker.postMessage({ type: 'load-idx', name: 'small', images: new Uint8Array(idx.images).buffer, labels: new Uint8Array(idx.labels).buffer });
+    worker.postMessage({ type: 'load-idx', name: 'small', generation: 3, images: new Uint8Array(idx.images).buffer, labels: new Uint8Array(idx.labels).buffer });
     await Promise.race([loaded, next((m) => m.type === 'error')]);
     const results = [];
     for (const [i, [task, params]] of tasks.entries()) {
@@ -76,6 +80,10 @@ async function transcript(page, url, idx) {
       worker.postMessage({ type: 'run', id: i, task, params });
       results.push(await done);
     }
+    // A refused load answers with its generation too.
+    const refused = next((m) => m.type === 'error' && m.id == null);
+    worker.postMessage({ type: 'load-idx', name: 'bad', generation: 4, images: new ArrayBuffer(16), labels: new Uint8Array(idx.labels).buffer });
+    await refused;
     const pong = next((m) => m.type === 'pong');
     worker.postMessage({ type: 'ping', seq: 1 });
     await pong;
@@ -97,6 +105,11 @@ test('the fake worker sends exactly the keys and types the real worker sends', {
       assert.equal(real.results[i].type, 'result', `real ${task}: ${real.results[i].message ?? ''}`);
       assert.equal(fake.results[i].type, 'result', `fake ${task}: ${fake.results[i].message ?? ''}`);
       assert.deepEqual(shape(fake.results[i].data), shape(real.results[i].data), `${task}: the fake's result differs in keys or types`);
+    }
+    for (const [who, t] of [['real', real], ['fake', fake]]) {
+      assert.equal(t.messages.find((m) => m.type === 'dataset' && m.source === 'small').generation, 3, `${who}: a dataset repeats its load's generation`);
+      const refusal = t.messages.find((m) => m.type === 'error' && m.id == null);
+      assert.deepEqual([refusal.where, refusal.generation], ['load-idx', 4], `${who}: a refused load repeats its generation`);
     }
     for (const type of ['backend', 'dataset', 'epoch', 'pong']) {
       const r = real.messages.find((m) => m.type === type);

@@ -39,17 +39,25 @@ async function run({ id, task, params }) {
     const { clean, noisy } = alignmentOf(params.noise);
     return { n: 10000, d: D, noise: params.noise, k: K, clean, noisy };
   }
-  if (task === 'sweep') {
-    const series = [];
+  if (task === 'curve') {
+    await step(0, 1, 'pencil');
+    return { n: 10000, d: D, noise: params.noise, alignment: alignmentOf(params.noise).noisy };
+  }
+  if (task === 'sweep-plan') {
     const ps = Array.from({ length: 10 }, (_, i) => (0.99 * i) / 9);
-    let n = 0;
-    for (const patch of [1, 2, 4]) {
-      for (const p of ps) {
-        await step(n++, 30, 'mask sweep');
-        series.push({ noise: `mask:${p}:${patch}`, p, patch, impact: K.map((k) => (k === D ? 0 : (p * (1 - p) * 4) / patch - 0.2 * p)) });
-      }
-    }
-    return { k: K, gaussian: { noise: 'gaussian:1', impact: K.map(() => 0) }, series };
+    const masks = [1, 2, 4].flatMap((patch) => ps.map((p) => ({ noise: `mask:${p}:${patch}`, kind: 'mask', p, patch, std: 0 })));
+    return [...masks, { noise: 'gaussian:1', kind: 'gaussian', p: 0, patch: 0, std: 1 }];
+  }
+  if (task === 'impact') {
+    await step(0, 1, 'pencil');
+    const [kind, a, b] = params.noise.split(':');
+    const p = Number(a);
+    const patch = Number(b);
+    return K.map((k) => (kind !== 'mask' || k === D ? 0 : (p * (1 - p) * 4) / patch - 0.2 * p));
+  }
+  if (task === 'mlp') {
+    await step(0, 1, 'mlp');
+    return params.side === 'top' ? 0.6 + 0.35 * params.fraction : 0.8 + 0.15 * params.fraction;
   }
   if (task === 'never') {
     const gaussian = isotropic(params.noise);
@@ -69,8 +77,8 @@ async function run({ id, task, params }) {
     const held = (extra) => fr.map((f) => Math.min(1, f + extra));
     return {
       split: { train: 8000, test: 2000, seed: params.seed }, fractions: fr, full_acc: 0.92, chance: 0.1135,
-      top: { variance: held(0.004), dims: fr.map((f) => Math.ceil(5 + 200 * f)), linear_acc: fr.map((f) => 0.5 + 0.4 * f), mlp_acc: fr.map((f) => 0.6 + 0.35 * f) },
-      bottom: { variance: held(0.002), dims: fr.map((f) => Math.ceil(300 + 400 * f)), linear_acc: fr.map((f) => 0.3 + 0.5 * f), mlp_acc: fr.map((f) => 0.8 + 0.15 * f) },
+      top: { variance: held(0.004), dims: fr.map((f) => Math.ceil(5 + 200 * f)), linear_acc: fr.map((f) => 0.5 + 0.4 * f) },
+      bottom: { variance: held(0.002), dims: fr.map((f) => Math.ceil(300 + 400 * f)), linear_acc: fr.map((f) => 0.3 + 0.5 * f) },
       pictures: { d: D, h: 28, w: 28, original: pics(0), top: pics(50), bottom: pics(100) },
     };
   }
@@ -115,18 +123,18 @@ self.onmessage = async ({ data: msg }) => {
   }
   if (msg.type === 'load-bundled') {
     const source = msg.name === 'fashion' ? 'bundled Fashion-MNIST (the 10,000 test images)' : 'bundled MNIST (first 10,000 training digits)';
-    post({ type: 'dataset', source, summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
+    post({ type: 'dataset', generation: msg.generation, source, summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
       samples: new Uint8Array(100 * D), labels: new Uint8Array(100) });
     return;
   }
   if (msg.type === 'load-idx' || msg.type === 'load-url') {
     const head = msg.type === 'load-idx' ? new DataView(msg.images) : null;
     if (!head || head.byteLength < 16 || head.getUint32(0) !== 0x803) {
-      post({ type: 'error', where: msg.type, message: 'images: not an IDX file (bad magic number)' });
+      post({ type: 'error', where: msg.type, message: 'images: not an IDX file (bad magic number)', generation: msg.generation });
       return;
     }
     const n = head.getUint32(4);
-    post({ type: 'dataset', source: msg.name, summary: { n, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(n / 10) },
+    post({ type: 'dataset', generation: msg.generation, source: msg.name, summary: { n, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(n / 10) },
       samples: new Uint8Array(100 * D), labels: new Uint8Array(100) });
     return;
   }
@@ -147,5 +155,5 @@ self.onmessage = async ({ data: msg }) => {
 
 post({ type: 'backend', backend: { kind: 'webgpu', adapter: 'fake adapter', backend: 'fake' } });
 // worker.js?data=none (a restarted worker) waits for the page to send its dataset.
-if (new URL(self.location.href).searchParams.get('data') !== 'none') post({ type: 'dataset', source: 'fake digits', summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
+if (new URL(self.location.href).searchParams.get('data') !== 'none') post({ type: 'dataset', generation: 0, source: 'fake digits', summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
   samples: Uint8Array.from({ length: 100 * D }, (_, i) => (i % 28 > 10 && i % 28 < 18 ? 255 : 0)), labels: Uint8Array.from({ length: 100 }, (_, i) => i % 10) });

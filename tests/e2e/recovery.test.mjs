@@ -10,12 +10,18 @@ import assert from 'node:assert/strict';
 import { launch, openPage, exportFile, syntheticIdx, chooseIdxFiles, BENCH_URL, BASE_URL } from './browser.mjs';
 import { idxImages, idxLabels } from './hostile.mjs';
 
-/** Posts a `fault` task straight into the page's worker, as a bug inside a task would strike. */
-async function fault(page, kind, seconds = 0) {
-  const [worker] = page.workers();
-  await worker.evaluate(({ kind, seconds }) => {
-    self.onmessage({ data: { type: 'run', id: 1_000_000, task: 'fault', params: { kind, seconds } } });
-  }, { kind, seconds });
+/**
+ * Posts a `fault` task straight into one of the page's workers (`every`: into each of them), as a
+ * bug inside a task would strike.
+ */
+async function fault(page, kind, seconds = 0, every = false) {
+  const workers = page.workers();
+  assert.ok(workers.length >= 1, 'the page runs its compute workers');
+  for (const worker of every ? workers : workers.slice(0, 1)) {
+    await worker.evaluate(({ kind, seconds }) => {
+      self.onmessage({ data: { type: 'run', id: 1_000_000, task: 'fault', params: { kind, seconds } } });
+    }, { kind, seconds });
+  }
 }
 
 test('after a panic and after a stall the worker restarts with the last good data and settings', { timeout: 600_000 }, async () => {
@@ -76,8 +82,9 @@ test('a GPU device lost mid-run: training goes on on the CPU from its last epoch
     // embed waits for the reader.
     await page.waitForSelector('#train-progress[data-state="held"]', { timeout: 60_000 });
     assert.match(await page.textContent('#panel-train'), /longer than the default; press Train/);
-    // The next run trains on the WebGPU device and destroys it after epoch 2.
-    await fault(page, 'lose-device', 2);
+    // The next run trains on the WebGPU device and destroys it after epoch 2 (whichever worker of
+    // the pool runs it).
+    await fault(page, 'lose-device', 2, true);
     await page.evaluate(() => document.querySelector('#train-progress .rerun').click());
     await page.waitForFunction(() => /WebGPU failed during training .*continuing on the CPU from epoch 3/.test(document.getElementById('notices').textContent), null, { timeout: 300_000 });
     await page.waitForSelector('#train-progress[data-state="done"]', { timeout: 300_000 });

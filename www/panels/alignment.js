@@ -4,7 +4,8 @@
 import { LineChart, OKABE_ITO } from '../charts.js';
 import { chartExports } from '../export.js';
 import { describeNoise, noiseSpec } from '../state.js';
-import { panelShell, progressRow, runTask, say, num, atK } from './common.js';
+import { Cancelled } from '../compute.js';
+import { panelShell, progressRow, runTasks, say, num, atK } from './common.js';
 
 const PATCH_COLOURS = { 1: OKABE_ITO.blue, 2: OKABE_ITO.vermillion, 4: OKABE_ITO.green, 7: OKABE_ITO.purple };
 // Mask ratio p as colour (light = small p, dark = large p; a colour-blind-safe sequential ramp),
@@ -125,6 +126,27 @@ export function createAlignmentPanel(ctx) {
   sweepBox.append(sweepKBar, sweepBar);
   shell.charts.after(sweepProgress.row, shell.sweepNote, sweepBox);
 
+  /** The sweep's noises, then one impact curve per noise, spread over the workers. */
+  async function runSweep(settings) {
+    sweepProgress.row.dataset.state = 'queued';
+    let plan;
+    try {
+      plan = await ctx.compute.schedule('sweep/plan', 'sweep-plan', {}, {}, -1);
+    } catch (e) {
+      if (!(e instanceof Cancelled)) ctx.notice(`Mask sweep: ${e.message}`, 'error');
+      return;
+    }
+    const impacts = await runTasks(ctx, sweepProgress, 'sweep', plan.map((e) => ['impact', { noise: e.noise }]), -1);
+    if (!impacts) return;
+    const data = { k: impacts[0].map((_, j) => j + 1), gaussian: null, series: [] };
+    plan.forEach((e, i) => {
+      if (e.kind === 'gaussian') data.gaussian = { noise: e.noise, impact: impacts[i] };
+      else data.series.push({ noise: e.noise, p: e.p, patch: e.patch, impact: impacts[i] });
+    });
+    sweep = { data, settings };
+    drawSweep();
+  }
+
   return {
     id: 'alignment',
     shell,
@@ -135,8 +157,14 @@ export function createAlignmentPanel(ctx) {
       const needAlign = !result || !changed || changed.some((c) => ['noise', 'sigma', 'p', 'patch', 'map'].includes(c));
       if (needAlign) {
         const settings = ctx.settings();
-        jobs.push(runTask(ctx, shell.progress, 'alignment', 'alignment', { noise: noiseSpec(ctx.state()) }).then((data) => {
-          if (data) { result = { data, settings }; drawAlignment(); }
+        // The clean and the noisy curve are two eigensolves: two workers compute them at once.
+        const noise = noiseSpec(ctx.state());
+        jobs.push(runTasks(ctx, shell.progress, 'alignment', [['curve', { noise: 'none' }], ['curve', { noise }]]).then((parts) => {
+          if (!parts) return;
+          const [clean, noisy] = parts;
+          const data = { n: noisy.n, d: noisy.d, noise: noisy.noise, k: noisy.alignment.map((_, i) => i + 1), clean: clean.alignment, noisy: noisy.alignment };
+          result = { data, settings };
+          drawAlignment();
         }));
       } else {
         result = { ...result, settings: ctx.settings() };
@@ -144,9 +172,7 @@ export function createAlignmentPanel(ctx) {
       }
       if (!sweep && !ctx.compute.isBusy('sweep')) {
         const settings = ctx.settings();
-        jobs.push(runTask(ctx, sweepProgress, 'sweep', 'sweep', {}, {}, -1).then((data) => {
-          if (data) { sweep = { data, settings }; drawSweep(); }
-        }));
+        jobs.push(runSweep(settings));
       } else {
         drawSweep();
       }

@@ -48,6 +48,7 @@ export function say(shell, ...sentences) {
 /**
  * Runs one task, showing it in the progress row `prog` (Cancel stops it, errors show in its
  * takeaway and as a notice). Resolves with the result data, or null when cancelled or failed.
+ * `on.more` marks a first stage: the row then stays running, labelled with `on.more`.
  */
 export async function runTask(ctx, prog, slot, task, params, on = {}, priority = 0) {
   const { row, bar, label } = prog;
@@ -69,7 +70,8 @@ export async function runTask(ctx, prog, slot, task, params, on = {}, priority =
     }, priority);
     bar.max = 1;
     bar.value = 1;
-    set('done', 'done');
+    // A first stage (`on.more` says what follows) leaves the row running.
+    set(on.more ? 'running' : 'done', on.more ?? 'done');
     return data;
   } catch (e) {
     bar.max = 1;
@@ -77,6 +79,51 @@ export async function runTask(ctx, prog, slot, task, params, on = {}, priority =
     if (e instanceof Cancelled) {
       // A replaced job is followed at once by its successor; only a real cancel says so.
       if (!ctx.compute.isBusy(slot)) set('cancelled', 'cancelled');
+    } else {
+      set('error', 'failed');
+      if (prog.takeaway) prog.takeaway.textContent = `This computation failed: ${e.message}`;
+      ctx.notice(`${prog.title}: ${e.message}`, 'error');
+    }
+    return null;
+  }
+}
+
+/**
+ * Runs several tasks of one figure side by side (the pool spreads them over its workers), in the
+ * slots `group/0`, `group/1`, …, showing how many are done in the progress row `prog` (Cancel stops
+ * them all). `jobs` holds `[task, params]` pairs. Resolves with their results in order, or null when
+ * cancelled or failed.
+ */
+export async function runTasks(ctx, prog, group, jobs, priority = 0) {
+  const { row, bar, label } = prog;
+  const set = (state, text) => {
+    row.dataset.state = state;
+    label.textContent = text;
+  };
+  set('queued', 'queued');
+  bar.max = jobs.length;
+  bar.value = 0;
+  prog.cancel.onclick = () => ctx.compute.cancel(group);
+  let done = 0;
+  const scheduled = jobs.map(([task, params], i) => ctx.compute.schedule(`${group}/${i}`, task, params, {
+    start: () => set('running', `${done}/${jobs.length} done`),
+  }, priority));
+  try {
+    const results = await Promise.all(scheduled.map((p) => p.then((data) => {
+      done += 1;
+      bar.value = done;
+      set('running', `${done}/${jobs.length} done`);
+      return data;
+    })));
+    set('done', 'done');
+    return results;
+  } catch (e) {
+    // The rest of this run is of no use now (a rerun's jobs, in the same slots, are not touched).
+    scheduled.forEach((p) => ctx.compute.withdraw(p.job));
+    bar.max = 1;
+    bar.value = 0;
+    if (e instanceof Cancelled) {
+      if (!ctx.compute.isBusy(group)) set('cancelled', 'cancelled');
     } else {
       set('error', 'failed');
       if (prog.takeaway) prog.takeaway.textContent = `This computation failed: ${e.message}`;

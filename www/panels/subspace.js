@@ -2,7 +2,7 @@
 // variance, or on the bottom ones, and train a probe on each projection.
 import { LineChart, OKABE_ITO } from '../charts.js';
 import { chartExports } from '../export.js';
-import { el, panelShell, runTask, say, num, asPercent } from './common.js';
+import { el, panelShell, runTask, runTasks, say, num, asPercent } from './common.js';
 
 function drawImages(row, bytes, { d, h, w }, caption) {
   row.replaceChildren(el('span', { class: 'row-label' }, caption));
@@ -77,8 +77,18 @@ export function createSubspacePanel(ctx) {
     deps: ['seed'],
     async run() {
       const settings = ctx.settings();
-      const data = await runTask(ctx, shell.progress, 'subspace', 'subspace', { seed: ctx.state().seed });
-      if (data) { result = { data, settings }; draw(); }
+      const { seed } = ctx.state();
+      ctx.compute.cancel('subspace');
+      // The linear probes first; then the MLP probes, one per subspace, side by side.
+      const data = await runTask(ctx, shell.progress, 'subspace', 'subspace', { seed }, { more: 'MLP probes next' });
+      if (!data) return;
+      const sides = ['top', 'bottom'];
+      const jobs = sides.flatMap((side) => data.fractions.map((fraction) => ['mlp', { seed, fraction, side }]));
+      const acc = await runTasks(ctx, shell.progress, 'subspace/mlp', jobs);
+      if (!acc) return;
+      sides.forEach((side, i) => { data[side].mlp_acc = acc.slice(i * data.fractions.length, (i + 1) * data.fractions.length); });
+      result = { data, settings };
+      draw();
     },
     reset() { result = null; },
   };

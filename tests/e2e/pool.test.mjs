@@ -1,0 +1,150 @@
+// The pool's bookkeeping, without a browser: how Compute spreads jobs over its workers, and how
+// WorkerPool sends loads to every worker while the page hears about each load once. The workers
+// here only record what they are sent; the real worker's side of these messages (a load's
+// generation repeated in its answer) is checked by contract.test.mjs, and whole pages with the real
+// pool by every other browser test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Compute, Cancelled, affinityOf } from '../../www/compute.js';
+import { WorkerPool } from '../../www/pool.js';
+
+/** A stand-in Worker: records posted messages; `reply(msg)` delivers a message to its owner. */
+class Recorder {
+  constructor(name = '') { this.name = name; this.sent = []; this.terminated = false; }
+  postMessage(msg) { this.sent.push(msg); }
+  terminate() { this.terminated = true; }
+  runs() { return this.sent.filter((m) => m.type === 'run'); }
+  reply(msg) { this.onmessage?.({ data: msg }); }
+}
+
+/** A Compute of `n` workers, all attached and holding the current data. */
+function computeOf(n) {
+  const compute = new Compute(n);
+  const workers = Array.from({ length: n }, (_, i) => new Recorder(`w${i}`));
+  workers.forEach((w, i) => { compute.attach(i, w, ''); compute.setReady(i, true); });
+  return { compute, workers };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+test('jobs spread over the free workers, and wait when every worker is busy', async () => {
+  const { compute, workers: [a, b] } = computeOf(2);
+  const results = ['x', 'y', 'z'].map((s) => compute.schedule(s, 'guided', { k: 1, seed: 0 }));
+  assert.deepEqual([a.runs().length, b.runs().length], [1, 1], 'one job each, at once');
+  compute.handle({ type: 'result', id: a.runs()[0].id, data: 'first' }, 0);
+  assert.equal(a.runs().length, 2, 'the freed worker takes the waiting job');
+  compute.handle({ type: 'result', id: b.runs()[0].id, data: 'second' }, 1);
+  compute.handle({ type: 'result', id: a.runs()[1].id, data: 'third' }, 0);
+  assert.deepEqual(await Promise.all(results), ['first', 'second', 'third']);
+  // A result from the wrong worker, or for an unknown id, resolves nothing.
+  const late = compute.schedule('w', 'guided', {});
+  compute.handle({ type: 'result', id: a.runs().at(-1).id, data: 'wrong worker' }, 1);
+  compute.handle({ type: 'result', id: a.runs().at(-1).id, data: 'right' }, 0);
+  assert.equal(await late, 'right');
+});
+
+test('a job is left to the busy worker that holds its eigensolve while other jobs wait', () => {
+  const { compute, workers: [a, b] } = computeOf(2);
+  compute.schedule('clean', 'curve', { noise: 'none' });
+  compute.schedule('noisy', 'curve', { noise: 'mask:0.5:1' });
+  compute.schedule('never', 'never', { noise: 'mask:0.5:1' });
+  compute.schedule('train', 'train', {});
+  assert.equal(a.runs()[0].task, 'curve');
+  assert.equal(b.runs()[0].params.noise, 'mask:0.5:1');
+  // a is free first: `never` needs b's pencil, so a takes the training run instead.
+  compute.handle({ type: 'result', id: a.runs()[0].id, data: 1 }, 0);
+  assert.equal(a.runs()[1].task, 'train');
+  compute.handle({ type: 'result', id: b.runs()[0].id, data: 2 }, 1);
+  assert.deepEqual([b.runs()[1].task, b.runs()[1].params.noise], ['never', 'mask:0.5:1']);
+  // With nothing else to do, a free worker takes such a job rather than wait.
+  compute.schedule('never2', 'never', { noise: 'mask:0.5:1' });
+  compute.handle({ type: 'result', id: a.runs()[1].id, data: 3 }, 0);
+  assert.equal(a.runs()[2].task, 'never');
+  assert.equal(affinityOf('mlp', { seed: 3 }), affinityOf('subspace', { seed: 3 }), 'the probes share their split');
+  assert.equal(affinityOf('train', {}), null);
+});
+
+test('cancelling a group stops its queued and running parts, and nothing else', async () => {
+  const { compute, workers: [a, b] } = computeOf(2);
+  const parts = [0, 1, 2].map((i) => compute.schedule(`sweep/${i}`, 'impact', { noise: `mask:0.${i}:1` }));
+  const other = compute.schedule('sweeping', 'guided', {});
+  compute.cancel('sweep');
+  for (const p of parts) await assert.rejects(p, Cancelled);
+  const cancels = [...a.sent, ...b.sent].filter((m) => m.type === 'cancel').map((m) => m.id).sort();
+  assert.deepEqual(cancels, [a.runs()[0].id, b.runs()[0].id].sort(), 'the two running parts are told to stop');
+  assert.equal(compute.isBusy('sweep'), false);
+  assert.equal(compute.isBusy('sweeping'), true, '"sweeping" is not a part of "sweep"');
+  compute.handle({ type: 'cancelled', id: a.runs()[0].id }, 0);
+  assert.equal(a.runs().at(-1).params.k, undefined);
+  compute.handle({ type: 'result', id: a.runs().at(-1).id, data: 'kept' }, 0);
+  assert.equal(await other, 'kept');
+  // withdraw() cancels one job only.
+  const [x, y] = [compute.schedule('g/0', 'guided', {}), compute.schedule('g/1', 'guided', {})];
+  compute.withdraw(x.job);
+  await assert.rejects(x, Cancelled);
+  assert.equal(compute.isBusy('g/1'), true);
+  compute.cancelAll();
+  await assert.rejects(y, Cancelled);
+});
+
+test('only workers that hold the current data get jobs; a crashed worker\'s job is tried once more', async () => {
+  const compute = new Compute(2);
+  const [a, b] = [new Recorder(), new Recorder()];
+  compute.attach(0, a, '');
+  compute.attach(1, b, '');
+  const job = compute.schedule('alignment/0', 'curve', { noise: 'none' });
+  assert.equal(a.runs().length + b.runs().length, 0, 'no worker holds the data yet');
+  compute.setReady(1, true);
+  assert.equal(b.runs().length, 1);
+  // b dies; a fresh b' is attached but does not hold the data yet; a does.
+  const b2 = new Recorder();
+  compute.attach(1, b2, 'b crashed');
+  compute.setReady(0, true);
+  assert.equal(a.runs().length, 1, 'the job moves to the worker that holds the data');
+  assert.notEqual(a.runs()[0].id, b.runs()[0].id, 'under a new id');
+  compute.attach(0, new Recorder(), 'a crashed too');
+  await assert.rejects(job, /a crashed too/, 'a second crash fails the job with the reason');
+  // When every worker is given up, queued jobs fail with the reason.
+  const queued = compute.schedule('guided', 'guided', {});
+  compute.attach(0, null, 'gave up');
+  compute.attach(1, null, 'gave up');
+  await assert.rejects(queued, /gave up/);
+});
+
+test('the pool loads every worker and tells the page about each load once', async () => {
+  const spawned = [];
+  const spawn = (name) => { const w = new Recorder(name); spawned.push(w); return w; };
+  const heard = [];
+  const compute = new Compute(3);
+  const pool = new WorkerPool(spawn, compute, 'mnist', {
+    message: (m) => heard.push(m), restart: () => {}, loadFailed: (why) => heard.push({ type: 'loadFailed', why }), gaveUp: () => {},
+  });
+  try {
+    assert.deepEqual(spawned.map((w) => w.name), ['mnist', 'mnist', 'mnist']);
+    const dataset = (g, source = 'digits') => ({ type: 'dataset', generation: g, source });
+    spawned.forEach((w) => w.reply(dataset(0)));
+    assert.deepEqual(heard.map((m) => [m.type, m.generation]), [['dataset', 0]], 'three answers, one dataset');
+    // A refused load: every worker refuses, the page hears once.
+    pool.load({ type: 'load-idx', name: 'bad' });
+    assert.deepEqual(spawned.map((w) => w.sent.at(-1).generation), [1, 1, 1]);
+    spawned.forEach((w) => w.reply({ type: 'error', where: 'load-idx', message: 'bad magic', generation: 1 }));
+    assert.equal(heard.filter((m) => m.type === 'error').length, 1);
+    // An accepted load: the first worker to hold it gets the jobs until the others catch up.
+    pool.load({ type: 'load-idx', name: 'good' });
+    spawned[2].reply(dataset(2, 'good'));
+    assert.deepEqual(heard.at(-1), dataset(2, 'good'));
+    const jobs = [compute.schedule('a', 'guided', {}), compute.schedule('b', 'guided', {})];
+    assert.deepEqual(spawned.map((w) => w.runs().length), [0, 0, 1], 'workers still on the old data wait');
+    spawned[0].reply(dataset(2, 'good'));
+    assert.deepEqual(spawned.map((w) => w.runs().length), [1, 0, 1]);
+    assert.equal(heard.filter((m) => m.type === 'dataset').length, 2, 'the page heard of the new data once');
+    spawned[0].reply({ type: 'result', id: spawned[0].runs()[0].id, data: 'from w0' });
+    spawned[2].reply({ type: 'result', id: spawned[2].runs()[0].id, data: 'from w2' });
+    assert.deepEqual(await Promise.all(jobs), ['from w2', 'from w0'], 'a went to w2 (then alone), b to w0');
+    // The adapter is announced once.
+    spawned.forEach((w) => w.reply({ type: 'backend', backend: { kind: 'cpu' } }));
+    assert.equal(heard.filter((m) => m.type === 'backend').length, 1);
+  } finally {
+    pool.supervisors.forEach((s) => clearInterval(s.timer));
+  }
+});
