@@ -2,8 +2,10 @@
 // dataset and its own wasm module, so panels, sweep points and probes run side by side without
 // SharedArrayBuffer (static hosts cannot send the COOP/COEP headers it needs). Every load goes to
 // every worker; the page hears about each load once, and a worker gets jobs only while it holds
-// the dataset the page shows.
+// the dataset the page shows. A bundled dataset is downloaded once, by the page, and its bytes are
+// sent to every worker.
 import { WorkerSupervisor, LOADS } from './recovery.js';
+import { fetchBundled } from './bundled.js';
 
 /**
  * The most workers the page starts: each holds the dataset (up to a few hundred MB for the largest
@@ -19,12 +21,14 @@ export function poolSize() {
 
 export class WorkerPool {
   /**
-   * Starts one supervised worker per slot of `compute` (`spawn(dataName)` starts one), all loading
-   * `firstData`. `on` is as for WorkerSupervisor, except that `on.message` hears each dataset and
-   * each refused load once.
+   * Starts one supervised worker per slot of `compute` (`spawn(dataName)` starts one) and loads
+   * the bundled dataset `firstData` into all of them. `on` is as for WorkerSupervisor, except that
+   * `on.message` hears each dataset and each refused load once. `fetchBytes(name)` downloads a
+   * bundled dataset.
    */
-  constructor(spawn, compute, firstData, on) {
+  constructor(spawn, compute, firstData, on, fetchBytes = fetchBundled) {
     this.compute = compute;
+    this.fetchBytes = fetchBytes;
     this.on = on;
     this.generation = 0;
     // The newest generation a worker accepted (what the page shows), per worker the generation it
@@ -33,14 +37,16 @@ export class WorkerPool {
     this.held = compute.workers.map(() => -1);
     this.answered = new Set();
     this.saidOnce = new Set();
+    // Loads leave in the order they were asked for, each once its bytes are here.
+    this.sending = Promise.resolve();
     const restarts = [];
-    const first = { type: 'load-bundled', name: firstData, generation: 0 };
-    this.supervisors = compute.workers.map((_, i) => new WorkerSupervisor(spawn, compute, i, first, restarts, {
+    this.supervisors = compute.workers.map((_, i) => new WorkerSupervisor(spawn, compute, i, restarts, {
       message: (msg) => this.receive(msg, i),
       restart: (why) => { this.held[i] = -1; on.restart(why); },
       loadFailed: (why, g) => { if (this.answer(g)) on.loadFailed(why); },
       gaveUp: (why) => { if (this.once(`gave up ${why}`)) on.gaveUp(why); },
     }));
+    this.send({ type: 'load-bundled', name: firstData }, 0);
   }
 
   get workers() { return this.supervisors.map((s) => s.worker); }
@@ -48,8 +54,22 @@ export class WorkerPool {
   /** Sends a dataset load to every worker. */
   load(msg) {
     this.generation += 1;
-    const m = { ...msg, generation: this.generation };
-    for (const s of this.supervisors) if (!s.gaveUp) s.load(m);
+    this.send(msg, this.generation);
+  }
+
+  send(msg, generation) {
+    this.sending = this.sending.then(async () => {
+      const m = { ...msg, generation };
+      if (m.type === 'load-bundled') {
+        try {
+          m.bytes = (await this.fetchBytes(m.name)).buffer;
+        } catch (e) {
+          this.receive({ type: 'error', where: generation === 0 ? 'data' : 'load-bundled', message: String(e?.message ?? e), generation });
+          return;
+        }
+      }
+      for (const s of this.supervisors) if (!s.gaveUp) s.load(m);
+    });
   }
 
   cancelLoad() {

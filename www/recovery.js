@@ -16,25 +16,25 @@ const RESTART_WINDOW_MS = 60_000;
 
 export class WorkerSupervisor {
   /**
-   * `spawn(dataName)` starts a worker (`worker.js?data=NAME`) that `compute` knows as worker
-   * `index`; `firstLoad` is the load that NAME stands for (generation 0). `restarts` (the times of
-   * recent restarts) is shared by the pool's supervisors. `on.message(msg)` gets every message that
+   * `spawn(dataName)` starts a worker (`worker.js?data=NAME`; here always `none`: the pool sends
+   * every dataset, the first one included) that `compute` knows as worker `index`. `restarts` (the
+   * times of recent restarts) is shared by the pool's supervisors. `on.message(msg)` gets every message that
    * is neither a task's nor the supervisor's; `on.restart(message)`, `on.loadFailed(message,
    * generation)` and `on.gaveUp(message)` report.
    */
-  constructor(spawn, compute, index, firstLoad, restarts, on) {
+  constructor(spawn, compute, index, restarts, on) {
     this.spawn = spawn;
     this.compute = compute;
     this.index = index;
     this.on = on;
-    // The dataset to restore after a restart (a message that loads it again).
-    this.lastGood = firstLoad;
+    // The dataset to restore after a restart (a message that loads it again), once there is one.
+    this.lastGood = null;
     // Loads sent and not yet answered, oldest first.
-    this.loads = [firstLoad];
+    this.loads = [];
     this.restarts = restarts;
     this.ping = { seq: 0, sentAt: 0, waiting: false };
     this.gaveUp = false;
-    this.start(firstLoad.name);
+    this.start('none');
     this.compute.attach(index, this.worker, '');
     this.timer = setInterval(() => this.watch(), PING_EVERY_MS);
   }
@@ -111,10 +111,10 @@ export class WorkerSupervisor {
       this.on.gaveUp(`${why}. The compute workers failed ${this.restarts.length} times within a minute, so they are not restarted again; reload the page to try again.`);
       return;
     }
-    this.loads = [this.lastGood];
+    this.loads = this.lastGood ? [this.lastGood] : [];
     this.start('none');
     // The dataset first: the worker runs messages in order, so the figures find it loaded.
-    this.worker.postMessage(this.lastGood);
+    if (this.lastGood) this.worker.postMessage(this.lastGood);
     this.compute.attach(this.index, this.worker, why);
     this.on.restart(why);
   }

@@ -5,7 +5,8 @@
 // The page starts it as worker.js?data=NAME (NAME a bundled dataset: mnist or fashion; `none`
 // loads nothing, for a restarted worker that is sent the page's last good dataset).
 // UI -> worker
-//   {type:'load-bundled', name, generation}              (mnist or fashion)
+//   {type:'load-bundled', name, bytes?, generation}      (mnist or fashion; bytes: the file,
+//                                                         when the page has downloaded it)
 //   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name, generation}
 //   {type:'load-url', images: url, labels: url, generation} (http(s) only; streamed with a byte
 //                                                         cap and a timeout)
@@ -35,6 +36,7 @@
 //        fault {kind, seconds} (only where the module is built with the `bench` feature: tests).
 import * as wasm from '../pkg/recon_align.js';
 import { MAX_FILE_BYTES, URL_TIMEOUT_MS } from './limits.js';
+import { BUNDLED, fetchBundled } from './bundled.js';
 
 const { default: init, Lab, detectBackend, cancel: cancelTask, cancelTokens } = wasm;
 
@@ -66,20 +68,6 @@ function crashed(where, e, id) {
 const fail = (where, err, id, generation) => post({ type: 'error', id, where, message: String(err?.message ?? err), generation });
 // Lets queued messages (a cancel, say) arrive between long steps.
 const breathe = () => new Promise((r) => setTimeout(r, 0));
-
-/** The bundled datasets (`data=` in the page's address; `--data` of the command-line tool). */
-const BUNDLED = {
-  mnist: { file: 'mnist.bin', source: 'bundled MNIST (first 10,000 training digits)' },
-  fashion: { file: 'fashion.bin', source: 'bundled Fashion-MNIST (the 10,000 test images)' },
-};
-
-async function loadBundled(name) {
-  const entry = BUNDLED[name];
-  if (!entry) throw new Error(`no bundled dataset is called "${String(name).slice(0, 24)}"`);
-  const resp = await fetch(new URL(`./data/${entry.file}`, import.meta.url));
-  if (!resp.ok) throw new Error(`cannot fetch the ${entry.source} (${resp.status} ${resp.statusText})`);
-  return new Uint8Array(await resp.arrayBuffer());
-}
 
 /** The dataset the page asked for when it started the worker (`worker.js?data=…`). */
 const FIRST_DATA = new URL(self.location.href).searchParams.get('data') ?? 'mnist';
@@ -241,7 +229,7 @@ async function runTask({ id, task, params }) {
 async function boot() {
   // The download starts while the module compiles.
   const name = BUNDLED[FIRST_DATA] ? FIRST_DATA : 'mnist';
-  const download = FIRST_DATA === 'none' ? null : loadBundled(name);
+  const download = FIRST_DATA === 'none' ? null : fetchBundled(name);
   download?.catch(() => {}); // answered below, once the module can report it
   try {
     memory = (await init()).memory;
@@ -286,7 +274,8 @@ self.onmessage = ({ data: msg }) => {
       if (dead) return;
       if (!isLoad) await loadedBefore;
       if (msg.type === 'load-bundled') {
-        const bytes = await loadBundled(msg.name);
+        // The page sends the bytes it downloaded once for all its workers.
+        const bytes = msg.bytes ? new Uint8Array(msg.bytes) : await fetchBundled(msg.name);
         replaceLab(Lab.fromBundled(bytes), BUNDLED[msg.name].source, msg.generation);
       } else if (msg.type === 'load-idx') {
         replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files', msg.generation);

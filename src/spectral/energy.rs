@@ -55,14 +55,15 @@ pub fn spectrum_energy_of_denoiser(
     }
     let e = MatRef::from_row_major_slice(encoder, k, d);
     let w = MatRef::from_row_major_slice(decoder, d, k);
-    // M^T U = E^T (W^T U).
-    Ok(energy_of(
-        input_moment,
-        mul(
-            e.transpose(),
-            mul(w.transpose(), pca.vectors.as_ref()).as_ref(),
-        ),
-    ))
+    // M^T U = E^T P with P = W^T U (K x D), so U^T M B M^T U = P^T S P with S = E B E^T (K x K):
+    // about 2 K D^2 multiply-adds instead of the D^3 of B (M^T U). The training monitor calls this
+    // once per epoch.
+    let p = mul(w.transpose(), pca.vectors.as_ref());
+    let s = mul(mul(e, input_moment).as_ref(), e.transpose());
+    let sp = mul(s.as_ref(), p.as_ref());
+    Ok((0..d)
+        .map(|i| (0..k).map(|j| p[(j, i)] * sp[(j, i)]).sum())
+        .collect())
 }
 
 /// diag(T^T G T) for T = M^T U.

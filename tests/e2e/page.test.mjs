@@ -10,8 +10,14 @@ for (const webgpu of [true, false]) {
   test(`page shows the digit grid and the backend (${mode})`, async () => {
     const browser = await launch({ webgpu });
     try {
-      const { page, problems } = await openPage(browser);
+      const context = await browser.newContext();
+      const fetched = [];
+      // Requests of the page and of its workers.
+      context.on('request', (r) => { if (r.url().includes('/www/data/')) fetched.push(new URL(r.url()).pathname); });
+      const { page, problems } = await openPage(context);
       await page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 60_000 });
+      assert.ok(await page.evaluate(() => navigator.hardwareConcurrency) < 2 || page.workers().length >= 2, 'one compute worker per core');
+      assert.deepEqual(fetched, ['/www/data/mnist.bin'], 'the bundled digits are downloaded once, for every worker');
       await page.waitForSelector('#backend:not([data-state="pending"])', { timeout: 60_000 });
 
       const summary = await page.textContent('#dataset-summary');

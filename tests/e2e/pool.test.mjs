@@ -116,21 +116,29 @@ test('the pool loads every worker and tells the page about each load once', asyn
   const spawn = (name) => { const w = new Recorder(name); spawned.push(w); return w; };
   const heard = [];
   const compute = new Compute(3);
+  const downloads = [];
+  const fetchBytes = async (name) => { downloads.push(name); return new Uint8Array([1, 2, 3]); };
   const pool = new WorkerPool(spawn, compute, 'mnist', {
     message: (m) => heard.push(m), restart: () => {}, loadFailed: (why) => heard.push({ type: 'loadFailed', why }), gaveUp: () => {},
-  });
+  }, fetchBytes);
   try {
-    assert.deepEqual(spawned.map((w) => w.name), ['mnist', 'mnist', 'mnist']);
+    assert.deepEqual(spawned.map((w) => w.name), ['none', 'none', 'none'], 'the pool sends the first dataset itself');
+    await pool.sending;
+    assert.deepEqual(downloads, ['mnist'], 'the bundled file is downloaded once');
+    assert.deepEqual(spawned.map((w) => [w.sent[0].type, w.sent[0].name, w.sent[0].generation, w.sent[0].bytes.byteLength]),
+      Array(3).fill(['load-bundled', 'mnist', 0, 3]), 'and its bytes go to every worker');
     const dataset = (g, source = 'digits') => ({ type: 'dataset', generation: g, source });
     spawned.forEach((w) => w.reply(dataset(0)));
     assert.deepEqual(heard.map((m) => [m.type, m.generation]), [['dataset', 0]], 'three answers, one dataset');
     // A refused load: every worker refuses, the page hears once.
     pool.load({ type: 'load-idx', name: 'bad' });
+    await pool.sending;
     assert.deepEqual(spawned.map((w) => w.sent.at(-1).generation), [1, 1, 1]);
     spawned.forEach((w) => w.reply({ type: 'error', where: 'load-idx', message: 'bad magic', generation: 1 }));
     assert.equal(heard.filter((m) => m.type === 'error').length, 1);
     // An accepted load: the first worker to hold it gets the jobs until the others catch up.
     pool.load({ type: 'load-idx', name: 'good' });
+    await pool.sending;
     spawned[2].reply(dataset(2, 'good'));
     assert.deepEqual(heard.at(-1), dataset(2, 'good'));
     const jobs = [compute.schedule('a', 'guided', {}), compute.schedule('b', 'guided', {})];
