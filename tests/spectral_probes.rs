@@ -4,9 +4,9 @@
 mod spectral_support;
 
 use recon_align::spectral::{
-    closed_form_dae, guided, min_max_rescale, project_images, spectrum_energy,
-    spectrum_energy_of_autoencoder, subspace_split, Gram, LinearProbe, Noise, Pca, ProbeConfig,
-    Split, SplitMix64, SubspaceSide,
+    closed_form_dae, guided, guided_encoder, min_max_rescale, project_images, spectrum_energy,
+    spectrum_energy_of_autoencoder, subspace_split, GeneralizedEigen, Gram, LinearProbe, Noise,
+    Pca, ProbeConfig, Split, SplitMix64, SubspaceSide,
 };
 use spectral_support::*;
 
@@ -227,4 +227,37 @@ fn guidance_trades_reconstruction_for_perception() {
     assert_eq!(last.accuracy, report.pca_accuracy);
     // A tiny one spends the code on the labels.
     assert!(report.points[0].accuracy >= report.pca_accuracy);
+}
+
+#[test]
+fn guided_encoder_equals_the_cholesky_solution_of_its_pencil() {
+    // The guided encoder goes through PCA; here the same pencil (X^T Y Y^T X + lam G G, G) is
+    // solved through the Cholesky factor of G, with A's factor [X^T Y | sqrt(lam) G] built here.
+    let data = synthetic(300, (1, 4, 4), 3, false, 27);
+    let rows: Vec<usize> = (0..data.n).collect();
+    let gram = Gram::from_rows(&data, &rows, 1e-6).unwrap();
+    let (d, k) = (gram.d(), 5);
+    for lambda in [1e-6, 1e-2, 10.0] {
+        let s = guided_encoder(&gram, lambda, k).unwrap();
+        let classes = gram.class_sums().nrows();
+        let factor = faer::Mat::from_fn(d, classes + d, |i, j| {
+            if j < classes {
+                gram.class_sums()[(j, i)]
+            } else {
+                lambda.sqrt() * gram.matrix()[(i, j - classes)]
+            }
+        });
+        let reference = GeneralizedEigen::solve(factor.as_ref(), gram.matrix()).unwrap();
+        for j in 0..k {
+            // The same eigenvector up to sign (fixed the same way) and rounding.
+            let diff: f64 = (0..d)
+                .map(|i| (s[(i, j)] - reference.vectors[(i, j)]).abs())
+                .fold(0.0, f64::max);
+            let size: f64 = (0..d).map(|i| s[(i, j)].abs()).fold(0.0, f64::max);
+            assert!(
+                diff < 1e-7 * size,
+                "lambda {lambda}, vector {j}: {diff} vs {size}"
+            );
+        }
+    }
 }

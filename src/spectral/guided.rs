@@ -5,8 +5,8 @@ use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use super::dae::optimal_decoder;
-use super::eigen::mul;
-use super::{GeneralizedEigen, Gram, LinearProbe, ProbeConfig, SpectralError, Split};
+use super::eigen::{fix_signs, mul, symmetric_eigen_decreasing};
+use super::{Gram, LinearProbe, ProbeConfig, SpectralError, Split};
 use crate::dataset::Dataset;
 
 /// Reconstruction error and probe accuracy of the guided encoder for one lambda.
@@ -40,26 +40,39 @@ pub struct GuidedReport {
     pub points: Vec<GuidedPoint>,
 }
 
-/// The guided encoder: top-K generalized eigenvectors of (X^T Y Y^T X + lam G G, G).
+/// The guided encoder: top-K generalized eigenvectors of (X^T Y Y^T X + lam G G, G), columns
+/// G-normalised (S^T G S = I).
+///
+/// Through PCA, G = U Lam U^T (one eigendecomposition per Gram, shared by every lambda): with
+/// b = Lam^{-1/2} U^T X^T Y (D x C), the pencil reduces to the symmetric matrix b b^T + lam Lam,
+/// whose eigenvectors V give S = U Lam^{-1/2} V. One symmetric eigensolve per lambda, and no
+/// Cholesky factor or triangular solve (docs/maths.md, "Same reconstruction, different perception").
 pub fn guided_encoder(gram: &Gram, lambda: f64, k: usize) -> Result<Mat<f64>, SpectralError> {
     let d = gram.d();
-    let classes = gram.classes();
-    // A = F F^T with F = [X^T Y | sqrt(lam) G].
-    let xty = gram.class_sums().transpose();
-    let root = lambda.sqrt();
-    let factor = Mat::from_fn(d, classes + d, |i, j| {
-        if j < classes {
-            xty[(i, j)]
-        } else {
-            root * gram.matrix()[(i, j - classes)]
+    let pca = gram.pca()?;
+    if let Some(bad) = pca.lambda.iter().find(|l| !(**l > 0.0)) {
+        return Err(SpectralError::NotPositiveDefinite(format!(
+            "G in the guided pencil has the eigenvalue {bad}"
+        )));
+    }
+    let inv_root: Vec<f64> = pca.lambda.iter().map(|l| 1.0 / l.sqrt()).collect();
+    let mut b = mul(pca.vectors.transpose(), gram.class_sums().transpose());
+    for i in 0..d {
+        for c in 0..b.ncols() {
+            b[(i, c)] *= inv_root[i];
         }
-    });
-    let eig = GeneralizedEigen::solve(factor.as_ref(), gram.matrix())?;
-    Ok(eig.top(k).to_owned())
+    }
+    let mut reduced = mul(b.as_ref(), b.transpose());
+    for i in 0..d {
+        reduced[(i, i)] += lambda * pca.lambda[i];
+    }
+    let (_, v) = symmetric_eigen_decreasing(reduced.as_ref())?;
+    let scaled_top = Mat::from_fn(d, k, |i, j| inv_root[i] * v[(i, j)]);
+    let mut s = mul(pca.vectors.as_ref(), scaled_top.as_ref());
+    fix_signs(&mut s);
+    Ok(s)
 }
 
-/// Relative training reconstruction error trace(G) - tr((E G E^T)^{-1} E G G E^T), over
-/// trace(G), of the encoder E = basis^T with its optimal decoder.
 fn reconstruction_error(gram: &Gram, basis: MatRef<'_, f64>) -> Result<f64, SpectralError> {
     let e = basis.transpose();
     let g = gram.matrix();

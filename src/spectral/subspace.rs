@@ -57,6 +57,8 @@ pub struct SubspaceStudy {
     gram: Gram,
     pca: Pca,
     coordinates: OnceLock<Mat<f64>>,
+    /// The probe's accuracy on all D directions: the same for every fraction, so fitted once.
+    full_accuracy: OnceLock<f64>,
 }
 
 impl SubspaceStudy {
@@ -71,6 +73,7 @@ impl SubspaceStudy {
             gram,
             pca,
             coordinates: OnceLock::new(),
+            full_accuracy: OnceLock::new(),
         })
     }
 
@@ -156,6 +159,13 @@ impl SubspaceStudy {
             .filter(|&&i| usize::from(data.labels[i]) == majority_class)
             .count() as f64
             / split.test.len() as f64;
+        let full_accuracy = match self.full_accuracy.get() {
+            Some(&acc) => acc,
+            None => {
+                let acc = score(&all)?;
+                *self.full_accuracy.get_or_init(|| acc)
+            }
+        };
         Ok(SubspaceSplit {
             fraction,
             n_train: split.train.len(),
@@ -166,7 +176,7 @@ impl SubspaceStudy {
             bottom_dims: bottom.len(),
             bottom_variance: bottom.iter().map(|&i| fractions[i]).sum(),
             bottom_accuracy: score(&bottom)?,
-            full_accuracy: score(&all)?,
+            full_accuracy,
             chance,
         })
     }
