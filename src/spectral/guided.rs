@@ -50,7 +50,7 @@ pub struct GuidedReport {
 pub fn guided_encoder(gram: &Gram, lambda: f64, k: usize) -> Result<Mat<f64>, SpectralError> {
     let d = gram.d();
     let pca = gram.pca()?;
-    if let Some(bad) = pca.lambda.iter().find(|l| !(**l > 0.0)) {
+    if let Some(bad) = pca.lambda.iter().find(|l| l.is_nan() || **l <= 0.0) {
         return Err(SpectralError::NotPositiveDefinite(format!(
             "G in the guided pencil has the eigenvalue {bad}"
         )));
