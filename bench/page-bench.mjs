@@ -1,10 +1,14 @@
 // Benchmark (not a test): time from navigation until each default panel is done, and the bytes of
-// bundled data fetched, in headless Chromium, on the CPU path (no WebGPU) unless `webgpu` is given.
+// bundled data fetched, in headless Chromium, on the CPU path (no WebGPU) unless `webgpu` is given;
+// and, in the same run, the native commands that compute the same figures (bench/native-plan.mjs).
 //   cargo xtask bench page [BASELINE_SITE] [reps=N] [webgpu]
-// builds dist/, serves it (and BASELINE_SITE, a `dist/` built from an older commit, when given)
-// and runs this script with RECON_ALIGN_URL (and RECON_ALIGN_BASELINE_URL) set. Baseline and this
-// tree run alternately, N times each, so that both see the same background load.
-import { launch, BASE_URL } from '../tests/e2e/browser.mjs';
+// builds dist/ and the release `recon-align`, serves dist/ (and BASELINE_SITE, a `dist/` built
+// from an older commit, when given) and runs this script with RECON_ALIGN_URL,
+// RECON_ALIGN_BASELINE_URL and RECON_ALIGN_BIN set. Each repetition loads the baseline, then this
+// tree, then runs the native commands one after another, so that all see the same background load.
+import { spawnSync } from 'node:child_process';
+import { launch, BASE_URL, REPO_ROOT } from '../tests/e2e/browser.mjs';
+import { nativePlan } from './native-plan.mjs';
 
 const args = process.argv.slice(2);
 const reps = Number(args.find((a) => a.startsWith('reps='))?.slice(5) ?? 1);
@@ -13,6 +17,10 @@ const sites = [
   ...(process.env.RECON_ALIGN_BASELINE_URL ? [['baseline', process.env.RECON_ALIGN_BASELINE_URL]] : []),
   ['this tree', BASE_URL],
 ];
+const BIN = process.env.RECON_ALIGN_BIN;
+const plan = BIN ? nativePlan() : [];
+const round = (x, digits) => Number(x.toFixed(digits));
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 // The progress rows of the default panels, in the order they usually finish.
 const PANELS = ['alignment', 'never', 'subspace', 'guided', 'train', 'sweep'];
 
@@ -38,6 +46,32 @@ async function measure(url, webgpu) {
   }
 }
 
+/** Wall seconds of one native command (from the repository root, output discarded). */
+function timeCommand(argv) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(BIN, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`recon-align ${argv.join(' ')} failed (${r.error ?? `exit ${r.status}`}): ${r.stderr}`);
+  return s;
+}
+
+/** Each figure's native commands, one after another: seconds per figure and their sum. */
+function measureNative() {
+  const row = {};
+  for (const { figure, commands } of plan) row[`${figure}_s`] = commands.reduce((s, argv) => s + timeCommand(argv), 0);
+  row.all_panels_s = plan.reduce((s, { figure }) => s + row[`${figure}_s`], 0);
+  for (const key of Object.keys(row)) row[key] = round(row[key], 3);
+  return row;
+}
+
+if (BIN) {
+  console.log('native commands (the page\'s default settings):');
+  for (const { figure, commands, note } of plan) {
+    console.log(`  ${figure}: ${commands.map((a) => `recon-align ${a.join(' ')}`).join(' ; ')}${note ? `\n    note: ${note}` : ''}`);
+  }
+  timeCommand(plan[0].commands[0]); // warm-up: page cache
+}
+
 const rows = [];
 for (let rep = 0; rep < reps; rep++) {
   for (const webgpu of modes) {
@@ -46,19 +80,40 @@ for (let rep = 0; rep < reps; rep++) {
       console.log(JSON.stringify(rows.at(-1)));
     }
   }
+  if (BIN) {
+    rows.push({ site: 'native', mode: 'cpu', rep, ...measureNative() });
+    console.log(JSON.stringify(rows.at(-1)));
+  }
 }
 console.table(rows);
-if (sites.length === 2) {
-  // Ratios baseline / this tree, from the medians over the repetitions.
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
-  for (const webgpu of modes) {
-    const mode = webgpu ? 'webgpu flag' : 'no webgpu';
-    const of = (site, key) => median(rows.filter((r) => r.site === site && r.mode === mode).map((r) => r[key]));
+
+const FIGURES = [['first plot (alignment)', 'alignment_s'], ...PANELS.slice(1).map((p) => [p, `${p}_s`]), ['all panels', 'all_panels_s']];
+for (const webgpu of modes) {
+  const mode = webgpu ? 'webgpu flag' : 'no webgpu';
+  const of = (site, key) => median(rows.filter((r) => r.site === site && (site === 'native' || r.mode === mode)).map((r) => r[key]));
+  if (sites.length === 2) {
+    // Ratios baseline / this tree, from the medians over the repetitions.
     const ratios = {};
     for (const key of ['data_mb', 'alignment_s', 'all_panels_s', ...PANELS.map((p) => `${p}_s`)]) {
       ratios[key] = { baseline: of('baseline', key), this_tree: of('this tree', key), ratio: of('baseline', key) / of('this tree', key) };
     }
     console.log(`${mode}: medians over ${reps} run(s), ratio = baseline / this tree`);
     console.table(ratios);
+  }
+  if (BIN) {
+    // Page (navigation until the progress row is done) against the native commands of that figure;
+    // "all panels": page until every row is done, native the sum of all the commands.
+    const table = {};
+    for (const [name, key] of FIGURES) {
+      const entry = { page_s: of('this tree', key) };
+      if (sites.length === 2) entry.baseline_page_s = of('baseline', key);
+      entry.native_s = round(of('native', key), 3);
+      entry['page/native'] = round(entry.page_s / entry.native_s, 2);
+      table[name] = entry;
+    }
+    console.log(`${mode}: page against native, medians over ${reps} run(s), ratio = page / native`);
+    console.table(table);
+    const sub = plan.find((p) => p.figure === 'subspace')?.note;
+    if (sub) console.log(`subspace: ${sub}.`);
   }
 }

@@ -24,6 +24,8 @@ pub use validate::{
     PAGE_MAX_BYTES, PAGE_MAX_SECONDS,
 };
 
+use std::borrow::Cow;
+
 use bounded::{read_idx, IdxKind};
 use formats::*;
 
@@ -162,6 +164,7 @@ impl Dataset {
         let images = read_idx(images, IdxKind::Images, check)?;
         let labels = read_idx(labels, IdxKind::Labels, &|_, _| Ok(()))?;
         let (n_img, h, w, pixels) = parse_idx_images(&images)?;
+        let header = images.len() - pixels.len();
         let (n_lab, labs) = parse_idx_labels(&labels)?;
         if n_img != n_lab {
             return Err(DataError::CountMismatch {
@@ -169,7 +172,16 @@ impl Dataset {
                 labels: n_lab,
             });
         }
-        Dataset::new((1, h, w), pixels.to_vec(), labs.to_vec())
+        let labs = labs.to_vec();
+        // An inflated file is moved, not copied: dropping its header shifts it in place.
+        let pixels = match images {
+            Cow::Owned(mut bytes) => {
+                bytes.drain(..header);
+                bytes
+            }
+            Cow::Borrowed(bytes) => bytes[header..].to_vec(),
+        };
+        Dataset::new((1, h, w), pixels, labs)
     }
 
     /// Reads the bundled format written by [`Dataset::to_bundled`] (gzip accepted too).

@@ -279,18 +279,23 @@ struct RawMoments {
 
 fn raw_moments(data: &Dataset, rows: &[usize], classes: usize) -> RawMoments {
     let d = data.d();
-    let mut pixel_sums = vec![0u64; d];
     let mut class_sums = vec![0u64; classes * d];
     let mut class_counts = vec![0usize; classes];
     for &row in rows {
-        let image = data.image(row);
         let label = usize::from(data.labels[row]).min(classes - 1);
         class_counts[label] += 1;
-        for (s, &b) in pixel_sums.iter_mut().zip(image) {
+        for (s, &b) in class_sums[label * d..(label + 1) * d]
+            .iter_mut()
+            .zip(data.image(row))
+        {
             *s += u64::from(b);
         }
-        for (s, &b) in class_sums[label * d..(label + 1) * d].iter_mut().zip(image) {
-            *s += u64::from(b);
+    }
+    // Every image is in exactly one class: the pixel sums are the class sums added up.
+    let mut pixel_sums = vec![0u64; d];
+    for class in class_sums.chunks_exact(d) {
+        for (s, &c) in pixel_sums.iter_mut().zip(class) {
+            *s += c;
         }
     }
     // Integers below 2^53 (N < 1.3e11 images): exact in f64.

@@ -21,7 +21,7 @@ pub const BENCHMARKS: &[(&str, &str, Runner)] = &[
     ),
     (
         "page",
-        "the page in headless Chromium, each panel's time, against a baseline site: bench/page-bench.mjs [BASELINE_SITE] [reps=N] [webgpu]",
+        "the page in headless Chromium, each panel's time, against a baseline site and the native commands: bench/page-bench.mjs [BASELINE_SITE] [reps=N] [webgpu]",
         page,
     ),
     (
@@ -83,12 +83,15 @@ fn browser(root: &Path, args: &[String]) -> Result {
 
 /// Builds and serves dist/ (the product) and runs bench/page-bench.mjs against it. A first
 /// argument that names a folder is a baseline site (a `dist/` built from another commit), served
-/// too and measured alternately with this tree's.
+/// too and measured alternately with this tree's. The release `recon-align` is built too: the
+/// script times the native commands of the same figures in the same run (bench/native-plan.mjs).
 fn page(root: &Path, args: &[String]) -> Result {
     setup::all(root)?;
     site::dist(root)?;
+    crate::cargo(&["build", "--release", "--bin", "recon-align"])?;
     let dist = root.join("dist");
     let mut cmd = Command::new("node");
+    cmd.env("RECON_ALIGN_BIN", release_bin(root));
     let mut rest = args;
     if let Some(baseline) = args.first().map(Path::new).filter(|p| p.is_dir()) {
         let url = format!("http://{}/", serve::spawn(baseline)?);
@@ -108,6 +111,15 @@ fn page(root: &Path, args: &[String]) -> Result {
     )
 }
 
+/// The release `recon-align` that `cargo build --release` writes (under `CARGO_TARGET_DIR` if set).
+fn release_bin(root: &Path) -> std::path::PathBuf {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
+    target
+        .join("release")
+        .join(format!("recon-align{}", std::env::consts::EXE_SUFFIX))
+}
+
 /// Serves `site` on 127.0.0.1 and runs the node `script` with `env` set to the URL of `path` there.
 fn node_against(site: &Path, path: &str, env: &str, script: &Path, args: &[String]) -> Result {
     let url = format!("http://{}/{path}", serve::spawn(site)?);
@@ -115,7 +127,7 @@ fn node_against(site: &Path, path: &str, env: &str, script: &Path, args: &[Strin
     status(Command::new("node").arg(script).args(args).env(env, url))
 }
 
-/// bench/align_bench.sh (needs python3 with numpy and scipy, and hyperfine).
+/// bench/align_bench.sh (needs python3 with numpy and scipy; hyperfine is optional).
 fn align(root: &Path, args: &[String]) -> Result {
     setup::all(root)?;
     status(
