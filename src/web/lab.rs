@@ -65,13 +65,7 @@ impl Lab {
     /// Alignment (%) against K for no noise and for `model`, as the page reads it.
     fn alignment_of(&self, model: Noise) -> Result<JsValue, JsError> {
         let clean = self.clean_alignment()?;
-        let noisy = if model == Noise::None {
-            clean.clone()
-        } else {
-            alignment_curve(&*self.gram()?, &model)
-                .map_err(js_err)?
-                .alignment
-        };
+        let noisy = self.curve_of(&model)?;
         to_js(&AlignmentResult {
             n: self.data.n,
             d: self.data.d(),
@@ -89,6 +83,16 @@ impl Lab {
         let g = Rc::new(Gram::from_dataset(&self.data).map_err(js_err)?);
         *self.gram.borrow_mut() = Some(g.clone());
         Ok(g)
+    }
+
+    /// The alignment curve of `model` (the clean one, kept, for no noise).
+    fn curve_of(&self, model: &Noise) -> Result<Vec<f64>, JsError> {
+        if *model == Noise::None {
+            return self.clean_alignment();
+        }
+        Ok(alignment_curve(&*self.gram()?, model)
+            .map_err(js_err)?
+            .alignment)
     }
 
     fn clean_alignment(&self) -> Result<Vec<f64>, JsError> {
@@ -192,18 +196,11 @@ impl Lab {
     pub fn curve(&self, noise: &str) -> Result<JsValue, JsError> {
         let model = parse_noise(noise)?;
         self.answer(format!("curve {model}"), || {
-            let alignment = if model == Noise::None {
-                self.clean_alignment()?
-            } else {
-                alignment_curve(&*self.gram()?, &model)
-                    .map_err(js_err)?
-                    .alignment
-            };
             to_js(&AlignmentCurve {
                 n: self.data.n,
                 d: self.data.d(),
                 noise: model.to_string(),
-                alignment,
+                alignment: self.curve_of(&model)?,
             })
         })
     }
@@ -227,9 +224,7 @@ impl Lab {
     pub fn impact(&self, noise: &str) -> Result<Vec<f64>, JsError> {
         let model = parse_noise(noise)?;
         let clean = self.clean_alignment()?;
-        let noisy = alignment_curve(&*self.gram()?, &model)
-            .map_err(js_err)?
-            .alignment;
+        let noisy = self.curve_of(&model)?;
         Ok(crate::spectral::impact(&noisy, &clean))
     }
 

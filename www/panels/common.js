@@ -51,11 +51,8 @@ export function say(shell, ...sentences) {
  * `on.more` marks a first stage: the row then stays running, labelled with `on.more`.
  */
 export async function runTask(ctx, prog, slot, task, params, on = {}, priority = 0) {
-  const { row, bar, label } = prog;
-  const set = (state, text) => {
-    row.dataset.state = state;
-    label.textContent = text;
-  };
+  const { bar } = prog;
+  const set = setter(prog);
   set('queued', 'queued');
   bar.removeAttribute('value');
   prog.cancel.onclick = () => ctx.compute.cancel(slot);
@@ -74,18 +71,29 @@ export async function runTask(ctx, prog, slot, task, params, on = {}, priority =
     set(on.more ? 'running' : 'done', on.more ?? 'done');
     return data;
   } catch (e) {
-    bar.max = 1;
-    bar.value = 0;
-    if (e instanceof Cancelled) {
-      // A replaced job is followed at once by its successor; only a real cancel says so.
-      if (!ctx.compute.isBusy(slot)) set('cancelled', 'cancelled');
-    } else {
-      set('error', 'failed');
-      if (prog.takeaway) prog.takeaway.textContent = `This computation failed: ${e.message}`;
-      ctx.notice(`${prog.title}: ${e.message}`, 'error');
-    }
-    return null;
+    return failed(ctx, prog, slot, e);
   }
+}
+
+/** Sets the state and the label of progress row `prog`. */
+const setter = ({ row, label }) => (state, text) => {
+  row.dataset.state = state;
+  label.textContent = text;
+};
+
+/** Shows in `prog` how the work of `slot` (or group) ended with `e`: cancelled or failed. */
+function failed(ctx, prog, slot, e) {
+  prog.bar.max = 1;
+  prog.bar.value = 0;
+  if (e instanceof Cancelled) {
+    // A replaced job is followed at once by its successor; only a real cancel says so.
+    if (!ctx.compute.isBusy(slot)) setter(prog)('cancelled', 'cancelled');
+  } else {
+    setter(prog)('error', 'failed');
+    if (prog.takeaway) prog.takeaway.textContent = `This computation failed: ${e.message}`;
+    ctx.notice(`${prog.title}: ${e.message}`, 'error');
+  }
+  return null;
 }
 
 /**
@@ -95,11 +103,8 @@ export async function runTask(ctx, prog, slot, task, params, on = {}, priority =
  * cancelled or failed.
  */
 export async function runTasks(ctx, prog, group, jobs, priority = 0) {
-  const { row, bar, label } = prog;
-  const set = (state, text) => {
-    row.dataset.state = state;
-    label.textContent = text;
-  };
+  const { bar } = prog;
+  const set = setter(prog);
   set('queued', 'queued');
   bar.max = jobs.length;
   bar.value = 0;
@@ -120,16 +125,7 @@ export async function runTasks(ctx, prog, group, jobs, priority = 0) {
   } catch (e) {
     // The rest of this run is of no use now (a rerun's jobs, in the same slots, are not touched).
     scheduled.forEach((p) => ctx.compute.withdraw(p.job));
-    bar.max = 1;
-    bar.value = 0;
-    if (e instanceof Cancelled) {
-      if (!ctx.compute.isBusy(group)) set('cancelled', 'cancelled');
-    } else {
-      set('error', 'failed');
-      if (prog.takeaway) prog.takeaway.textContent = `This computation failed: ${e.message}`;
-      ctx.notice(`${prog.title}: ${e.message}`, 'error');
-    }
-    return null;
+    return failed(ctx, prog, group, e);
   }
 }
 
