@@ -39,7 +39,7 @@ struct GemmParams {
     _pad2: [f32; 2],
 }
 
-const TILE: usize = 64;
+const TILE: usize = 32;
 
 /// Multiply-adds per submission at most (keeps each submission well under a second).
 const MAX_MULADDS_PER_SUBMISSION: usize = 1 << 27;

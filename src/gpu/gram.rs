@@ -48,7 +48,7 @@ struct ReduceParams {
     _pad: u32,
 }
 
-const TILE: usize = 64;
+const TILE: usize = 32;
 
 /// The paper's G = X^T X (D x D) with X centred per pixel and divided by the global std, in f32.
 pub async fn gram(
