@@ -116,6 +116,17 @@ impl GpuContext {
         })
     }
 
+    /// Multiply-adds one queue submission may carry (products are cut into submissions of at
+    /// most this much work, so each stays well under a second): 2^28 on a CPU adapter (Mesa
+    /// lavapipe, a browser's fallback adapter), where that is about half a second; 2^30 on any
+    /// other, a few milliseconds on a hardware GPU.
+    pub fn muladds_per_submission(&self) -> usize {
+        match self.info.device_type {
+            wgpu::DeviceType::Cpu => 1 << 28,
+            _ => 1 << 30,
+        }
+    }
+
     /// The adapter's name, backend, driver and device type.
     pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
         &self.info

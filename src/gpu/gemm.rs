@@ -41,9 +41,6 @@ struct GemmParams {
 
 const TILE: usize = 32;
 
-/// Multiply-adds per submission at most (keeps each submission well under a second).
-const MAX_MULADDS_PER_SUBMISSION: usize = 1 << 27;
-
 /// The launch arguments of one GEMM: C = alpha op(A) op(B) + beta C.
 #[derive(Clone, Copy, Debug)]
 pub struct Gemm<'m> {
@@ -146,9 +143,12 @@ impl<'m> Gemm<'m> {
         self.dispatches(ctx, usize::MAX)
     }
 
-    /// Runs the product on the GPU, one band per submission, and waits for it.
+    /// Runs the product on the GPU, one band of at most [`GpuContext::muladds_per_submission`]
+    /// multiply-adds per submission (one submission for a 784^3 product on most adapters),
+    /// and waits for it. Each output is summed alike in any band, so the bits do not depend
+    /// on the banding.
     pub async fn run(&self, ctx: &GpuContext) -> Result<(), GpuError> {
-        for band in &self.dispatches(ctx, MAX_MULADDS_PER_SUBMISSION) {
+        for band in &self.dispatches(ctx, ctx.muladds_per_submission()) {
             run(ctx, "gemm", std::slice::from_ref(band)).await?;
         }
         Ok(())

@@ -1,4 +1,4 @@
-// Split-K partial Gram: partials[z] = X_z^T X_z for the rows of split z, where
+// Split-K partial Gram: partials[first_split + z] = X_z^T X_z for the rows of slice z, where
 // X = (pixels/255 - mean) * inv_scale is the centred, scaled data (paper: G = X^T X).
 // Pixels arrive as packed bytes, four per u32, row-major N x D.
 // A workgroup of 8 x 8 invocations computes a 32 x 32 tile, each invocation a 4 x 4 block held
@@ -7,14 +7,14 @@
 // is four consecutive centred pixels of one image (one packed word when D is a multiple of 4).
 
 struct GramParams {
-    row_begin: u32,       // first row (within this chunk) of this submission
-    row_end: u32,         // one past its last row
-    rows_per_split: u32,  // rows handled by one z-slice of the grid
+    row_begin: u32,       // first row (within this chunk) of this dispatch's first slice
+    row_end: u32,         // one past the chunk's last row
+    rows_per_split: u32,  // rows of one slice (one z-layer of the grid)
     d: u32,               // pixels per image
     inv_scale: f32,       // 1 / global standard deviation
-    _pad1: f32,
-    _pad2: f32,
-    _pad3: f32,
+    first_split: u32,     // the partial that z-layer 0 writes
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: GramParams;
@@ -100,7 +100,7 @@ fn main(
         workgroupBarrier();
     }
 
-    let base = wg.z * params.d * params.d;
+    let base = (params.first_split + wg.z) * params.d * params.d;
     let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
     for (var r = 0u; r < 4u; r++) {
         let i = bi * TILE + 4u * lid.y + r;
