@@ -9,6 +9,12 @@ use super::error::GpuError;
 use super::kernels::{Kernel, Kernels};
 use super::oneshot::oneshot;
 
+/// A queued submission, to wait for with [`GpuContext::wait_for`].
+pub(crate) struct Submitted {
+    index: wgpu::SubmissionIndex,
+    receiver: super::oneshot::Receiver<()>,
+}
+
 /// A wgpu device and queue with the limits this crate asked for and a device-lost flag.
 pub struct GpuContext {
     /// The wgpu device.
@@ -224,6 +230,30 @@ impl GpuContext {
         self.queue.on_submitted_work_done(move || sender.send(()));
         self.poll_until_idle()?;
         receiver.await;
+        self.check()
+    }
+
+    /// Submits the encoder's work without waiting for it; [`GpuContext::wait_for`] waits for
+    /// this submission (and those before it) only, so the next one can be queued meanwhile.
+    pub(crate) fn submit_tracked(&self, encoder: wgpu::CommandEncoder) -> Submitted {
+        let index = self.queue.submit([encoder.finish()]);
+        let (sender, receiver) = oneshot();
+        self.queue.on_submitted_work_done(move || sender.send(()));
+        Submitted { index, receiver }
+    }
+
+    /// Waits until the GPU has finished `submitted` (native blocks, wasm awaits).
+    pub(crate) async fn wait_for(&self, submitted: Submitted) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(submitted.index),
+                timeout: None,
+            })
+            .map_err(|e| {
+                self.lost.store(true, Ordering::SeqCst);
+                GpuError::DeviceLost(e.to_string())
+            })?;
+        submitted.receiver.await;
         self.check()
     }
 

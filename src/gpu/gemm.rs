@@ -1,7 +1,7 @@
 //! Tiled GEMM on the GPU: C = alpha op(A) op(B) + beta C (for G G and the encoder/decoder products).
 
 use super::context::GpuContext;
-use super::dispatch::{groups, run, Dispatch};
+use super::dispatch::{groups, run_pipelined, Dispatch};
 use super::error::GpuError;
 use super::kernels::Kernel;
 use super::matrix::GpuMatrix;
@@ -144,14 +144,12 @@ impl<'m> Gemm<'m> {
     }
 
     /// Runs the product on the GPU, one band of at most [`GpuContext::muladds_per_submission`]
-    /// multiply-adds per submission (one submission for a 784^3 product on most adapters),
-    /// and waits for it. Each output is summed alike in any band, so the bits do not depend
+    /// multiply-adds per submission (one submission for a 784^3 product on most adapters, at
+    /// most two queued), and waits for it. Each output is summed alike in any band, so the bits do not depend
     /// on the banding.
     pub async fn run(&self, ctx: &GpuContext) -> Result<(), GpuError> {
-        for band in &self.dispatches(ctx, ctx.muladds_per_submission()) {
-            run(ctx, "gemm", std::slice::from_ref(band)).await?;
-        }
-        Ok(())
+        let bands = self.dispatches(ctx, ctx.muladds_per_submission());
+        run_pipelined(ctx, "gemm", bands.into_iter().map(|band| vec![band])).await
     }
 }
 

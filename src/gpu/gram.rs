@@ -3,7 +3,7 @@
 use crate::spectral::Preprocessing;
 
 use super::context::GpuContext;
-use super::dispatch::{groups, run, Dispatch};
+use super::dispatch::{groups, run_pipelined, Dispatch};
 use super::error::GpuError;
 use super::images::GpuImages;
 use super::kernels::Kernel;
@@ -11,8 +11,8 @@ use super::matrix::GpuMatrix;
 
 /// How the Gram work is cut. The rows of each image chunk are cut into slices, each summed into
 /// its own partial G by one layer of the grid (split-K); the partials are then added in slice
-/// order (the reduce pass). The slices depend on the plan and the chunk only, never on how the
-/// slices are grouped into submissions, so G's bits do not either.
+/// order (the reduce pass). The slices depend on the plan, the chunk and the device's binding
+/// limit, never on how slices are grouped into submissions, so G's bits do not either.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GramPlan {
     /// Partial G buffers: the slices added together by one reduce pass.
@@ -115,11 +115,13 @@ pub async fn gram_with_plan(
     let tiles = groups(d, TILE);
     let inv_scale = preprocessing.inv_scale_f32();
     let mut first = true;
+    let mut submissions = Vec::new();
     for chunk in &images.chunks {
         let rows = chunk.rows;
         let (slice_rows, slices, per_submission) = plan.slicing(rows, splits_cap);
         // Pass 1 fills the partials of up to `splits_cap` slices, over as many submissions as
         // the plan needs; pass 2 (in the last of them) adds those partials into G, in order.
+        // Queue order keeps the next group's writes after this group's reduce.
         for group in (0..slices).step_by(splits_cap) {
             let group_end = (group + splits_cap).min(slices);
             let mut slice = group;
@@ -162,9 +164,10 @@ pub async fn gram_with_plan(
                     ));
                     first = false;
                 }
-                run(ctx, "gram", &dispatches).await?;
+                submissions.push(dispatches);
             }
         }
     }
+    run_pipelined(ctx, "gram", submissions).await?;
     Ok(gram)
 }
