@@ -225,12 +225,8 @@ impl GpuContext {
     /// Submits the encoder's work and waits for the GPU to finish it (native blocks, wasm awaits).
     pub async fn submit_and_wait(&self, encoder: wgpu::CommandEncoder) -> Result<(), GpuError> {
         self.check()?;
-        self.queue.submit([encoder.finish()]);
-        let (sender, receiver) = oneshot();
-        self.queue.on_submitted_work_done(move || sender.send(()));
-        self.poll_until_idle()?;
-        receiver.await;
-        self.check()
+        let submitted = self.submit_tracked(encoder);
+        self.wait_for(submitted).await
     }
 
     /// Submits the encoder's work without waiting for it; [`GpuContext::wait_for`] waits for
