@@ -12,7 +12,7 @@ use recon_align::spectral::{Noise, NoiseMap, Preprocessing};
 #[test]
 fn gpu_gram_matches_cpu_gram() {
     let Some(ctx) = context() else { return };
-    // D = 2*5*7 = 70: not a multiple of the 64-wide tile nor of 4 bytes per word.
+    // D = 2*5*7 = 70: not a multiple of the 32-wide tile nor of 4 bytes per word.
     let data = synthetic_dataset(203, 2, 5, 7, 1);
     let st = Preprocessing::of_dataset(&data);
     let images = GpuImages::upload(&ctx, &data, None).unwrap();
@@ -73,9 +73,43 @@ fn chunked_gram_agrees_with_unchunked_gram() {
 }
 
 #[test]
+fn gram_bits_do_not_depend_on_how_slices_are_grouped_into_submissions() {
+    let Some(ctx) = context() else { return };
+    // 1200 rows over 3 partials: slices of 400 rows, one or three per submission.
+    let data = synthetic_dataset(1200, 1, 6, 6, 4);
+    let st = Preprocessing::of_dataset(&data);
+    let images = GpuImages::upload(&ctx, &data, None).unwrap();
+    let plan = |rows_per_submission| GramPlan {
+        max_splits: 3,
+        rows_per_submission,
+    };
+    let (one, three) = pollster::block_on(async {
+        let one = gram_with_plan(&ctx, &images, &st, plan(400)).await?;
+        let three = gram_with_plan(&ctx, &images, &st, plan(1200)).await?;
+        Ok::<_, recon_align::gpu::GpuError>((one.to_vec(&ctx).await?, three.to_vec(&ctx).await?))
+    })
+    .unwrap();
+    let bits = |g: &[f32]| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&one), bits(&three));
+    // And the slicing is real: a single slice sums in another order.
+    let single = pollster::block_on(async {
+        let plan = GramPlan {
+            max_splits: 1,
+            rows_per_submission: 1200,
+        };
+        gram_with_plan(&ctx, &images, &st, plan)
+            .await?
+            .to_vec(&ctx)
+            .await
+    })
+    .unwrap();
+    assert_ne!(bits(&one), bits(&single));
+}
+
+#[test]
 fn gpu_gemm_matches_cpu_gemm_for_every_transpose() {
     let Some(ctx) = context() else { return };
-    let (m, k, n) = (67, 45, 130); // no dimension is a multiple of the 64 x 64 x 16 tiling
+    let (m, k, n) = (67, 45, 130); // no dimension is a multiple of the 32 x 32 x 32 tiling nor all of 4
     let mut rng = TestRng::new(3);
     let a = rng.vec(m * k);
     let b = rng.vec(k * n);

@@ -9,6 +9,12 @@ use super::error::GpuError;
 use super::kernels::{Kernel, Kernels};
 use super::oneshot::oneshot;
 
+/// A queued submission, to wait for with [`GpuContext::wait_for`].
+pub(crate) struct Submitted {
+    index: wgpu::SubmissionIndex,
+    receiver: super::oneshot::Receiver<()>,
+}
+
 /// A wgpu device and queue with the limits this crate asked for and a device-lost flag.
 pub struct GpuContext {
     /// The wgpu device.
@@ -116,6 +122,17 @@ impl GpuContext {
         })
     }
 
+    /// Multiply-adds one queue submission may carry (products are cut into submissions of at
+    /// most this much work, so each stays well under a second): 2^28 on a CPU adapter (Mesa
+    /// lavapipe, a browser's fallback adapter), where that is about half a second; 2^30 on any
+    /// other, a few milliseconds on a hardware GPU.
+    pub fn muladds_per_submission(&self) -> usize {
+        match self.info.device_type {
+            wgpu::DeviceType::Cpu => 1 << 28,
+            _ => 1 << 30,
+        }
+    }
+
     /// The adapter's name, backend, driver and device type.
     pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
         &self.info
@@ -208,11 +225,31 @@ impl GpuContext {
     /// Submits the encoder's work and waits for the GPU to finish it (native blocks, wasm awaits).
     pub async fn submit_and_wait(&self, encoder: wgpu::CommandEncoder) -> Result<(), GpuError> {
         self.check()?;
-        self.queue.submit([encoder.finish()]);
+        let submitted = self.submit_tracked(encoder);
+        self.wait_for(submitted).await
+    }
+
+    /// Submits the encoder's work without waiting for it; [`GpuContext::wait_for`] waits for
+    /// this submission (and those before it) only, so the next one can be queued meanwhile.
+    pub(crate) fn submit_tracked(&self, encoder: wgpu::CommandEncoder) -> Submitted {
+        let index = self.queue.submit([encoder.finish()]);
         let (sender, receiver) = oneshot();
         self.queue.on_submitted_work_done(move || sender.send(()));
-        self.poll_until_idle()?;
-        receiver.await;
+        Submitted { index, receiver }
+    }
+
+    /// Waits until the GPU has finished `submitted` (native blocks, wasm awaits).
+    pub(crate) async fn wait_for(&self, submitted: Submitted) -> Result<(), GpuError> {
+        self.device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(submitted.index),
+                timeout: None,
+            })
+            .map_err(|e| {
+                self.lost.store(true, Ordering::SeqCst);
+                GpuError::DeviceLost(e.to_string())
+            })?;
+        submitted.receiver.await;
         self.check()
     }
 

@@ -112,3 +112,26 @@ pub(crate) async fn run(
     record_all(&mut encoder, dispatches);
     ctx.submit_and_wait(encoder).await
 }
+
+/// Runs `submissions` in order, one submission each, keeping at most two queued: the next is
+/// recorded and submitted before waiting for the previous one, so the GPU does not idle during
+/// a wait, while each submission stays as small as its caller cut it.
+pub(crate) async fn run_pipelined(
+    ctx: &GpuContext,
+    label: &str,
+    submissions: impl IntoIterator<Item = Vec<Dispatch>>,
+) -> Result<(), GpuError> {
+    let mut in_flight = None;
+    for dispatches in submissions {
+        ctx.check()?;
+        let mut encoder = ctx.encoder(label);
+        record_all(&mut encoder, &dispatches);
+        if let Some(previous) = in_flight.replace(ctx.submit_tracked(encoder)) {
+            ctx.wait_for(previous).await?;
+        }
+    }
+    match in_flight {
+        Some(last) => ctx.wait_for(last).await,
+        None => Ok(()),
+    }
+}

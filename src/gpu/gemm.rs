@@ -1,7 +1,7 @@
 //! Tiled GEMM on the GPU: C = alpha op(A) op(B) + beta C (for G G and the encoder/decoder products).
 
 use super::context::GpuContext;
-use super::dispatch::{groups, run, Dispatch};
+use super::dispatch::{groups, run_pipelined, Dispatch};
 use super::error::GpuError;
 use super::kernels::Kernel;
 use super::matrix::GpuMatrix;
@@ -39,10 +39,7 @@ struct GemmParams {
     _pad2: [f32; 2],
 }
 
-const TILE: usize = 64;
-
-/// Multiply-adds per submission at most (keeps each submission well under a second).
-const MAX_MULADDS_PER_SUBMISSION: usize = 1 << 27;
+const TILE: usize = 32;
 
 /// The launch arguments of one GEMM: C = alpha op(A) op(B) + beta C.
 #[derive(Clone, Copy, Debug)]
@@ -146,12 +143,13 @@ impl<'m> Gemm<'m> {
         self.dispatches(ctx, usize::MAX)
     }
 
-    /// Runs the product on the GPU, one band per submission, and waits for it.
+    /// Runs the product on the GPU, one band of at most [`GpuContext::muladds_per_submission`]
+    /// multiply-adds per submission (one submission for a 784^3 product on most adapters, at
+    /// most two queued), and waits for it. Each output is summed alike in any band, so the bits do not depend
+    /// on the banding.
     pub async fn run(&self, ctx: &GpuContext) -> Result<(), GpuError> {
-        for band in &self.dispatches(ctx, MAX_MULADDS_PER_SUBMISSION) {
-            run(ctx, "gemm", std::slice::from_ref(band)).await?;
-        }
-        Ok(())
+        let bands = self.dispatches(ctx, ctx.muladds_per_submission());
+        run_pipelined(ctx, "gemm", bands.into_iter().map(|band| vec![band])).await
     }
 }
 

@@ -234,6 +234,9 @@ struct KernelTimes {
     gpu_ms: Vec<f64>,
     cpu_ms: Vec<f64>,
     adapter: String,
+    /// wgpu's device type (Cpu for a fallback adapter) and the work cap it sets per submission.
+    device_type: String,
+    muladds_per_submission: usize,
 }
 
 async fn time_gpu<F, Fut>(reps: usize, mut run: F) -> Result<Vec<f64>, JsError>
@@ -286,6 +289,8 @@ pub async fn bench_gram(bundled: Vec<u8>, n: usize, reps: usize) -> Result<JsVal
         gpu_ms,
         cpu_ms,
         adapter: ctx.describe(),
+        device_type: format!("{:?}", ctx.adapter_info().device_type),
+        muladds_per_submission: ctx.muladds_per_submission(),
     })
 }
 
@@ -330,6 +335,8 @@ pub async fn bench_gemm(size: usize, reps: usize) -> Result<JsValue, JsError> {
         gpu_ms,
         cpu_ms,
         adapter: ctx.describe(),
+        device_type: format!("{:?}", ctx.adapter_info().device_type),
+        muladds_per_submission: ctx.muladds_per_submission(),
     })
 }
 

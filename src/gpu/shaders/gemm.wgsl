@@ -1,6 +1,9 @@
 // Tiled GEMM: C = alpha * op(A) * op(B) + beta * C, row-major, op = identity or transpose.
-// op(A) is M x K, op(B) is K x N. A workgroup computes a 64 x 64 tile of C in
-// depth steps of 16 through workgroup memory; each invocation owns a 4 x 4 block.
+// op(A) is M x K, op(B) is K x N. A workgroup of 8 x 8 invocations computes a 32 x 32 tile of C
+// in depth steps of 32 through workgroup memory; each invocation owns a 4 x 4 block, held as four
+// vec4 rows. Workgroup memory holds vec4s (four rows of op(A), four columns of op(B) at one
+// depth), so the inner loop is two vec4 reads and four vec4 multiply-adds per depth, with no
+// dynamically indexed arrays (a software adapter such as SwiftShader keeps those in memory).
 
 struct GemmParams {
     m: u32,
@@ -22,11 +25,12 @@ struct GemmParams {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
-const TILE: u32 = 64u;
-const DEPTH: u32 = 16u;
+const TILE: u32 = 32u;
+const DEPTH: u32 = 32u;
+const QUADS: u32 = 8u; // TILE / 4
 
-var<workgroup> tile_a: array<f32, 1024>; // [DEPTH][TILE] : op(A)[row, k]
-var<workgroup> tile_b: array<f32, 1024>; // [DEPTH][TILE] : op(B)[k, col]
+var<workgroup> tile_a: array<vec4<f32>, 256>; // [DEPTH][QUADS]: op(A)[4q..4q+4, k]
+var<workgroup> tile_b: array<vec4<f32>, 256>; // [DEPTH][QUADS]: op(B)[k, 4q..4q+4]
 
 fn load_a(row: u32, k: u32) -> f32 {
     if (row >= params.m || k >= params.k) {
@@ -48,7 +52,7 @@ fn load_b(k: u32, col: u32) -> f32 {
     return b[k * params.n + col];
 }
 
-@compute @workgroup_size(16, 16, 1)
+@compute @workgroup_size(8, 8, 1)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(local_invocation_id) lid: vec3<u32>,
@@ -57,54 +61,41 @@ fn main(
     let row0 = (wg.y + params.row_tile_offset) * TILE;
     let col0 = wg.x * TILE;
 
-    var acc: array<f32, 16>;
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
     for (var k0 = 0u; k0 < params.k; k0 += DEPTH) {
         for (var e = 0u; e < 4u; e++) {
-            let idx = li + e * 256u;
-            // Walk along whichever index is contiguous in memory, for coalesced loads.
-            if (params.trans_a != 0u) {
-                let kk = idx / TILE;
-                let r = idx % TILE;
-                tile_a[kk * TILE + r] = load_a(row0 + r, k0 + kk);
-            } else {
-                let r = idx / DEPTH;
-                let kk = idx % DEPTH;
-                tile_a[kk * TILE + r] = load_a(row0 + r, k0 + kk);
-            }
-            if (params.trans_b != 0u) {
-                let cc = idx / DEPTH;
-                let kk = idx % DEPTH;
-                tile_b[kk * TILE + cc] = load_b(k0 + kk, col0 + cc);
-            } else {
-                let kk = idx / TILE;
-                let cc = idx % TILE;
-                tile_b[kk * TILE + cc] = load_b(k0 + kk, col0 + cc);
-            }
+            let slot = li + e * 64u;
+            let k = k0 + slot / QUADS;
+            let q = 4u * (slot % QUADS);
+            let r = row0 + q;
+            tile_a[slot] = vec4<f32>(load_a(r, k), load_a(r + 1u, k), load_a(r + 2u, k), load_a(r + 3u, k));
+            let col = col0 + q;
+            tile_b[slot] = vec4<f32>(load_b(k, col), load_b(k, col + 1u), load_b(k, col + 2u), load_b(k, col + 3u));
         }
         workgroupBarrier();
         for (var kk = 0u; kk < DEPTH; kk++) {
-            var ra: array<f32, 4>;
-            var rb: array<f32, 4>;
-            for (var r = 0u; r < 4u; r++) {
-                ra[r] = tile_a[kk * TILE + lid.y + 16u * r];
-                rb[r] = tile_b[kk * TILE + lid.x + 16u * r];
-            }
-            for (var r = 0u; r < 4u; r++) {
-                for (var q = 0u; q < 4u; q++) {
-                    acc[r * 4u + q] += ra[r] * rb[q];
-                }
-            }
+            let av = tile_a[kk * QUADS + lid.y];
+            let bv = tile_b[kk * QUADS + lid.x];
+            acc0 += bv * av.x;
+            acc1 += bv * av.y;
+            acc2 += bv * av.z;
+            acc3 += bv * av.w;
         }
         workgroupBarrier();
     }
 
+    let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
     for (var r = 0u; r < 4u; r++) {
-        let row = row0 + lid.y + 16u * r;
+        let row = row0 + 4u * lid.y + r;
+        let values = rows[r];
         for (var q = 0u; q < 4u; q++) {
-            let col = col0 + lid.x + 16u * q;
+            let col = col0 + 4u * lid.x + q;
             if (row < params.m && col < params.n) {
                 let at = row * params.n + col;
-                var value = params.alpha * acc[r * 4u + q];
+                var value = params.alpha * values[q];
                 if (params.beta != 0.0) {
                     value += params.beta * c[at];
                 }

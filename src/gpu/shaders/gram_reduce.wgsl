@@ -12,7 +12,7 @@ struct ReduceParams {
 @group(0) @binding(1) var<storage, read> partials: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gram: array<f32>;
 
-const TILE: u32 = 64u;
+const TILE: u32 = 32u; // the partial kernel's tile (gram_partial.wgsl)
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
