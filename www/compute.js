@@ -31,8 +31,6 @@ export class Compute {
     this.workers = Array.from({ length: size }, () => ({ worker: null, ready: false, running: null, keys: [] }));
   }
 
-  get size() { return this.workers.length; }
-
   /**
    * Runs `task` with `params` in `slot`. `on.progress({done,total,label})`, `on.epoch(report)` and
    * `on.start()` are called as messages arrive. Resolves with the result's data; rejects with

@@ -49,8 +49,6 @@ export class WorkerPool {
     this.send({ type: 'load-bundled', name: firstData }, 0);
   }
 
-  get workers() { return this.supervisors.map((s) => s.worker); }
-
   /** Sends a dataset load to every worker. */
   load(msg) {
     this.generation += 1;
