@@ -27,11 +27,19 @@ test('painting with the pointer and the keyboard writes the design into the hash
     // Let every panel redraw for the new noise first, so that nothing above moves the grid.
     await page.waitForSelector(`#designer-verdict[data-noise="dropmap:${CENTRE9}"]`);
     for (const id of ['alignment', 'never', 'train']) await page.waitForSelector(`#${id}-progress[data-state="done"]`);
+    // Every panel above the grid (the sweep, the probes, the guided encoder) may still be redrawing
+    // and change its height; page.mouse does not scroll. So wait until no row runs or waits, bring
+    // the grid into view, and check that the points to drag through are the cells meant.
+    await page.waitForFunction(() => !document.querySelector('.progress-row[data-state="running"], .progress-row[data-state="queued"]'));
+    await cell(page, 0).scrollIntoViewIfNeeded();
     // Drag along the top row with the brush at 3.
     await page.fill('#designer-brush', '3');
     const box = async (i) => { const b = await cell(page, i).boundingBox(); return [b.x + b.width / 2, b.y + b.height / 2]; };
     const [x0, y0] = await box(0);
     const [x6, y6] = await box(6);
+    const cellAtPoint = ([x, y]) => document.elementFromPoint(x, y)?.closest('[data-cell]')?.dataset.cell;
+    assert.equal(await page.evaluate(cellAtPoint, [x0, y0]), '0', 'the drag starts on cell 0');
+    assert.equal(await page.evaluate(cellAtPoint, [x6, y6]), '6', 'the drag ends on cell 6');
     await page.mouse.move(x0, y0);
     await page.mouse.down();
     await page.mouse.move(x6, y6, { steps: 12 });
