@@ -1,8 +1,9 @@
 //! The alignment measure and the "impact on supervised performance" sweep (docs/maths.md,
 //! "Alignment and the impact of a noise").
 
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::triangular_solve;
-use faer::{Mat, MatRef, Side};
+use faer::{Accum, Mat, MatRef, Side};
 use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
@@ -38,7 +39,21 @@ pub fn alignment(gram: &Gram, eig: &GeneralizedEigen) -> Result<Vec<f64>, Spectr
 /// over a full basis is the total the alignment is measured against. No N x D QR:
 /// H = S^T G S = R^T R and Y^T Q = (Y^T X) S R^{-1}.
 pub fn label_energies_of_basis(gram: &Gram, s: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralError> {
-    let h = mul(s.transpose(), mul(gram.matrix(), s).as_ref());
+    // Only H's lower triangle is formed (the Cholesky factor reads no more): half the work of
+    // the second product.
+    let g_s = mul(gram.matrix(), s);
+    let mut h = Mat::<f64>::zeros(s.ncols(), s.ncols());
+    triangular::matmul(
+        h.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        s.transpose(),
+        BlockStructure::Rectangular,
+        g_s.as_ref(),
+        BlockStructure::Rectangular,
+        1.0,
+        faer::get_global_parallelism(),
+    );
     let r_t = h
         .llt(Side::Lower)
         .map_err(|e| SpectralError::NotPositiveDefinite(format!("H = S^T G S: {e:?}")))?;
@@ -96,9 +111,14 @@ pub fn alignment_curve(gram: &Gram, noise: &Noise) -> Result<AlignmentCurve, Spe
         Noise::Gaussian { std } => Some(gram.n() as f64 * std * std),
         Noise::Mask { .. } | Noise::DropMap { .. } | Noise::GaussMap { .. } => None,
     };
-    let pca = gram.pca()?;
-    let (alignment, mu) = match shift {
-        Some(shift) if pca.lambda.iter().all(|&l| l > 0.0) => (
+    // Only these pencils need G's eigendecomposition: a mask's curve (the page's first plot)
+    // must not wait for a PCA it does not use.
+    let pca = match shift {
+        Some(_) => Some(gram.pca()?),
+        None => None,
+    };
+    let (alignment, mu) = match (shift, pca) {
+        (Some(shift), Some(pca)) if pca.lambda.iter().all(|&l| l > 0.0) => (
             cumulative_percent(&label_energies_of_eigenvectors(gram, &pca)),
             pca.lambda.iter().map(|l| l * l / (l + shift)).collect(),
         ),
