@@ -43,7 +43,7 @@ pub(crate) fn largest_angles(o: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralErr
             let apply = |v: &[f64], w: &mut [f64]| {
                 for (r, slot) in scratch.iter_mut().enumerate().take(d - k) {
                     let row = &rows[(k + r) * d..(k + r) * d + k];
-                    *slot = row.iter().zip(v).map(|(a, b)| a * b).sum();
+                    *slot = dot(row, v);
                 }
                 w.iter_mut().for_each(|x| *x = 0.0);
                 for (r, &b) in scratch.iter().enumerate().take(d - k) {
@@ -250,13 +250,34 @@ fn lanczos_largest(
     Ok((best, y))
 }
 
+/// The dot product in eight interleaved partial sums, added pairwise at the end: the compiler
+/// turns them into SIMD lanes with independent additions (one running sum is a chain of
+/// dependent additions, a few times slower). Plain f64 arithmetic in a fixed order, so native
+/// and wasm32 builds give the same bits.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    const LANES: usize = 8;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; LANES];
+    let (chunks_a, chunks_b) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f64 = chunks_a
+        .remainder()
+        .iter()
+        .zip(chunks_b.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in chunks_a.zip(chunks_b) {
+        for lane in 0..LANES {
+            acc[lane] += x[lane] * y[lane];
+        }
+    }
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
+    (((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7))) + tail
 }
 
 /// Scales `v` to unit length; returns its former length.
 fn normalise(v: &mut [f64]) -> f64 {
-    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let norm = dot(v, v).sqrt();
     if norm > 0.0 && norm.is_finite() {
         for x in v.iter_mut() {
             *x /= norm;
