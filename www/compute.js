@@ -12,10 +12,13 @@ export class Cancelled extends Error {
 const inGroup = (slot, group) => slot === group || slot.startsWith(`${group}/`);
 
 /**
- * What a task's worker should preferably already hold: the eigensolve of its noise, or the PCA of
- * its seeded split (the subspace study that the linear and MLP probes share).
+ * What a task's worker should preferably already hold: the eigensolve of its noise, the mask
+ * family of its patch side (every mask curve with p > 0 of one side shares it: the sweep), or the
+ * PCA of its seeded split (the subspace study that the linear and MLP probes share).
  */
 export function affinityOf(task, params = {}) {
+  const mask = /^mask:([0-9.e+-]+):([0-9]+)$/.exec(params.noise ?? '');
+  if (['curve', 'alignment', 'impact'].includes(task) && mask && Number(mask[1]) > 0) return `mask family ${Number(mask[2])}`;
   if (['curve', 'alignment', 'never', 'impact'].includes(task)) return `noise ${params.noise}`;
   if (['subspace', 'mlp'].includes(task)) return `study ${params.seed}`;
   return null;

@@ -1,12 +1,11 @@
 //! The alignment measure and the "impact on supervised performance" sweep (docs/maths.md,
 //! "Alignment and the impact of a noise").
 
-use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::triangular_solve;
-use faer::{Accum, Mat, MatRef, Side};
+use faer::{Mat, MatRef, Side};
 use serde::{Deserialize, Serialize};
 
-use super::eigen::mul;
+use super::eigen::{mul, mul_lower};
 use super::{GeneralizedEigen, Gram, Noise, Pca, SpectralError};
 
 /// alignment(K) for K = 1..=D under one noise model.
@@ -39,32 +38,27 @@ pub fn alignment(gram: &Gram, eig: &GeneralizedEigen) -> Result<Vec<f64>, Spectr
 /// over a full basis is the total the alignment is measured against. No N x D QR:
 /// H = S^T G S = R^T R and Y^T Q = (Y^T X) S R^{-1}.
 pub fn label_energies_of_basis(gram: &Gram, s: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralError> {
-    // Only H's lower triangle is formed (the Cholesky factor reads no more): half the work of
-    // the second product.
-    let g_s = mul(gram.matrix(), s);
-    let mut h = Mat::<f64>::zeros(s.ncols(), s.ncols());
-    triangular::matmul(
-        h.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        s.transpose(),
-        BlockStructure::Rectangular,
-        g_s.as_ref(),
-        BlockStructure::Rectangular,
-        1.0,
-        faer::get_global_parallelism(),
-    );
+    let h = mul_lower(s.transpose(), mul(gram.matrix(), s).as_ref());
+    let yq_t = mul(s.transpose(), gram.class_sums().transpose());
+    label_energies_of_factor(h, yq_t, gram.class_counts())
+}
+
+/// a_k from H = S^T G S (lower triangle read) and (Y^T X S)^T: with H = R^T R,
+/// (Y^T Q)^T = R^{-T} (Y^T X S)^T, one forward substitution.
+pub(super) fn label_energies_of_factor(
+    h: Mat<f64>,
+    mut yq_t: Mat<f64>,
+    counts: &[usize],
+) -> Result<Vec<f64>, SpectralError> {
     let r_t = h
         .llt(Side::Lower)
         .map_err(|e| SpectralError::NotPositiveDefinite(format!("H = S^T G S: {e:?}")))?;
-    // (Y^T Q)^T = R^{-T} S^T (Y^T X)^T: one forward substitution with R^T = L.
-    let mut yq_t = mul(s.transpose(), gram.class_sums().transpose());
     triangular_solve::solve_lower_triangular_in_place(
         r_t.L(),
         yq_t.as_mut(),
         faer::get_global_parallelism(),
     );
-    Ok(label_energies(&yq_t, gram.class_counts()))
+    Ok(label_energies(&yq_t, counts))
 }
 
 /// a_k = ||Y Y^T q_k||^2 = sum_c n_c (Y^T q_k)_c^2, from the rows of (Y^T Q)^T.
@@ -81,7 +75,7 @@ fn label_energies(yq_t: &Mat<f64>, counts: &[usize]) -> Vec<f64> {
 }
 
 /// 100 * sqrt(partial sums / total sum), the paper's percent curve.
-fn cumulative_percent(energies: &[f64]) -> Vec<f64> {
+pub(super) fn cumulative_percent(energies: &[f64]) -> Vec<f64> {
     let total: f64 = energies.iter().sum();
     let mut acc = 0.0;
     energies
@@ -99,30 +93,22 @@ fn cumulative_percent(energies: &[f64]) -> Vec<f64> {
 
 /// The alignment curve of one noise model: pencil, generalized eigensolve, alignment.
 ///
-/// The pencils (G^2, G + shift I) of no noise (shift 0, and a mask with p = 0, whose pencil is
-/// exactly G's) and of Gaussian noise (shift N s^2) share G's eigenvectors u_k: v_k =
-/// u_k / sqrt(lambda_k + shift) with mu_k = lambda_k^2 / (lambda_k + shift), in the same order as
-/// lambda. Their curves come from the one eigendecomposition of G ([`Gram::pca`]).
+/// Two kinds of pencil share an eigendecomposition with others:
+/// - no noise (and a mask with p = 0, whose pencil is exactly G's) and Gaussian noise: PCA's
+///   (`pca_curve`);
+/// - a mask with p > 0: the family of its patch side ([`Gram::mask_family`]), one eigensolve
+///   per mask once the family is known, so that a sweep over p shares the work.
 pub fn alignment_curve(gram: &Gram, noise: &Noise) -> Result<AlignmentCurve, SpectralError> {
     noise.validate()?;
-    let shift = match noise.as_uniform() {
-        Noise::None => Some(0.0),
-        Noise::Mask { p: 0.0, .. } => Some(0.0),
-        Noise::Gaussian { std } => Some(gram.n() as f64 * std * std),
-        Noise::Mask { .. } | Noise::DropMap { .. } | Noise::GaussMap { .. } => None,
+    let shared = match noise.as_uniform() {
+        Noise::None | Noise::Mask { p: 0.0, .. } => pca_curve(gram, 0.0)?,
+        Noise::Gaussian { std } => pca_curve(gram, gram.n() as f64 * std * std)?,
+        Noise::Mask { p, patch } => Some(gram.mask_family(patch)?.curve(gram, p)?),
+        Noise::DropMap { .. } | Noise::GaussMap { .. } => None,
     };
-    // Only these pencils need G's eigendecomposition: a mask's curve (the page's first plot)
-    // must not wait for a PCA it does not use.
-    let pca = match shift {
-        Some(_) => Some(gram.pca()?),
-        None => None,
-    };
-    let (alignment, mu) = match (shift, pca) {
-        (Some(shift), Some(pca)) if pca.lambda.iter().all(|&l| l > 0.0) => (
-            cumulative_percent(&label_energies_of_eigenvectors(gram, &pca)),
-            pca.lambda.iter().map(|l| l * l / (l + shift)).collect(),
-        ),
-        _ => {
+    let (alignment, mu) = match shared {
+        Some(curve) => curve,
+        None => {
             let eig = gram.generalized_eigen(noise)?;
             (alignment(gram, &eig)?, eig.mu.clone())
         }
@@ -134,6 +120,23 @@ pub fn alignment_curve(gram: &Gram, noise: &Noise) -> Result<AlignmentCurve, Spe
         alignment,
         mu,
     })
+}
+
+/// alignment(K) for K = 1..=D and the generalized eigenvalues mu, decreasing.
+pub(super) type CurveAndMu = (Vec<f64>, Vec<f64>);
+
+/// The curve and mu of the pencil (G^2, G + shift I), from PCA: its eigenvectors are G's, v_k =
+/// u_k / sqrt(lambda_k + shift), with mu_k = lambda_k^2 / (lambda_k + shift), in the same order
+/// as lambda. None when some lambda is not positive (the pencil then needs its own solve).
+fn pca_curve(gram: &Gram, shift: f64) -> Result<Option<CurveAndMu>, SpectralError> {
+    let pca = gram.pca()?;
+    if !pca.lambda.iter().all(|&l| l > 0.0) {
+        return Ok(None);
+    }
+    Ok(Some((
+        cumulative_percent(&label_energies_of_eigenvectors(gram, &pca)),
+        pca.lambda.iter().map(|l| l * l / (l + shift)).collect(),
+    )))
 }
 
 /// a_k for S = U diag(c_k) with G = U diag(lambda) U^T and any c_k > 0: the columns X S are

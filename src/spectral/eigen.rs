@@ -44,18 +44,7 @@ impl GeneralizedEigen {
         let l = l.L();
         let mut f = a_factor.to_owned();
         triangular_solve::solve_lower_triangular_in_place(l, f.as_mut(), par);
-        let mut reduced = Mat::<f64>::zeros(d, d);
-        triangular::matmul(
-            reduced.as_mut(),
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            f.as_ref(),
-            BlockStructure::Rectangular,
-            f.transpose(),
-            BlockStructure::Rectangular,
-            1.0,
-            par,
-        );
+        let reduced = mul_lower(f.as_ref(), f.transpose());
         let (mu, mut vectors) = symmetric_eigen_decreasing(reduced.as_ref())?;
         triangular_solve::solve_upper_triangular_in_place(l.transpose(), vectors.as_mut(), par);
         fix_signs(&mut vectors);
@@ -106,6 +95,24 @@ pub(crate) fn fix_signs(v: &mut Mat<f64>) {
             }
         }
     }
+}
+
+/// The lower triangle of `lhs * rhs`, for a product the caller knows to be symmetric (the upper
+/// triangle is left at zero): half the work of [`mul`].
+pub(crate) fn mul_lower(lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>) -> Mat<f64> {
+    let mut out = Mat::zeros(lhs.nrows(), rhs.ncols());
+    triangular::matmul(
+        out.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        lhs,
+        BlockStructure::Rectangular,
+        rhs,
+        BlockStructure::Rectangular,
+        1.0,
+        faer::get_global_parallelism(),
+    );
+    out
 }
 
 /// Plain matrix product helper: `lhs * rhs` as a new matrix.

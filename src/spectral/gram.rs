@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::byte_gram::byte_gram;
 use super::shared_eigen::SharedEigen;
-use super::{GeneralizedEigen, Noise, Pca, Preprocessing, SpectralError};
+use super::{GeneralizedEigen, MaskFamily, Noise, Pca, Preprocessing, SpectralError};
 use crate::dataset::Dataset;
 
 /// The relative ridge added to G: `ridge = DEFAULT_RELATIVE_RIDGE * trace(G) / D`.
@@ -250,6 +250,12 @@ impl Gram {
     /// for the same noise (the alignment and the never-beneficial test, say).
     pub fn generalized_eigen(&self, noise: &Noise) -> Result<Arc<GeneralizedEigen>, SpectralError> {
         self.shared.pencil(self, noise)
+    }
+
+    /// The eigendecomposition shared by every mask of patch side `patch` ([`MaskFamily`]),
+    /// kept for the sweep's patch sides.
+    pub fn mask_family(&self, patch: usize) -> Result<Arc<MaskFamily>, SpectralError> {
+        self.shared.mask_family(self, patch)
     }
 }
 

@@ -9,7 +9,8 @@
 //!   from second moments only.
 //! - [`GeneralizedEigen`]: A v = mu B v via Cholesky of B and a symmetric eigensolve.
 //! - [`closed_form_dae`]: optimal linear denoising autoencoder of any width K.
-//! - [`alignment`] and [`impact_sweep`]: the paper's alignment measure and its noise sweep.
+//! - [`alignment`] and [`impact_sweep`]: the paper's alignment measure and its noise sweep;
+//!   [`MaskFamily`]: every mask of one patch side from one shared eigendecomposition.
 //! - [`never_beneficial`]: the label-free test (principal angles to PCA's top-K subspace).
 //! - [`subspace_split`]: top/bottom variance subspaces and their linear probes.
 //! - [`guided`]: the supervised-plus-reconstruction closed form.
@@ -23,6 +24,7 @@ mod energy;
 mod gram;
 mod guided;
 mod largest_angle;
+mod mask_family;
 mod never_beneficial;
 mod noise;
 mod noise_map;
@@ -43,6 +45,7 @@ pub use eigen::GeneralizedEigen;
 pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder, spectrum_energy_of_denoiser};
 pub use gram::{Gram, ImageShape, DEFAULT_RELATIVE_RIDGE};
 pub use guided::{guided, guided_encoder, GuidedPoint, GuidedReport};
+pub use mask_family::MaskFamily;
 pub use never_beneficial::{
     never_beneficial, principal_angles, NeverBeneficialReport, SubspaceVerdict,
     DEFAULT_SUBSPACE_TOLERANCE,

@@ -1,19 +1,24 @@
 //! The eigendecompositions of one Gram, computed once and shared: PCA's (G = U diag(lambda) U^T),
 //! which also solves the clean and the Gaussian pencils, and the generalized eigenpairs of the
-//! most recent pencils (the alignment and the never-beneficial panels ask for the same noise).
+//! most recent pencils (the alignment and the never-beneficial panels ask for the same noise)
+//! and the mask families of the most recent patch sides (the sweep).
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{GeneralizedEigen, Gram, Noise, Pca, Pencil, SpectralError};
+use super::{GeneralizedEigen, Gram, MaskFamily, Noise, Pca, Pencil, SpectralError};
 
 /// Pencils whose eigenpairs are kept (each is D x D: 4.9 MB for D = 784).
 const KEPT_PENCILS: usize = 2;
+
+/// Mask families kept (each holds one D x D matrix): the sweep's three patch sides.
+const KEPT_FAMILIES: usize = 3;
 
 /// Lazily computed eigendecompositions of one Gram; a clone shares what was already computed.
 #[derive(Debug, Default)]
 pub(crate) struct SharedEigen {
     pca: OnceLock<Arc<Pca>>,
     pencils: Mutex<Vec<(Noise, Arc<GeneralizedEigen>)>>,
+    families: Mutex<Vec<(usize, Arc<MaskFamily>)>>,
 }
 
 impl Clone for SharedEigen {
@@ -21,6 +26,7 @@ impl Clone for SharedEigen {
         SharedEigen {
             pca: self.pca.clone(),
             pencils: Mutex::new(self.pencils.lock().map(|p| p.clone()).unwrap_or_default()),
+            families: Mutex::new(self.families.lock().map(|f| f.clone()).unwrap_or_default()),
         }
     }
 }
@@ -41,23 +47,43 @@ impl SharedEigen {
         gram: &Gram,
         noise: &Noise,
     ) -> Result<Arc<GeneralizedEigen>, SpectralError> {
-        let find = |kept: &[(Noise, Arc<GeneralizedEigen>)]| {
-            kept.iter()
-                .find(|(n, _)| n == noise)
-                .map(|(_, e)| e.clone())
-        };
-        if let Some(e) = self.pencils.lock().ok().and_then(|kept| find(&kept)) {
-            return Ok(e);
-        }
-        let e = Arc::new(Pencil::new(gram, noise)?.solve()?);
-        if let Ok(mut kept) = self.pencils.lock() {
-            if find(&kept).is_none() {
-                if kept.len() == KEPT_PENCILS {
-                    kept.remove(0);
-                }
-                kept.push((*noise, e.clone()));
-            }
-        }
-        Ok(e)
+        kept(&self.pencils, noise, KEPT_PENCILS, || {
+            Pencil::new(gram, noise)?.solve()
+        })
     }
+
+    /// The family of the masks with patch side `patch` on `gram`, kept for the latest sides.
+    pub(crate) fn mask_family(
+        &self,
+        gram: &Gram,
+        patch: usize,
+    ) -> Result<Arc<MaskFamily>, SpectralError> {
+        kept(&self.families, &patch, KEPT_FAMILIES, || {
+            MaskFamily::new(gram, patch)
+        })
+    }
+}
+
+/// The value kept for `key` in `cache`, or `compute`'s, which then replaces the oldest of at most
+/// `capacity` kept values.
+fn kept<K: PartialEq + Copy, V>(
+    cache: &Mutex<Vec<(K, Arc<V>)>>,
+    key: &K,
+    capacity: usize,
+    compute: impl FnOnce() -> Result<V, SpectralError>,
+) -> Result<Arc<V>, SpectralError> {
+    let find = |kept: &[(K, Arc<V>)]| kept.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    if let Some(v) = cache.lock().ok().and_then(|kept| find(&kept)) {
+        return Ok(v);
+    }
+    let v = Arc::new(compute()?);
+    if let Ok(mut kept) = cache.lock() {
+        if find(&kept).is_none() {
+            if kept.len() == capacity {
+                kept.remove(0);
+            }
+            kept.push((*key, v.clone()));
+        }
+    }
+    Ok(v)
 }

@@ -47,19 +47,27 @@ test('a job is left to the busy worker that holds its eigensolve while other job
   const { compute, workers: [a, b] } = computeOf(2);
   compute.schedule('clean', 'curve', { noise: 'none' });
   compute.schedule('noisy', 'curve', { noise: 'mask:0.5:1' });
-  compute.schedule('never', 'never', { noise: 'mask:0.5:1' });
+  compute.schedule('sweep/3', 'impact', { noise: 'mask:0.33:1' });
   compute.schedule('train', 'train', {});
   assert.equal(a.runs()[0].task, 'curve');
   assert.equal(b.runs()[0].params.noise, 'mask:0.5:1');
-  // a is free first: `never` needs b's pencil, so a takes the training run instead.
+  // a is free first: the 1x1 mask at p = 0.33 needs the mask family that b is building, so a
+  // takes the training run instead.
   compute.handle({ type: 'result', id: a.runs()[0].id, data: 1 }, 0);
   assert.equal(a.runs()[1].task, 'train');
   compute.handle({ type: 'result', id: b.runs()[0].id, data: 2 }, 1);
-  assert.deepEqual([b.runs()[1].task, b.runs()[1].params.noise], ['never', 'mask:0.5:1']);
+  assert.deepEqual([b.runs()[1].task, b.runs()[1].params.noise], ['impact', 'mask:0.33:1']);
   // With nothing else to do, a free worker takes such a job rather than wait.
-  compute.schedule('never2', 'never', { noise: 'mask:0.5:1' });
+  compute.schedule('sweep/4', 'impact', { noise: 'mask:0.44:1' });
   compute.handle({ type: 'result', id: a.runs()[1].id, data: 3 }, 0);
-  assert.equal(a.runs()[2].task, 'never');
+  assert.equal(a.runs()[2].params.noise, 'mask:0.44:1');
+  // Masks of one patch side share a family; other sides, p = 0 (PCA's pencil) and the
+  // never-beneficial test (each noise's own pencil) do not.
+  assert.equal(affinityOf('impact', { noise: 'mask:0.11:2' }), affinityOf('curve', { noise: 'mask:0.99:2' }));
+  assert.notEqual(affinityOf('impact', { noise: 'mask:0.11:2' }), affinityOf('impact', { noise: 'mask:0.11:4' }));
+  assert.notEqual(affinityOf('impact', { noise: 'mask:0:1' }), affinityOf('impact', { noise: 'mask:0.11:1' }));
+  assert.notEqual(affinityOf('never', { noise: 'mask:0.5:1' }), affinityOf('curve', { noise: 'mask:0.5:1' }));
+  assert.equal(affinityOf('never', { noise: 'mask:0.5:1' }), affinityOf('never', { noise: 'mask:0.5:1' }));
   assert.equal(affinityOf('mlp', { seed: 3 }), affinityOf('subspace', { seed: 3 }), 'the probes share their split');
   assert.equal(affinityOf('train', {}), null);
 });
