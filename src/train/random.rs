@@ -39,8 +39,14 @@ pub(crate) fn unit_interval(word: u32) -> f32 {
 
 /// Whether sample `sample`'s patch `patch` is kept at training step `step` (mask noise).
 pub fn mask_keeps(seed: u64, step: u32, sample: u32, patch: u32, p: f32) -> bool {
-    let r = philox4x32([step, sample, patch, 2], seed_key(seed));
-    unit_interval(r[0]) >= p
+    mask_uniform(seed, step, sample, patch) >= p
+}
+
+/// The uniform number that decides whether sample `sample`'s patch `patch` is kept at step
+/// `step`: kept when it is at least the drop probability. One draw per patch, whatever the
+/// probability of each pixel in it.
+pub(crate) fn mask_uniform(seed: u64, step: u32, sample: u32, patch: u32) -> f32 {
+    unit_interval(philox4x32([step, sample, patch, 2], seed_key(seed))[0])
 }
 
 /// A standard normal number from two random words (Box-Muller, cosine branch), exactly as

@@ -4,7 +4,7 @@
 use crate::dataset::Dataset;
 use crate::spectral::{patch_of, ImageShape, Preprocessing};
 
-use super::super::random::{gaussian_draw, mask_keeps};
+use super::super::random::{gaussian_draw, mask_uniform};
 use super::{DaeConfig, DaeWeights};
 
 /// The same DAE step on the CPU in f32 (same batches, same Philox noise): fallback backend and reference.
@@ -12,9 +12,11 @@ pub struct CpuDae {
     config: DaeConfig,
     mean: Vec<f32>,
     inv_scale: f32,
-    shape: ImageShape,
-    /// The noise of each pixel of a channel plane and the patch side, as the GPU reads them.
-    pixel_noise: (Vec<f32>, usize),
+    /// The noise of each pixel (its plane's value, as the GPU reads it per channel plane).
+    level: Vec<f32>,
+    /// The patch of each pixel (the site of its mask draw), and how many patches there are.
+    site: Vec<u32>,
+    sites: usize,
     weights: DaeWeights,
     first: [Vec<f32>; 2],
     second: [Vec<f32>; 2],
@@ -32,12 +34,16 @@ impl CpuDae {
         let len = weights.encoder.len();
         let (c, h, w) = shape;
         let shape = ImageShape { c, h, w };
+        let (levels, patch) = config.pixel_noise(shape);
+        let d = shape.d();
+        let site: Vec<u32> = (0..d).map(|j| patch_of(shape, patch, j) as u32).collect();
         Self {
             config: *config,
             mean: preprocessing.mean_f32(),
             inv_scale: preprocessing.inv_scale_f32(),
-            shape,
-            pixel_noise: config.pixel_noise(shape),
+            level: (0..d).map(|j| levels[j % levels.len()]).collect(),
+            sites: site.iter().map(|&s| s as usize + 1).max().unwrap_or(0),
+            site,
             weights: weights.clone(),
             first: [vec![0.0; len], vec![0.0; len]],
             second: [vec![0.0; len], vec![0.0; len]],
@@ -65,28 +71,32 @@ impl CpuDae {
         let d = self.weights.d;
         let batch = self.config.batch;
         let seed = self.config.seed;
-        let mut clean = Vec::with_capacity(batch * d);
-        let mut noisy = Vec::with_capacity(batch * d);
-        let (levels, patch) = &self.pixel_noise;
-        let plane = levels.len();
-        for &sample in &self.order[batch_offset..batch_offset + batch] {
-            for (j, &byte) in data.image(sample as usize).iter().enumerate() {
-                let x = (byte as f32 / 255.0 - self.mean[j]) * self.inv_scale;
-                let level = levels[j % plane];
-                let x_noisy = match self.config.noise_mode() {
-                    1 => x + level * gaussian_draw(seed, step, sample, j as u32),
-                    2 => {
-                        let site = patch_of(self.shape, *patch, j) as u32;
-                        if mask_keeps(seed, step, sample, site, level) {
-                            x
-                        } else {
-                            0.0
-                        }
+        let (mut clean, mut noisy) = (vec![0.0f32; batch * d], vec![0.0f32; batch * d]);
+        let rows = clean.chunks_exact_mut(d).zip(noisy.chunks_exact_mut(d));
+        let mut kept = vec![0.0f32; self.sites];
+        for ((x_row, noisy_row), &sample) in rows.zip(&self.order[batch_offset..]) {
+            let image = data.image(sample as usize);
+            for ((x, &byte), &mean) in x_row.iter_mut().zip(image).zip(&self.mean) {
+                *x = (byte as f32 / 255.0 - mean) * self.inv_scale;
+            }
+            match self.config.noise_mode() {
+                1 => {
+                    let pixels = noisy_row.iter_mut().zip(x_row.iter()).zip(&self.level);
+                    for (j, ((out, &x), &level)) in pixels.enumerate() {
+                        *out = x + level * gaussian_draw(seed, step, sample, j as u32);
                     }
-                    _ => x,
-                };
-                clean.push(x);
-                noisy.push(x_noisy);
+                }
+                2 => {
+                    // One draw per patch (the channels and pixels of a patch share it).
+                    for (site, u) in kept.iter_mut().enumerate() {
+                        *u = mask_uniform(seed, step, sample, site as u32);
+                    }
+                    let pixels = noisy_row.iter_mut().zip(x_row.iter());
+                    for (((out, &x), &site), &level) in pixels.zip(&self.site).zip(&self.level) {
+                        *out = if kept[site as usize] >= level { x } else { 0.0 };
+                    }
+                }
+                _ => noisy_row.copy_from_slice(x_row),
             }
         }
         (clean, noisy)
