@@ -2,26 +2,12 @@
 //! subspaces from the command line, on the bundled digits (the page's subspace panel; the browser
 //! test tests/e2e/numbers.test.mjs compares the two).
 
+mod cli_support;
 mod spectral_support;
 
-use std::process::{Command, Output};
+use cli_support::{recon_align, stderr, stdout};
 
 use serde_json::Value;
-
-fn recon_align(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_recon-align"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn json_of(args: &[&str]) -> Result<Value, String> {
     let out = recon_align(args);
