@@ -45,9 +45,11 @@ export function nativePlan(state = defaults()) {
     { figure: 'alignment', commands: [['align', ...data, '--noise', noise, '--json']] },
     { figure: 'never', commands: [['never-beneficial', ...data, '--noise', noise, '--json']] },
     {
+      // The linear probes and the MLP probe on each side (mlp_probe_config(seed) on both), on the
+      // CPU as the page without WebGPU trains them.
       figure: 'subspace',
-      commands: fractions.map((f) => ['subspace', ...data, '--fraction', String(f), '--seed', String(state.seed), '--json']),
-      note: `the page also trains an MLP probe per fraction and side (${2 * fractions.length} probes): no native command does, so the native time covers the linear probes only`,
+      commands: fractions.map((f) => ['subspace', ...data, '--fraction', String(f), '--seed', String(state.seed),
+        '--mlp', '--backend', 'cpu', '--json']),
     },
     {
       figure: 'guided',

@@ -118,7 +118,5 @@ for (const webgpu of modes) {
     }
     console.log(`${mode}: page against native, medians over ${reps} run(s), ratio = page / native`);
     console.table(table);
-    const sub = plan.find((p) => p.figure === 'subspace')?.note;
-    if (sub) console.log(`subspace: ${sub}.`);
   }
 }

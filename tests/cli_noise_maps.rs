@@ -1,17 +1,13 @@
 //! `--noise dropmap:<49 digits>` and `--noise gaussmap:<49 digits>` on every command that takes a
 //! noise, the uniform maps equal to the uniform noises, and clear messages for bad maps.
 
+mod cli_support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+use cli_support::recon_align;
 
 use serde_json::Value;
-
-fn recon_align(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_recon-align"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn json_lines(args: &[&str]) -> Vec<Value> {
     let out = recon_align(args);

@@ -1,24 +1,12 @@
 //! The `recon-align` binary: JSON shapes, human-readable output and error messages.
 
+mod cli_support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+use cli_support::{recon_align, stderr, stdout};
 
 use serde_json::Value;
-
-fn recon_align(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_recon-align"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// A small IDX dataset (N images of 6x6, 3 classes) written once per test process into cargo's
 /// scratch folder for integration tests, so the CLI tests need no downloaded data.

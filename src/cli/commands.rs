@@ -1,5 +1,5 @@
-//! The closed-form commands: `align`, `sweep`, `dae`, `never-beneficial`, `subspace` and
-//! `guided`, each a table or (with `--json`) one JSON object.
+//! The closed-form commands: `align`, `sweep`, `dae`, `never-beneficial` and `guided`, each a
+//! table or (with `--json`) one JSON object (`subspace` is in its own file).
 
 use std::fmt::Write as _;
 
@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::{
     train, AlignArgs, DaeArgs, DataArgs, Device, Failure, GuidedArgs, NeverBeneficialArgs, Output,
-    SubspaceArgs, SweepArgs,
+    SweepArgs,
 };
 
 /// Loads `--data`, truncated to `--limit`.
@@ -23,7 +23,7 @@ pub(super) fn load(args: &DataArgs) -> Result<Dataset, Failure> {
 }
 
 /// `serde_json::to_value` of a plain-data result, with a few extra fields in front.
-fn with_fields(value: impl serde::Serialize, extra: &[(&str, Value)]) -> Value {
+pub(super) fn with_fields(value: impl serde::Serialize, extra: &[(&str, Value)]) -> Value {
     let mut object = serde_json::Map::new();
     for (k, v) in extra {
         object.insert(k.to_string(), v.clone());
@@ -188,41 +188,6 @@ pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Fai
         }
     }
     Ok(Output::Text(text))
-}
-
-/// `subspace`: linear-probe accuracy on the top and bottom variance subspaces.
-pub(super) fn subspace(args: &SubspaceArgs) -> Result<Output, Failure> {
-    let config = args.probe.config();
-    let data = load(&args.data)?;
-    let result = spectral::subspace_split(&data, args.fraction, &config)?;
-    if args.json {
-        return Ok(Output::Json(with_fields(
-            &result,
-            &[
-                ("n", json!(data.n)),
-                ("d", json!(data.d())),
-                ("seed", json!(config.seed)),
-            ],
-        )));
-    }
-    Ok(Output::Text(format!(
-        "N={} D={} (train {}, test {}), linear probe test accuracy\n\
-         top    {:>4} dims holding {:>6.2}% of the variance: {:>6.2}%\n\
-         bottom {:>4} dims holding {:>6.2}% of the variance: {:>6.2}%\n\
-         all pixels: {:.2}%   majority class: {:.2}%\n",
-        data.n,
-        data.d(),
-        result.n_train,
-        result.n_test,
-        result.top_dims,
-        100.0 * result.top_variance,
-        100.0 * result.top_accuracy,
-        result.bottom_dims,
-        100.0 * result.bottom_variance,
-        100.0 * result.bottom_accuracy,
-        100.0 * result.full_accuracy,
-        100.0 * result.chance
-    )))
 }
 
 /// `guided`: the supervised + lambda * reconstruction closed form, per lambda.

@@ -3,10 +3,12 @@
 //!
 //! This file holds the command line's top level (clap derive: the doc comments are the `--help`
 //! text) and the dispatch; [`options`] holds each command's options, [`commands`] runs the
-//! closed forms and [`train`] the mini-batch training run.
+//! closed forms, [`subspace`] the linear and MLP probes on variance subspaces and [`train`] the
+//! mini-batch training run.
 
 mod commands;
 mod options;
+mod subspace;
 mod train;
 
 use std::ffi::OsString;
@@ -47,7 +49,8 @@ pub enum Command {
     Dae(DaeArgs),
     /// Label-free test: is a noise's top-K subspace PCA's, for every K?
     NeverBeneficial(NeverBeneficialArgs),
-    /// Linear-probe accuracy on the top and bottom subspaces holding a fraction V of the variance
+    /// Linear-probe (with --mlp, also MLP-probe) accuracy on the top and bottom subspaces holding
+    /// a fraction V of the variance
     Subspace(SubspaceArgs),
     /// Supervised + lambda * reconstruction closed form: reconstruction error vs probe accuracy
     Guided(GuidedArgs),
@@ -84,6 +87,15 @@ impl From<spectral::SpectralError> for Failure {
     }
 }
 
+impl From<recon_align::train::StudyError> for Failure {
+    fn from(e: recon_align::train::StudyError) -> Self {
+        match e {
+            recon_align::train::StudyError::Spectral(e) => e.into(),
+            recon_align::train::StudyError::Gpu(e) => e.into(),
+        }
+    }
+}
+
 impl From<recon_align::gpu::GpuError> for Failure {
     fn from(e: recon_align::gpu::GpuError) -> Self {
         Failure::Run(format!("GPU: {e}"))
@@ -109,7 +121,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> i32 {
         Command::Sweep(args) => commands::sweep(&args),
         Command::Dae(args) => commands::dae(&args),
         Command::NeverBeneficial(args) => commands::never_beneficial(&args),
-        Command::Subspace(args) => commands::subspace(&args),
+        Command::Subspace(args) => subspace::subspace(&args),
         Command::Guided(args) => commands::guided(&args),
         Command::Train(args) => train::train(&args),
         Command::Completions { shell } => Ok(completions(shell)),

@@ -162,6 +162,14 @@ pub struct SubspaceArgs {
     /// The probe's split.
     #[command(flatten)]
     pub probe: ProbeArgs,
+    /// Also train the page's MLP probe (one hidden ReLU layer, the page's training settings,
+    /// seeded with --seed) on the top and the bottom subspace; the text output lists its settings
+    #[arg(long)]
+    pub mlp: bool,
+    /// Where the MLP probes train (with --mlp): gpu (wgpu adapter; WGPU_BACKEND and
+    /// WGPU_ADAPTER_NAME honoured) or cpu (the page's CPU fallback)
+    #[arg(long, value_name = "DEV", value_enum, default_value_t = Device::Gpu, requires = "mlp")]
+    pub backend: Device,
     /// Print one JSON object instead of a table
     #[arg(long)]
     pub json: bool,

@@ -1,4 +1,5 @@
-//! `recon-align train` (one JSON line per epoch) and the GPU-built Gram behind `align --gram gpu`.
+//! `recon-align train` (one JSON line per epoch), the GPU-built Gram behind `align --gram gpu`,
+//! and the GPU context of every `--backend gpu`.
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
@@ -15,7 +16,8 @@ use serde_json::json;
 use super::commands::load;
 use super::{Device, Failure, Output, TrainArgs};
 
-fn gpu_context() -> Result<GpuContext, Failure> {
+/// The wgpu adapter, or a message that suggests `--backend cpu`.
+pub(super) fn gpu_context() -> Result<GpuContext, Failure> {
     pollster::block_on(GpuContext::new())
         .map_err(|e| Failure::Run(format!("no usable GPU ({e}); use --backend cpu")))
 }
