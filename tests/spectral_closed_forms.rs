@@ -194,6 +194,31 @@ fn closed_form_matches_gradient_descent() {
 }
 
 #[test]
+fn the_loss_from_eigenvalues_alone_equals_the_loss_of_the_closed_form_solution() {
+    // The training monitor takes the optimum from the pencil's eigenvalues only; here the same
+    // loss comes from the full solution, whose decoder attains it (the test below).
+    let data = synthetic(150, (1, 4, 4), 3, true, 9);
+    let gram = Gram::from_dataset(&data).unwrap();
+    let map = "0123456789".repeat(5)[..49].to_string();
+    for noise in [
+        Noise::None,
+        Noise::Gaussian { std: 0.3 },
+        Noise::Mask { p: 0.5, patch: 2 },
+        format!("dropmap:{map}").parse().unwrap(),
+    ] {
+        for k in [1, 5, 16] {
+            let alone = recon_align::spectral::closed_form_dae_loss(&gram, &noise, k).unwrap();
+            let full = closed_form_dae(&gram, &noise, k).unwrap();
+            assert!(
+                (alone - full.loss).abs() <= 1e-10 * full.trace,
+                "{noise} K={k}: {alone} from the eigenvalues, {} from the solution",
+                full.loss
+            );
+        }
+    }
+}
+
+#[test]
 fn closed_form_decoder_attains_the_closed_form_loss() {
     let shape = (2, 3, 3);
     let data = synthetic(150, shape, 3, false, 5);

@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::spectral::{
-    closed_form_dae, label_energies_of_basis, spectrum_energy_of_denoiser, Gram, LinearProbe, Pca,
-    Pencil, Preprocessing, ProbeConfig, SpectralError, Split, DEFAULT_RELATIVE_RIDGE,
+    closed_form_dae_loss, label_energies_of_basis, spectrum_energy_of_denoiser, total_label_energy,
+    Gram, LinearProbe, Pca, Pencil, Preprocessing, ProbeConfig, SpectralError, Split,
+    DEFAULT_RELATIVE_RIDGE,
 };
 use crate::train::{DaeConfig, DaeWeights, EpochReport};
 
@@ -80,10 +81,8 @@ impl Monitor {
         let input_moment = Pencil::new(&gram, &config.noise)?.b().to_owned();
         let pca = Pca::new(&gram)?;
         let optimum_per_sample =
-            closed_form_dae(&gram, &config.noise, config.k)?.loss / gram.n() as f64;
-        let total_label_energy = label_energies_of_basis(&gram, pca.vectors.as_ref())?
-            .iter()
-            .sum();
+            closed_form_dae_loss(&gram, &config.noise, config.k)? / gram.n() as f64;
+        let total_label_energy = total_label_energy(&gram, &pca)?;
         let initial = DaeWeights::initial(data.d(), config.k, config.seed, config.init_scale);
         let wide = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
         let energy = spectrum_energy_of_denoiser(

@@ -139,6 +139,18 @@ fn pca_curve(gram: &Gram, shift: f64) -> Result<Option<CurveAndMu>, SpectralErro
     )))
 }
 
+/// The label energy of the whole column space of X, sum_k a_k over any full basis (the total every
+/// alignment is measured against), from PCA: the columns X u_k are already orthogonal.
+pub fn total_label_energy(gram: &Gram, pca: &Pca) -> Result<f64, SpectralError> {
+    if pca.lambda.iter().all(|&l| l > 0.0) {
+        Ok(label_energies_of_eigenvectors(gram, pca).iter().sum())
+    } else {
+        Ok(label_energies_of_basis(gram, pca.vectors.as_ref())?
+            .iter()
+            .sum())
+    }
+}
+
 /// a_k for S = U diag(c_k) with G = U diag(lambda) U^T and any c_k > 0: the columns X S are
 /// orthogonal, so Gram-Schmidt only normalises them, q_k = X u_k / sqrt(lambda_k), and
 /// Y^T q_k = (Y^T X) u_k / sqrt(lambda_k).

@@ -6,7 +6,7 @@ use faer::{Mat, MatRef, Side};
 use serde::{Deserialize, Serialize};
 
 use super::eigen::mul;
-use super::{Gram, Noise, Pencil, SpectralError};
+use super::{GeneralizedEigen, Gram, Noise, Pencil, SpectralError};
 
 /// The optimal width-K linear DAE for one noise model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,6 +54,20 @@ pub fn closed_form_dae(gram: &Gram, noise: &Noise, k: usize) -> Result<DaeSoluti
         encoder: row_major(e),
         decoder: row_major(w_t.transpose()),
     })
+}
+
+/// The optimal loss of the width-K linear DAE alone, trace(G) - sum of the top-K mu, from the
+/// pencil's eigenvalues only: [`closed_form_dae`]'s `loss` without its eigenvectors.
+pub fn closed_form_dae_loss(gram: &Gram, noise: &Noise, k: usize) -> Result<f64, SpectralError> {
+    let d = gram.d();
+    if k == 0 || k > d {
+        return Err(SpectralError::InvalidArgument(format!(
+            "width K={k} must be in 1..={d}"
+        )));
+    }
+    let pencil = Pencil::new(gram, noise)?;
+    let mu = GeneralizedEigen::values(pencil.cross.as_ref(), pencil.b())?;
+    Ok(optimal_loss(gram.trace(), &mu[..k]))
 }
 
 /// loss* = trace(G) - sum of the top-K mu, for B-normalised eigenvectors.

@@ -51,6 +51,30 @@ impl GeneralizedEigen {
         Ok(GeneralizedEigen { mu, vectors })
     }
 
+    /// The generalized eigenvalues mu alone, decreasing: the same reduction as [`Self::solve`]
+    /// without the eigenvectors (no back-transformation, no back-substitution), for what needs
+    /// only mu, such as the optimal loss.
+    pub fn values(
+        a_factor: MatRef<'_, f64>,
+        b: MatRef<'_, f64>,
+    ) -> Result<Vec<f64>, SpectralError> {
+        let l = b.llt(Side::Lower).map_err(|e| {
+            SpectralError::NotPositiveDefinite(format!("B in the pencil (A, B): {e:?}"))
+        })?;
+        let mut f = a_factor.to_owned();
+        triangular_solve::solve_lower_triangular_in_place(
+            l.L(),
+            f.as_mut(),
+            faer::get_global_parallelism(),
+        );
+        let reduced = mul_lower(f.as_ref(), f.transpose());
+        let mut mu = reduced
+            .self_adjoint_eigenvalues(Side::Lower)
+            .map_err(|e| SpectralError::Eigensolve(format!("{e:?}")))?;
+        mu.reverse();
+        Ok(mu)
+    }
+
     /// The top-K eigenvectors S_K (D x K), the paper's encoder E = S_K^T.
     pub fn top(&self, k: usize) -> MatRef<'_, f64> {
         self.vectors.subcols(0, k)

@@ -37,10 +37,10 @@ mod shared_eigen;
 mod subspace;
 
 pub use alignment::{
-    alignment, alignment_curve, impact, impact_sweep, label_energies_of_basis, AlignmentCurve,
-    ImpactSweep, SweepConfig, SweepRow,
+    alignment, alignment_curve, impact, impact_sweep, label_energies_of_basis, total_label_energy,
+    AlignmentCurve, ImpactSweep, SweepConfig, SweepRow,
 };
-pub use dae::{closed_form_dae, DaeSolution};
+pub use dae::{closed_form_dae, closed_form_dae_loss, DaeSolution};
 pub use eigen::GeneralizedEigen;
 pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder, spectrum_energy_of_denoiser};
 pub use gram::{Gram, ImageShape, DEFAULT_RELATIVE_RIDGE};
