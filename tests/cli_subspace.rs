@@ -76,18 +76,13 @@ fn mlp_probes_on_the_bottom_quarter_of_the_variance_beat_chance_and_the_top() {
     assert_eq!(json_of(&with(&["--mlp", "--backend", "cpu"])).unwrap(), mlp);
 
     // The text names the probe and gives the same accuracies, in percent.
-    let text = recon_align(&[
-        "subspace",
-        "--data",
-        "mnist",
-        "--fraction",
-        "0.25",
-        "--seed",
-        "1",
-        "--mlp",
-        "--backend",
-        "cpu",
-    ]);
+    // SUBSPACE without its final --json.
+    let text_args = [
+        &SUBSPACE[..SUBSPACE.len() - 1],
+        &["--mlp", "--backend", "cpu"],
+    ]
+    .concat();
+    let text = recon_align(&text_args);
     assert!(text.status.success(), "{}", stderr(&text));
     let text = stdout(&text);
     assert!(

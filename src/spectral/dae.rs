@@ -33,11 +33,7 @@ pub struct DaeSolution {
 /// generalized eigenvectors of (A, B), W^T = (E B E^T)^{-1} E C, loss = trace(G) - sum top-K mu.
 pub fn closed_form_dae(gram: &Gram, noise: &Noise, k: usize) -> Result<DaeSolution, SpectralError> {
     let d = gram.d();
-    if k == 0 || k > d {
-        return Err(SpectralError::InvalidArgument(format!(
-            "width K={k} must be in 1..={d}"
-        )));
-    }
+    check_width(k, d)?;
     let pencil = Pencil::new(gram, noise)?;
     let eig = pencil.solve()?;
     let e = eig.top(k).transpose();
@@ -59,15 +55,20 @@ pub fn closed_form_dae(gram: &Gram, noise: &Noise, k: usize) -> Result<DaeSoluti
 /// The optimal loss of the width-K linear DAE alone, trace(G) - sum of the top-K mu, from the
 /// pencil's eigenvalues only: [`closed_form_dae`]'s `loss` without its eigenvectors.
 pub fn closed_form_dae_loss(gram: &Gram, noise: &Noise, k: usize) -> Result<f64, SpectralError> {
-    let d = gram.d();
+    check_width(k, gram.d())?;
+    let pencil = Pencil::new(gram, noise)?;
+    let mu = GeneralizedEigen::values(pencil.cross.as_ref(), pencil.b())?;
+    Ok(optimal_loss(gram.trace(), &mu[..k]))
+}
+
+/// A code width K is one of 1..=D.
+fn check_width(k: usize, d: usize) -> Result<(), SpectralError> {
     if k == 0 || k > d {
         return Err(SpectralError::InvalidArgument(format!(
             "width K={k} must be in 1..={d}"
         )));
     }
-    let pencil = Pencil::new(gram, noise)?;
-    let mu = GeneralizedEigen::values(pencil.cross.as_ref(), pencil.b())?;
-    Ok(optimal_loss(gram.trace(), &mu[..k]))
+    Ok(())
 }
 
 /// loss* = trace(G) - sum of the top-K mu, for B-normalised eigenvectors.
