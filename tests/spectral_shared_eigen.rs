@@ -1,7 +1,8 @@
 //! The shortcuts that share one eigendecomposition of G: the clean, the p = 0 mask and the
-//! Gaussian alignment curves come from PCA's eigenvectors, the pencils of other noises are solved
-//! once per Gram, and a study's coordinates Z = X U are computed once. Each is checked against the
-//! direct computation it replaces.
+//! Gaussian alignment curves come from PCA's eigenvectors, the other masks' from their patch
+//! side's mask family, the pencils of other noises are solved once per Gram, and a study's
+//! coordinates Z = X U are computed once. Each is checked against the direct computation it
+//! replaces.
 
 mod spectral_support;
 
@@ -28,6 +29,9 @@ fn curves_from_pcas_eigenvectors_equal_the_pencil_solves() {
         Noise::Mask { p: 0.0, patch: 2 },
         Noise::Gaussian { std: 0.1 },
         Noise::Gaussian { std: 10.0 },
+        // Masks with p > 0 come from their patch side's mask family.
+        Noise::Mask { p: 0.5, patch: 1 },
+        Noise::Mask { p: 0.7, patch: 2 },
     ] {
         let shared = alignment_curve(&gram, &noise).unwrap();
         let direct = through_the_pencil(&gram, &noise);
@@ -62,6 +66,13 @@ fn a_pencil_solved_once_is_shared_and_equals_a_fresh_solve() {
         &gram.pca().unwrap(),
         &gram.clone().pca().unwrap()
     ));
+    // A mask family too: built once, shared by clones, one per patch side.
+    let family = gram.mask_family(2).unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &family,
+        &gram.clone().mask_family(2).unwrap()
+    ));
+    assert_eq!(gram.mask_family(1).unwrap().patch(), 1);
 }
 
 #[test]

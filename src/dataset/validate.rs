@@ -17,8 +17,8 @@ pub const PAGE_MAX_SECONDS: f64 = 600.0;
 /// deliberately low rate, so the estimate errs towards refusing.
 pub const PAGE_MULADDS_PER_SECOND: f64 = 1e9;
 /// D x D matrices of f64 the figures keep at once (G, the noise's moments, eigenvectors, the
-/// pencil's factors and their work space).
-pub const PAGE_SQUARE_MATRICES: u64 = 8;
+/// pencil's factors and their work space, and two mask families).
+pub const PAGE_SQUARE_MATRICES: u64 = 10;
 /// Eigenproblems of size D behind the figures (the sweep's noises, each a generalized one of a
 /// few D^3 multiply-adds), counted in units of D^3.
 pub const PAGE_CUBES: f64 = 100.0;

@@ -10,8 +10,9 @@ use super::{GeneralizedEigen, Gram, MaskFamily, Noise, Pca, Pencil, SpectralErro
 /// Pencils whose eigenpairs are kept (each is D x D: 4.9 MB for D = 784).
 const KEPT_PENCILS: usize = 2;
 
-/// Mask families kept (each holds one D x D matrix): the sweep's three patch sides.
-const KEPT_FAMILIES: usize = 3;
+/// Mask families kept (each holds one D x D matrix): the alignment panel's and the one the sweep
+/// is on (a worker takes one patch side's masks after another).
+const KEPT_FAMILIES: usize = 2;
 
 /// Lazily computed eigendecompositions of one Gram; a clone shares what was already computed.
 #[derive(Debug, Default)]
