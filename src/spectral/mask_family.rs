@@ -7,7 +7,7 @@
 //! R^-1 G R^-T = W diag(sigma) W^T, every t reduces to the symmetric matrix
 //! D_t Sigma M Sigma D_t with M = (R W)^T (R W) and D_t = (Sigma + t I)^-1/2, the same M for
 //! every P. A sweep over P then costs one symmetric eigensolve per P, where a pencil of its own
-//! costs a Cholesky factor, two triangular solves, an eigensolve and two products.
+//! costs a Cholesky factor, two triangular solves, an eigensolve and three products.
 
 use faer::linalg::triangular_solve;
 use faer::{Mat, MatMut, MatRef, Side};

@@ -73,7 +73,7 @@ impl CpuDae {
         let seed = self.config.seed;
         let (mut clean, mut noisy) = (vec![0.0f32; batch * d], vec![0.0f32; batch * d]);
         let rows = clean.chunks_exact_mut(d).zip(noisy.chunks_exact_mut(d));
-        let mut kept = vec![0.0f32; self.sites];
+        let mut uniform = vec![0.0f32; self.sites];
         for ((x_row, noisy_row), &sample) in rows.zip(&self.order[batch_offset..]) {
             let image = data.image(sample as usize);
             for ((x, &byte), &mean) in x_row.iter_mut().zip(image).zip(&self.mean) {
@@ -87,13 +87,18 @@ impl CpuDae {
                     }
                 }
                 2 => {
-                    // One draw per patch (the channels and pixels of a patch share it).
-                    for (site, u) in kept.iter_mut().enumerate() {
+                    // One draw per patch (the channels and pixels of a patch share it); a pixel is
+                    // kept when its patch's draw is at least its drop probability.
+                    for (site, u) in uniform.iter_mut().enumerate() {
                         *u = mask_uniform(seed, step, sample, site as u32);
                     }
                     let pixels = noisy_row.iter_mut().zip(x_row.iter());
                     for (((out, &x), &site), &level) in pixels.zip(&self.site).zip(&self.level) {
-                        *out = if kept[site as usize] >= level { x } else { 0.0 };
+                        *out = if uniform[site as usize] >= level {
+                            x
+                        } else {
+                            0.0
+                        };
                     }
                 }
                 _ => noisy_row.copy_from_slice(x_row),
