@@ -130,7 +130,7 @@ pub(super) type CurveAndMu = (Vec<f64>, Vec<f64>);
 /// as lambda. None when some lambda is not positive (the pencil then needs its own solve).
 fn pca_curve(gram: &Gram, shift: f64) -> Result<Option<CurveAndMu>, SpectralError> {
     let pca = gram.pca()?;
-    if !pca.lambda.iter().all(|&l| l > 0.0) {
+    if !pca.is_positive_definite() {
         return Ok(None);
     }
     Ok(Some((
@@ -142,7 +142,7 @@ fn pca_curve(gram: &Gram, shift: f64) -> Result<Option<CurveAndMu>, SpectralErro
 /// The label energy of the whole column space of X, sum_k a_k over any full basis (the total every
 /// alignment is measured against), from PCA: the columns X u_k are already orthogonal.
 pub fn total_label_energy(gram: &Gram, pca: &Pca) -> Result<f64, SpectralError> {
-    if pca.lambda.iter().all(|&l| l > 0.0) {
+    if pca.is_positive_definite() {
         Ok(label_energies_of_eigenvectors(gram, pca).iter().sum())
     } else {
         Ok(label_energies_of_basis(gram, pca.vectors.as_ref())?
@@ -155,14 +155,7 @@ pub fn total_label_energy(gram: &Gram, pca: &Pca) -> Result<f64, SpectralError> 
 /// orthogonal, so Gram-Schmidt only normalises them, q_k = X u_k / sqrt(lambda_k), and
 /// Y^T q_k = (Y^T X) u_k / sqrt(lambda_k).
 fn label_energies_of_eigenvectors(gram: &Gram, pca: &Pca) -> Vec<f64> {
-    let mut yq_t = mul(pca.vectors.transpose(), gram.class_sums().transpose());
-    for (k, l) in pca.lambda.iter().enumerate() {
-        let scale = l.sqrt().recip();
-        for c in 0..yq_t.ncols() {
-            yq_t[(k, c)] *= scale;
-        }
-    }
-    label_energies(&yq_t, gram.class_counts())
+    label_energies(&pca.whitened_class_sums(gram), gram.class_counts())
 }
 
 /// Which noise models the impact sweep visits.

@@ -27,26 +27,13 @@ impl GeneralizedEigen {
         a_factor: MatRef<'_, f64>,
         b: MatRef<'_, f64>,
     ) -> Result<GeneralizedEigen, SpectralError> {
-        let d = b.nrows();
-        if b.ncols() != d || a_factor.nrows() != d {
-            return Err(SpectralError::Shape(format!(
-                "pencil with B {}x{} and A factor {}x{}",
-                b.nrows(),
-                b.ncols(),
-                a_factor.nrows(),
-                a_factor.ncols()
-            )));
-        }
-        let par = faer::get_global_parallelism();
-        let l = b.llt(Side::Lower).map_err(|e| {
-            SpectralError::NotPositiveDefinite(format!("B in the pencil (A, B): {e:?}"))
-        })?;
-        let l = l.L();
-        let mut f = a_factor.to_owned();
-        triangular_solve::solve_lower_triangular_in_place(l, f.as_mut(), par);
-        let reduced = mul_lower(f.as_ref(), f.transpose());
+        let (l, reduced) = reduce(a_factor, b)?;
         let (mu, mut vectors) = symmetric_eigen_decreasing(reduced.as_ref())?;
-        triangular_solve::solve_upper_triangular_in_place(l.transpose(), vectors.as_mut(), par);
+        triangular_solve::solve_upper_triangular_in_place(
+            l.transpose(),
+            vectors.as_mut(),
+            faer::get_global_parallelism(),
+        );
         fix_signs(&mut vectors);
         Ok(GeneralizedEigen { mu, vectors })
     }
@@ -58,16 +45,7 @@ impl GeneralizedEigen {
         a_factor: MatRef<'_, f64>,
         b: MatRef<'_, f64>,
     ) -> Result<Vec<f64>, SpectralError> {
-        let l = b.llt(Side::Lower).map_err(|e| {
-            SpectralError::NotPositiveDefinite(format!("B in the pencil (A, B): {e:?}"))
-        })?;
-        let mut f = a_factor.to_owned();
-        triangular_solve::solve_lower_triangular_in_place(
-            l.L(),
-            f.as_mut(),
-            faer::get_global_parallelism(),
-        );
-        let reduced = mul_lower(f.as_ref(), f.transpose());
+        let (_, reduced) = reduce(a_factor, b)?;
         let mut mu = reduced
             .self_adjoint_eigenvalues(Side::Lower)
             .map_err(|e| SpectralError::Eigensolve(format!("{e:?}")))?;
@@ -84,6 +62,36 @@ impl GeneralizedEigen {
     pub fn vectors_array(&self) -> ndarray::Array2<f64> {
         super::gram::to_array(self.vectors.as_ref())
     }
+}
+
+/// The pencil (F F^T, B) reduced to a symmetric matrix: B = L L^T, and the lower triangle of
+/// (L^{-1} F)(L^{-1} F)^T, whose eigenvalues are the pencil's. Returns L with it.
+fn reduce(
+    a_factor: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+) -> Result<(Mat<f64>, Mat<f64>), SpectralError> {
+    let d = b.nrows();
+    if b.ncols() != d || a_factor.nrows() != d {
+        return Err(SpectralError::Shape(format!(
+            "pencil with B {}x{} and A factor {}x{}",
+            b.nrows(),
+            b.ncols(),
+            a_factor.nrows(),
+            a_factor.ncols()
+        )));
+    }
+    let l = b
+        .llt(Side::Lower)
+        .map_err(|e| SpectralError::NotPositiveDefinite(format!("B in the pencil (A, B): {e:?}")))?
+        .L()
+        .to_owned();
+    let mut f = a_factor.to_owned();
+    triangular_solve::solve_lower_triangular_in_place(
+        l.as_ref(),
+        f.as_mut(),
+        faer::get_global_parallelism(),
+    );
+    Ok((l, mul_lower(f.as_ref(), f.transpose())))
 }
 
 /// Eigenpairs of a symmetric matrix (lower triangle read), eigenvalues decreasing.

@@ -56,12 +56,7 @@ pub fn guided_encoder(gram: &Gram, lambda: f64, k: usize) -> Result<Mat<f64>, Sp
         )));
     }
     let inv_root: Vec<f64> = pca.lambda.iter().map(|l| 1.0 / l.sqrt()).collect();
-    let mut b = mul(pca.vectors.transpose(), gram.class_sums().transpose());
-    for i in 0..d {
-        for c in 0..b.ncols() {
-            b[(i, c)] *= inv_root[i];
-        }
-    }
+    let b = pca.whitened_class_sums(gram);
     let mut reduced = mul(b.as_ref(), b.transpose());
     for i in 0..d {
         reduced[(i, i)] += lambda * pca.lambda[i];
@@ -73,6 +68,8 @@ pub fn guided_encoder(gram: &Gram, lambda: f64, k: usize) -> Result<Mat<f64>, Sp
     Ok(s)
 }
 
+/// Relative training reconstruction error trace(G) - tr((E G E^T)^{-1} E G G E^T), over
+/// trace(G), of the encoder E = basis^T with its optimal decoder.
 fn reconstruction_error(gram: &Gram, basis: MatRef<'_, f64>) -> Result<f64, SpectralError> {
     let e = basis.transpose();
     let g = gram.matrix();

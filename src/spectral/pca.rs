@@ -3,7 +3,7 @@
 
 use faer::Mat;
 
-use super::eigen::{fix_signs, symmetric_eigen_decreasing};
+use super::eigen::{fix_signs, mul, symmetric_eigen_decreasing};
 use super::{Gram, SpectralError, SubspaceSide};
 
 /// PCA of the preprocessed data: G = U diag(lambda) U^T with lambda decreasing.
@@ -26,6 +26,24 @@ impl Pca {
         let (lambda, mut vectors) = symmetric_eigen_decreasing(gram.matrix())?;
         fix_signs(&mut vectors);
         Ok(Pca { lambda, vectors })
+    }
+
+    /// Whether every eigenvalue is positive (G positive definite: its ridge makes it so).
+    pub fn is_positive_definite(&self) -> bool {
+        self.lambda.iter().all(|&l| l > 0.0)
+    }
+
+    /// The class sums in PCA's unit-variance coordinates, Lam^{-1/2} U^T (Y^T X)^T (D x C): row k
+    /// is Y^T q_k for q_k = X u_k / sqrt(lambda_k). Needs [`Pca::is_positive_definite`].
+    pub(crate) fn whitened_class_sums(&self, gram: &Gram) -> Mat<f64> {
+        let mut b = mul(self.vectors.transpose(), gram.class_sums().transpose());
+        for (k, l) in self.lambda.iter().enumerate() {
+            let scale = l.sqrt().recip();
+            for c in 0..b.ncols() {
+                b[(k, c)] *= scale;
+            }
+        }
+        b
     }
 
     /// U as an ndarray (D x D, column k = eigenvector k).

@@ -239,6 +239,27 @@ struct KernelTimes {
     muladds_per_submission: usize,
 }
 
+impl KernelTimes {
+    /// The timings of `kernel` (`flops` per run) on the adapter of `ctx`.
+    fn new(
+        ctx: &GpuContext,
+        kernel: &'static str,
+        flops: f64,
+        gpu_ms: Vec<f64>,
+        cpu_ms: Vec<f64>,
+    ) -> Self {
+        KernelTimes {
+            kernel,
+            flops,
+            gpu_ms,
+            cpu_ms,
+            adapter: ctx.describe(),
+            device_type: format!("{:?}", ctx.adapter_info().device_type),
+            muladds_per_submission: ctx.muladds_per_submission(),
+        }
+    }
+}
+
 async fn time_gpu<F, Fut>(reps: usize, mut run: F) -> Result<Vec<f64>, JsError>
 where
     F: FnMut() -> Fut,
@@ -282,16 +303,9 @@ pub async fn bench_gram(bundled: Vec<u8>, n: usize, reps: usize) -> Result<JsVal
     let cpu_ms = time_cpu(reps, || {
         std::hint::black_box(cpu_gram(&x));
     });
-    to_js(&KernelTimes {
-        kernel: "gram",
-        // In f64: N D^2 overflows wasm32's usize for N = 10,000.
-        flops: 2.0 * data.n as f64 * (d * d) as f64,
-        gpu_ms,
-        cpu_ms,
-        adapter: ctx.describe(),
-        device_type: format!("{:?}", ctx.adapter_info().device_type),
-        muladds_per_submission: ctx.muladds_per_submission(),
-    })
+    // In f64: N D^2 overflows wasm32's usize for N = 10,000.
+    let flops = 2.0 * data.n as f64 * (d * d) as f64;
+    to_js(&KernelTimes::new(&ctx, "gram", flops, gpu_ms, cpu_ms))
 }
 
 /// Times a `size` x `size` by `size` x `size` product: WebGPU GEMM (with the readback) and faer
@@ -329,15 +343,8 @@ pub async fn bench_gemm(size: usize, reps: usize) -> Result<JsValue, JsError> {
         );
         std::hint::black_box(c);
     });
-    to_js(&KernelTimes {
-        kernel: "gemm",
-        flops: 2.0 * (size as f64).powi(3),
-        gpu_ms,
-        cpu_ms,
-        adapter: ctx.describe(),
-        device_type: format!("{:?}", ctx.adapter_info().device_type),
-        muladds_per_submission: ctx.muladds_per_submission(),
-    })
+    let flops = 2.0 * (size as f64).powi(3);
+    to_js(&KernelTimes::new(&ctx, "gemm", flops, gpu_ms, cpu_ms))
 }
 
 /// Training throughput of the two DAE backends.
