@@ -2,6 +2,8 @@
 // sentences, a place for charts and export buttons, and running one task with all of that wired.
 import { Cancelled } from '../compute.js';
 
+export { asPercent, num, atK, binomialSE } from '../takeaways/format.js';
+
 const el = (tag, props = {}, ...children) => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
@@ -127,21 +129,4 @@ export async function runTasks(ctx, prog, group, jobs, priority = 0) {
     scheduled.forEach((p) => ctx.compute.withdraw(p.job));
     return failed(ctx, prog, group, e);
   }
-}
-
-/** Accuracies may come as fractions or percent; the page shows percent. */
-export function asPercent(xs) {
-  const arr = Array.from(xs ?? []);
-  const max = Math.max(...arr.filter(Number.isFinite));
-  return max <= 1.0000001 ? arr.map((v) => v * 100) : arr;
-}
-
-/** Formats a number with `d` decimals, for sentences. */
-export const num = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '–');
-
-/** Index of the last element of sorted `k` that is <= K (K clamped to the range). */
-export function atK(k, K) {
-  let i = 0;
-  while (i + 1 < k.length && k[i + 1] <= K) i++;
-  return i;
 }
