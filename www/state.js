@@ -6,7 +6,7 @@
 // and whatever does not fit falls back to the default with a problem message for the reader.
 
 /** Version of the hash format; bump it when a key changes meaning. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 /** Panels of the page, in page order: one figure of the paper each. */
 export const PANELS = ['train', 'alignment', 'never', 'subspace', 'guided', 'designer'];
@@ -31,10 +31,11 @@ export const SCHEMA = [
   { key: 'sigma', type: 'float', def: 0.5, min: 0, max: 100, doc: 'Gaussian noise std per pixel' },
   { key: 'p', type: 'float', def: 0.5, min: 0, max: 0.99, doc: 'mask drop probability' },
   { key: 'patch', type: 'enum', def: 1, values: [1, 2, 4, 7], doc: 'mask patch side (pixels)' },
-  { key: 'lr', type: 'float', def: 0.0002, min: 1e-7, max: 10, doc: 'learning rate' },
-  { key: 'optimiser', type: 'enum', def: 'sgd', values: ['sgd', 'adam'], doc: 'update rule: sgd (momentum 0.9) or adam' },
+  { key: 'lr', type: 'float', def: 0.0006, min: 1e-7, max: 10, doc: 'learning rate' },
+  { key: 'optimiser', type: 'enum', def: 'sgd', values: ['sgd', 'adam'], doc: 'update rule: sgd (minibatch SGD with heavy-ball momentum) or adam' },
+  { key: 'momentum', type: 'float', def: 0, min: 0, max: 0.99, doc: 'heavy-ball momentum of sgd (0: plain SGD, the learning-order law\'s regime)' },
   { key: 'epochs', type: 'int', def: 20, min: 1, max: 500, doc: 'training epochs' },
-  { key: 'batch', type: 'int', def: 256, min: 1, max: 65536, doc: 'minibatch size' },
+  { key: 'batch', type: 'int', def: 32, min: 1, max: 65536, doc: 'minibatch size' },
   { key: 'seed', type: 'int', def: 1, min: 0, max: 2 ** 31 - 1, doc: 'seed of every random choice' },
   { key: 'panel', type: 'enum', def: 'all', values: ['all', ...PANELS], doc: 'panel to show (embed) or run first' },
   { key: 'embed', type: 'bool', def: false, doc: 'embed mode: one panel, no page chrome' },
@@ -42,6 +43,9 @@ export const SCHEMA = [
 ];
 
 const ROW = new Map(SCHEMA.map((r) => [r.key, r]));
+
+/** The momentum of `sgd` in links of format v1, which had no momentum key. */
+const V1_MOMENTUM = 0.9;
 
 /** Keys that older links used, and the key each became (links keep working). */
 const RENAMED = new Map([['opt', 'optimiser']]);
@@ -147,6 +151,12 @@ export function parseHash(hash) {
       state[key] = r.value;
     }
   }
+  // Format v1 had no momentum key: its `sgd` was heavy-ball with momentum 0.9, so a v1 link
+  // replays the same run.
+  if (state.v === 1 && !seen.has('momentum')) {
+    state.momentum = V1_MOMENTUM;
+    state.v = STATE_VERSION;
+  }
   if (state.v !== STATE_VERSION) {
     problems.push(`This link uses settings format v${state.v}; this page reads v${STATE_VERSION}, so some settings may differ.`);
     state.v = STATE_VERSION;
@@ -176,7 +186,7 @@ export function toHash(state) {
 export function trainSettings(state, dims, n = Infinity) {
   return {
     k: Math.min(state.k, dims), noise: noiseSpec(state), lr: state.lr, optimiser: state.optimiser,
-    epochs: state.epochs, batch: Math.min(state.batch, trainingImages(n)), seed: state.seed,
+    momentum: state.momentum, epochs: state.epochs, batch: Math.min(state.batch, trainingImages(n)), seed: state.seed,
   };
 }
 
@@ -223,7 +233,7 @@ export function describeNoise(spec) {
 export const DEPENDS = {
   alignment: ['noise', 'sigma', 'p', 'patch', 'map'],
   never: ['noise', 'sigma', 'p', 'patch', 'map'],
-  train: ['k', 'noise', 'sigma', 'p', 'patch', 'map', 'lr', 'optimiser', 'epochs', 'batch', 'seed'],
+  train: ['k', 'noise', 'sigma', 'p', 'patch', 'map', 'lr', 'optimiser', 'momentum', 'epochs', 'batch', 'seed'],
   designer: ['k', 'noise', 'map'],
   subspace: ['seed'],
   guided: ['k', 'seed'],

@@ -156,9 +156,10 @@ pub struct SubspaceArgs {
     /// The dataset.
     #[command(flatten)]
     pub data: DataArgs,
-    /// Fraction of the variance, in (0, 1]
+    /// Fraction of the variance, in (0, 1]; without it, every fraction the page plots (10%, 25%,
+    /// 50%, 75%, 90%, 95%, 99%), with --json as the page's subspace.json
     #[arg(long, value_name = "V")]
-    pub fraction: f64,
+    pub fraction: Option<f64>,
     /// The probe's split.
     #[command(flatten)]
     pub probe: ProbeArgs,
@@ -184,13 +185,14 @@ pub struct GuidedArgs {
     /// Code width K (1..=D)
     #[arg(long, value_name = "K")]
     pub k: usize,
-    /// Weights of the reconstruction term (space- or comma-separated)
+    /// Weights of the reconstruction term (space- or comma-separated); the default is the
+    /// page's grid
     #[arg(
         long,
         value_name = "L",
         num_args = 1..,
         value_delimiter = ',',
-        default_values_t = [1e-9, 1e-7, 1e-5, 1e-3, 1e-1, 10.0]
+        default_values_t = spectral::GUIDED_LAMBDAS
     )]
     pub lambdas: Vec<f64>,
     /// The probe's split.
@@ -220,7 +222,7 @@ pub struct TrainArgs {
     /// Learning rate
     #[arg(long, value_name = "LR", default_value_t = TrainSettings::default().lr)]
     pub lr: f64,
-    /// The optimiser: adam, or sgd (heavy-ball momentum 0.9)
+    /// The optimiser: sgd (minibatch SGD, heavy-ball momentum --momentum) or adam
     #[arg(
         long,
         value_name = "OPT",
@@ -229,6 +231,9 @@ pub struct TrainArgs {
         default_value_t = default_optimiser()
     )]
     pub optimiser: OptimiserKind,
+    /// Heavy-ball momentum of sgd, in [0, 1) (0: plain SGD, the learning-order law's regime)
+    #[arg(long, value_name = "M", default_value_t = TrainSettings::default().momentum)]
+    pub momentum: f64,
     /// Mini-batch size
     #[arg(long, value_name = "B", default_value_t = TrainSettings::default().batch)]
     pub batch: usize,
@@ -257,7 +262,7 @@ pub enum Device {
 pub enum OptimiserKind {
     /// Adam with bias correction.
     Adam,
-    /// SGD with heavy-ball momentum 0.9.
+    /// Minibatch SGD with heavy-ball momentum (`--momentum`, 0 by default).
     Sgd,
 }
 

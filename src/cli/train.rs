@@ -65,6 +65,7 @@ pub(super) fn train(args: &TrainArgs) -> Result<Output, Failure> {
         noise: args.noise.to_string(),
         lr: args.lr,
         optimiser: args.optimiser.name().to_string(),
+        momentum: args.momentum,
         epochs: args.epochs,
         batch: args.batch,
         seed: args.seed,

@@ -8,8 +8,10 @@
 //! the probe's held-out scoring.
 
 mod learning_order;
+mod regime;
 
-pub use learning_order::{LearningOrder, LEARNED_GROWTH};
+pub use learning_order::{DirectionStatus, LearningOrder, FALL_BACK, LEARNED_GROWTH};
+pub use regime::{growth_per_step, Regime, REGIME_TOLERANCE};
 
 use std::cell::RefCell;
 
@@ -18,11 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::spectral::{
-    closed_form_dae_loss, label_energies_of_basis, spectrum_energy_of_denoiser, total_label_energy,
-    Gram, LinearProbe, Pca, Pencil, Preprocessing, ProbeConfig, SpectralError, Split,
+    label_energies_of_basis, spectrum_energy_of_denoiser, total_label_energy, Gram, GrowthModes,
+    LinearProbe, Pca, Pencil, Preprocessing, ProbeConfig, SpectralError, Split,
     DEFAULT_RELATIVE_RIDGE,
 };
-use crate::train::{DaeConfig, DaeWeights, EpochReport};
+use crate::train::{DaeConfig, DaeWeights, EpochReport, Optimiser};
 
 /// What the page plots and `recon-align train --json` prints after each epoch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,8 +51,8 @@ pub struct EpochSummary {
     pub energy: Vec<f64>,
     /// The data spectrum lambda (decreasing), the reference for `energy`.
     pub spectrum: Vec<f64>,
-    /// When each of the top-K eigendirections reached half of its energy at this epoch, with the
-    /// 1/λ law fitted beside it.
+    /// When each of the top-K growth directions reached half of its energy at the closed-form
+    /// optimum (timed from checkpoints inside the epochs), with the 1/s law fitted beside it.
     pub learning_order: LearningOrder,
 }
 
@@ -66,8 +68,13 @@ pub struct Monitor {
     split: Split,
     optimum_per_sample: f64,
     total_label_energy: f64,
-    /// Energies along the data eigenvectors: under the initial weights, then after each epoch.
-    history: RefCell<Vec<Vec<f64>>>,
+    /// The directions gradient descent grows, their rates and optimum energies.
+    modes: GrowthModes,
+    /// Learning rate and momentum of heavy-ball SGD; `None` for Adam.
+    sgd: Option<(f64, f64)>,
+    /// Energies along the growth directions, with the training time (epochs) of each: under the
+    /// initial weights, then at every checkpoint.
+    history: RefCell<Vec<(f64, Vec<f64>)>>,
 }
 
 impl Monitor {
@@ -80,17 +87,21 @@ impl Monitor {
         let gram = Gram::from_rows(data, &split.train, DEFAULT_RELATIVE_RIDGE)?;
         let input_moment = Pencil::new(&gram, &config.noise)?.b().to_owned();
         let pca = Pca::new(&gram)?;
-        let optimum_per_sample =
-            closed_form_dae_loss(&gram, &config.noise, config.k)? / gram.n() as f64;
+        let modes = GrowthModes::new(&gram, &config.noise, config.k)?;
+        let optimum_per_sample = modes.optimum_loss / gram.n() as f64;
         let total_label_energy = total_label_energy(&gram, &pca)?;
         let initial = DaeWeights::initial(data.d(), config.k, config.seed, config.init_scale);
-        let wide = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
-        let energy = spectrum_energy_of_denoiser(
+        let energy = modes.energies(
             input_moment.as_ref(),
-            &pca,
             &wide(&initial.encoder),
             &wide(&initial.decoder),
         )?;
+        let sgd = match config.optimiser {
+            Optimiser::SgdMomentum { momentum } => {
+                Some((f64::from(config.lr), f64::from(momentum)))
+            }
+            Optimiser::Adam { .. } => None,
+        };
         Ok(Monitor {
             training_set,
             gram,
@@ -99,7 +110,9 @@ impl Monitor {
             split,
             optimum_per_sample,
             total_label_energy,
-            history: RefCell::new(vec![energy]),
+            modes,
+            sgd,
+            history: RefCell::new(vec![(0.0, energy)]),
         })
     }
 
@@ -154,8 +167,8 @@ impl Monitor {
             decoder,
             ..
         } = &report.weights;
-        let encoder: Vec<f64> = encoder.iter().map(|&v| f64::from(v)).collect();
-        let decoder: Vec<f64> = decoder.iter().map(|&v| f64::from(v)).collect();
+        let encoder = wide(encoder);
+        let decoder = wide(decoder);
         let d = self.gram.d();
         let basis = Mat::from_fn(d, *k, |i, j| encoder[j * d + i]);
         let probe = LinearProbe::fit(
@@ -166,12 +179,7 @@ impl Monitor {
         let loss = f64::from(report.train_loss);
         let energy =
             spectrum_energy_of_denoiser(self.input_moment.as_ref(), &self.pca, &encoder, &decoder)?;
-        let learning_order = {
-            let mut history = self.history.borrow_mut();
-            history.truncate(report.epoch);
-            history.push(energy.clone());
-            LearningOrder::from_history(&history, &self.pca.lambda, *k)
-        };
+        let learning_order = self.learning_order(report, &encoder, &decoder)?;
         Ok(EpochSummary {
             epoch: report.epoch,
             loss,
@@ -186,4 +194,47 @@ impl Monitor {
             learning_order,
         })
     }
+
+    /// The learning order after `report`'s epoch: the energies along the growth directions at
+    /// the epoch's checkpoints and at its end join the history (a repeated epoch, after a
+    /// restart, replaces what followed its start).
+    fn learning_order(
+        &self,
+        report: &EpochReport,
+        encoder: &[f64],
+        decoder: &[f64],
+    ) -> Result<LearningOrder, SpectralError> {
+        let mut history = self.history.borrow_mut();
+        let start = (report.epoch - 1) as f64;
+        history.retain(|(t, _)| *t <= start + 1e-9);
+        for c in &report.checkpoints {
+            let e = self.modes.energies(
+                self.input_moment.as_ref(),
+                &wide(&c.weights.encoder),
+                &wide(&c.weights.decoder),
+            )?;
+            history.push((c.epoch, e));
+        }
+        let end = self
+            .modes
+            .energies(self.input_moment.as_ref(), encoder, decoder)?;
+        history.push((report.epoch as f64, end));
+        let times = |order: &LearningOrder| order.half_optimum_epoch.clone();
+        let order = LearningOrder::new(
+            &history,
+            &self.modes.rate_name,
+            &self.modes.rates,
+            &self.modes.optimum_energy,
+            None,
+        );
+        let regime = self.sgd.map(|(lr, momentum)| {
+            Regime::new(lr, momentum, self.gram.n(), &self.modes.rates, &times(&order))
+        });
+        Ok(LearningOrder { regime, ..order })
+    }
+}
+
+/// f32 weights widened to f64.
+fn wide(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| f64::from(x)).collect()
 }

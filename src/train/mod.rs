@@ -18,7 +18,8 @@ mod step_losses;
 
 pub use backend::Backend;
 pub use dae::{
-    train_dae, train_dae_from, CpuDae, DaeConfig, DaeRun, DaeWeights, EpochReport, GpuDae, Resume,
+    checkpoints_in_epoch, train_dae, train_dae_from, Checkpoint, CpuDae, DaeConfig, DaeRun,
+    DaeWeights, EpochReport, GpuDae, Resume,
 };
 pub use mlp::{
     accuracy, mlp_probe_config, mlp_subspace_accuracy, mlp_validation_accuracy, train_mlp_probe,

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { REPO_ROOT } from './browser.mjs';
 
 /** The page's defaults (www/state.js), as the CLI spells them. */
-export const DEFAULTS = { data: 'mnist', k: 32, noise: 'mask:0.5:1', epochs: 20, optimiser: 'sgd', lr: 0.0002, seed: 1 };
+export const DEFAULTS = { data: 'mnist', k: 32, noise: 'mask:0.5:1', epochs: 20, optimiser: 'sgd', lr: 0.0006, momentum: 0, batch: 32, seed: 1 };
 
 /**
  * The settings the issue "Every sentence true" names, each a variation of the page's defaults.

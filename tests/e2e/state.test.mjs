@@ -22,6 +22,19 @@ test('non-default settings round-trip exactly, seed and embed flags included', (
   assert.equal(noiseSpec({ ...state, noise: 'none' }), 'none');
 });
 
+test('a v1 link, which had no momentum key, replays its run: sgd meant heavy-ball momentum 0.9', () => {
+  const v1 = 'v=1&data=mnist&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.0002&optimiser=sgd&epochs=20&batch=256&seed=1&panel=all';
+  const { state, problems } = parseHash(v1);
+  assert.deepEqual(problems, []);
+  assert.equal(state.momentum, 0.9);
+  assert.equal(state.lr, 0.0002);
+  assert.equal(state.batch, 256);
+  assert.equal(state.v, 2);
+  // A current link keeps what it says, and a v2 link without the key gets the default 0.
+  assert.equal(parseHash(toHash({ ...defaults(), momentum: 0.5 })).state.momentum, 0.5);
+  assert.equal(parseHash('v=2&optimiser=sgd').state.momentum, 0);
+});
+
 const HOSTILE = {
   'script tag': `k=${encodeURIComponent('<script>alert(1)</script>')}`,
   'raw script tag': 'k=<script>alert(1)</script>',

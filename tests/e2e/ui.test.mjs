@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, exportFile, syntheticIdx } from './browser.mjs';
 
-const DEFAULT_HASH = '#v=1&data=mnist&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.0002&optimiser=sgd&epochs=20&batch=256&seed=1&panel=all';
+const DEFAULT_HASH = '#v=2&data=mnist&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.0006&optimiser=sgd&momentum=0&epochs=20&batch=32&seed=1&panel=all';
 const HOSTILE = [
   'k=<script>alert(1)</script>',
   `k=${encodeURIComponent('<img src=x onerror=alert(1)>')}`,
@@ -58,7 +58,7 @@ test('controls write the hash, and a copied link restores every setting', async 
 
     await page.click('#copy-link');
     const link = await page.inputValue('#share-link');
-    assert.match(link, /#v=1&data=mnist&k=50&noise=gaussian&sigma=0.25/);
+    assert.match(link, /#v=2&data=mnist&k=50&noise=gaussian&sigma=0.25/);
 
     const { page: again, problems: p2 } = await openPage(browser, link.split('#')[1], undefined, { fakeWorker: true });
     for (const [id, v] of [['#ctl-k', '50'], ['#ctl-noise', 'gaussian'], ['#ctl-sigma', '0.25'], ['#ctl-seed', '77'], ['#ctl-optimiser', 'sgd']]) {

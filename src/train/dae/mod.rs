@@ -7,13 +7,15 @@
 //! E||x - W E x~||^2 per sample. Gradients: dL/dW = (2/B) R^T Z and dL/dE = (2/B) (R W)^T X~,
 //! with Z = X~ E^T and R = X~ E^T W^T - X.
 
+mod checkpoints;
 mod cpu;
 mod gpu;
 mod run;
 
+pub use checkpoints::{checkpoint_slots, checkpoints_in_epoch};
 pub use cpu::CpuDae;
 pub use gpu::GpuDae;
-pub use run::{train_dae, train_dae_from, DaeRun, EpochReport, Resume};
+pub use run::{train_dae, train_dae_from, Checkpoint, DaeRun, EpochReport, Resume};
 
 use crate::spectral::{ImageShape, Noise};
 

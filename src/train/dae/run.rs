@@ -12,6 +12,7 @@ use super::super::clock::{now_seconds, yield_now};
 use super::super::pacer::Pacer;
 use super::super::random::epoch_order;
 use super::super::STEPS_PER_WAIT;
+use super::checkpoints::checkpoint_slots;
 use super::{CpuDae, DaeConfig, DaeWeights, GpuDae};
 
 /// What the loop reports after each epoch (serialisable for the page).
@@ -26,6 +27,20 @@ pub struct EpochReport {
     /// Training samples processed per second during this epoch.
     pub samples_per_second: f64,
     /// Current encoder E (K x D) and decoder W (D x K).
+    pub weights: DaeWeights,
+    /// The weights read inside this epoch, before its end ([`checkpoints_in_epoch`] in all,
+    /// the end included), in order.
+    ///
+    /// [`checkpoints_in_epoch`]: super::checkpoints_in_epoch
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+/// The weights at one point inside an epoch.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    /// Training time in epochs (fractional): steps taken so far / steps per epoch.
+    pub epoch: f64,
+    /// E and W after those steps.
     pub weights: DaeWeights,
 }
 
@@ -179,6 +194,8 @@ pub async fn train_dae_from(
     'epochs: for epoch in first_epoch..config.epochs {
         let started = now_seconds();
         stepper.begin_epoch(&epoch_order(data.n, config.seed, epoch as u32));
+        let slots = checkpoint_slots(epoch, steps_per_epoch);
+        let mut checkpoints = Vec::with_capacity(slots.len());
         for slot in 0..steps_per_epoch {
             if cancel.load(Ordering::Relaxed) {
                 cancelled = true;
@@ -188,6 +205,12 @@ pub async fn train_dae_from(
                 .step(data, slot * config.batch, step, slot, &mut pacer)
                 .await?;
             step += 1;
+            if slots.contains(&slot) {
+                checkpoints.push(Checkpoint {
+                    epoch: epoch as f64 + (slot + 1) as f64 / steps_per_epoch as f64,
+                    weights: stepper.weights().await?,
+                });
+            }
         }
         let losses = stepper.epoch_losses(steps_per_epoch).await?;
         let weights = stepper.weights().await?;
@@ -198,6 +221,7 @@ pub async fn train_dae_from(
             train_loss: losses.iter().sum::<f32>() / losses.len().max(1) as f32,
             samples_per_second: (steps_per_epoch * config.batch) as f64 / seconds,
             weights,
+            checkpoints,
         };
         let go_on = on_epoch(&report);
         reports.push(report);
