@@ -227,6 +227,7 @@ fn train_help_shows_the_optimiser_and_the_shared_defaults() {
         ("--epochs", defaults.epochs.to_string()),
         ("--k", defaults.k.to_string()),
         ("--lr", defaults.lr.to_string()),
+        ("--momentum", defaults.momentum.to_string()),
         ("--seed", defaults.seed.to_string()),
         ("--noise", defaults.noise.clone()),
     ] {

@@ -139,6 +139,7 @@ fn the_pca_optimum_reconstructs_exactly_the_top_k_spectrum() {
             encoder: dae.encoder.iter().map(|&v| v as f32).collect(),
             decoder: dae.decoder.iter().map(|&v| v as f32).collect(),
         },
+        checkpoints: vec![],
     };
     let summary = monitor.summarise(&data, &report, "cpu").unwrap();
     for (i, (e, l)) in summary.energy.iter().zip(&lambda).enumerate() {
@@ -158,6 +159,7 @@ fn cpu_training_closes_the_gap_to_the_closed_form_optimum() {
         noise: "mask:0.3:2".into(),
         lr: 3e-3,
         optimiser: "adam".into(),
+        momentum: 0.0,
         epochs: 60,
         batch: 32,
         seed: 2,
@@ -233,36 +235,39 @@ fn bad_training_settings_are_refused_with_a_reason() {
 }
 
 #[test]
-fn gradient_descent_learns_the_top_directions_at_times_near_one_over_lambda() {
-    // The linear theory: from a small initialisation, gradient descent learns the eigendirection
-    // of eigenvalue λ at a time proportional to 1/λ (up to a logarithm). The default run (SGD
-    // with momentum, on the training part of the bundled digits) should show it: the epochs at
-    // which the top-K directions reach half their final energy fall with λ, on a log-log slope
-    // near −1.
+fn the_default_run_learns_the_top_directions_at_times_near_one_over_their_rate() {
+    // The linear theory: from a small initialisation, plain gradient descent with small steps
+    // learns the direction of rate s at a time proportional to 1/s (up to a logarithm). The
+    // default run (plain SGD, on the training part of the bundled digits, a 1x1 mask: s = (1−p)λ)
+    // is in that regime, and the measured slope is close to −1 and clearly not −0.75.
     let Some(data) = spectral_support::bundled("mnist", "learning order") else {
         return;
     };
     let settings = TrainSettings::default();
-    assert_eq!(
-        settings.optimiser, "sgd",
-        "the page's default is gradient descent"
-    );
+    assert_eq!(settings.optimiser, "sgd");
+    assert_eq!(settings.momentum, 0.0, "the page's default is plain SGD");
     let order = train_on_cpu(&data, &settings).pop().unwrap().learning_order;
-    let times: Vec<f64> = order.half_energy_epoch.iter().map(|t| t.unwrap()).collect();
-    assert_eq!(times.len(), settings.k, "every top-K direction was learned");
+    let regime = order.regime.as_ref().unwrap();
+    assert!(regime.inside, "ε of the top direction {}", regime.epsilon[0]);
+    assert!(
+        order.fitted >= settings.k - 4,
+        "{} of {} directions timed: {:?}",
+        order.fitted,
+        settings.k,
+        order.status
+    );
     let slope = order.slope.unwrap();
+    let [lo, hi] = order.slope_interval.unwrap();
     assert!(
-        (-1.25..=-0.75).contains(&slope),
-        "log-log slope {slope}, the law says -1; half-energy epochs {times:?}"
+        (-1.2..=-0.9).contains(&slope) && hi < -0.75,
+        "log-log slope {slope} [{lo}, {hi}], the law says -1; times {:?}",
+        order.half_optimum_epoch
     );
-    // Directions K/2..K (smaller λ) are learned later than the top K/4, one by one on average.
+    // Directions the run did not learn are not timed, and are the slow ones.
+    let timed: Vec<f64> = order.half_optimum_epoch.iter().flatten().copied().collect();
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
-    let (early, late) = (
-        mean(&times[..settings.k / 4]),
-        mean(&times[settings.k / 2..]),
-    );
     assert!(
-        late > 3.0 * early,
-        "top quarter at {early}, bottom half at {late} epochs"
+        mean(&timed[timed.len() / 2..]) > 3.0 * mean(&timed[..timed.len() / 4]),
+        "the lower half is learned later than the top quarter: {timed:?}"
     );
 }

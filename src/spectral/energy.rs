@@ -44,24 +44,35 @@ pub fn spectrum_energy_of_denoiser(
     encoder: &[f64],
     decoder: &[f64],
 ) -> Result<Vec<f64>, SpectralError> {
+    energy_along(input_moment, pca.vectors.as_ref(), encoder, decoder)
+}
+
+/// diag(Vᵀ M B Mᵀ V) for M = W E and the columns of `basis` V (D x J): the expected energy of a
+/// denoiser's reconstructions along each of them ([`spectrum_energy_of_denoiser`] for V = U).
+pub(crate) fn energy_along(
+    input_moment: MatRef<'_, f64>,
+    basis: MatRef<'_, f64>,
+    encoder: &[f64],
+    decoder: &[f64],
+) -> Result<Vec<f64>, SpectralError> {
     let d = input_moment.nrows();
     let k = encoder.len() / d.max(1);
-    if encoder.len() != k * d || decoder.len() != k * d {
+    if encoder.len() != k * d || decoder.len() != k * d || basis.nrows() != d {
         return Err(SpectralError::Shape(format!(
-            "encoder has {} values and decoder {}, expected K x D = {k} x {d} each",
+            "encoder has {} values and decoder {}, expected K x D = {k} x {d} each, and a basis of {} rows",
             encoder.len(),
-            decoder.len()
+            decoder.len(),
+            basis.nrows()
         )));
     }
     let e = MatRef::from_row_major_slice(encoder, k, d);
     let w = MatRef::from_row_major_slice(decoder, d, k);
-    // M^T U = E^T P with P = W^T U (K x D), so U^T M B M^T U = P^T S P with S = E B E^T (K x K):
-    // about 2 K D^2 multiply-adds instead of the D^3 of B (M^T U). The training monitor calls this
-    // once per epoch.
-    let p = mul(w.transpose(), pca.vectors.as_ref());
+    // Mᵀ V = Eᵀ P with P = Wᵀ V (K x J), so Vᵀ M B Mᵀ V = Pᵀ S P with S = E B Eᵀ (K x K): about
+    // K D² + K D J multiply-adds instead of the D³ of B (Mᵀ V).
+    let p = mul(w.transpose(), basis);
     let s = mul(mul(e, input_moment).as_ref(), e.transpose());
     let sp = mul(s.as_ref(), p.as_ref());
-    Ok((0..d)
+    Ok((0..basis.ncols())
         .map(|i| (0..k).map(|j| p[(j, i)] * sp[(j, i)]).sum())
         .collect())
 }

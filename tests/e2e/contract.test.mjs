@@ -52,12 +52,14 @@ const TASKS = [
   ['subspace', { seed: 1 }],
   ['mlp', { seed: 1, fraction: 0.5, side: 'bottom' }],
   ['guided', { k: 4, seed: 1 }],
-  ['train', { k: 4, noise: 'mask:0.5:1', lr: 0.001, optimiser: 'adam', epochs: 1, batch: 32, seed: 1 }],
+  ['train', { k: 4, noise: 'mask:0.5:1', lr: 0.001, optimiser: 'adam', momentum: 0, epochs: 1, batch: 32, seed: 1 }],
+  // SGD carries the learning order's regime (null under Adam).
+  ['train', { k: 4, noise: 'none', lr: 0.001, optimiser: 'sgd', momentum: 0.9, epochs: 1, batch: 32, seed: 1 }],
   // The noise designer's maps, through the same tasks.
   ['alignment', { noise: `dropmap:${'0123456789'.repeat(5).slice(0, 49)}` }],
   ['never', { noise: `gaussmap:${'5'.repeat(49)}` }],
   ['never', { noise: `gaussmap:${'0000000000000000999000099900009990000000000000000'}` }],
-  ['train', { k: 4, noise: `dropmap:${'9'.repeat(24)}${'0'.repeat(25)}`, lr: 0.001, optimiser: 'adam', epochs: 1, batch: 32, seed: 1 }],
+  ['train', { k: 4, noise: `dropmap:${'9'.repeat(24)}${'0'.repeat(25)}`, lr: 0.001, optimiser: 'adam', momentum: 0, epochs: 1, batch: 32, seed: 1 }],
 ];
 
 /** Runs every task in a worker at `url` (in a page of the site) and returns all its messages. */
@@ -105,6 +107,30 @@ test('the fake worker sends exactly the keys and types the real worker sends', {
       assert.equal(real.results[i].type, 'result', `real ${task}: ${real.results[i].message ?? ''}`);
       assert.equal(fake.results[i].type, 'result', `fake ${task}: ${fake.results[i].message ?? ''}`);
       assert.deepEqual(shape(fake.results[i].data), shape(real.results[i].data), `${task}: the fake's result differs in keys or types`);
+      if (task === 'never') {
+        // The label-free test's main number: one feature angle per width, on both.
+        for (const [who, t] of [['real', real], ['fake', fake]]) {
+          const d = t.results[i].data;
+          assert.equal(d.max_feature_angle_deg?.length, d.k.length, `${who} never: max_feature_angle_deg per K`);
+        }
+      }
+      if (task === 'curve' || task === 'alignment') {
+        // The clean curve's scale: with the clean curve (and the alignment task), null otherwise.
+        for (const [who, t] of [['real', real], ['fake', fake]]) {
+          const d = t.results[i].data;
+          const withScale = task === 'alignment' || TASKS[i][1].noise === 'none';
+          assert.equal(d.scale === null, !withScale, `${who} ${task} ${TASKS[i][1].noise}: scale ${withScale ? 'present' : 'null'}`);
+          if (withScale) assert.equal(d.scale.pca_dims.length, d.scale.levels.length, `${who} ${task}: one width per level`);
+        }
+      }
+      if (task === 'guided') {
+        // One standard error per accuracy, on both.
+        for (const [who, t] of [['real', real], ['fake', fake]]) {
+          const d = t.results[i].data;
+          assert.equal(d.probe_acc_se?.length, d.lambda.length, `${who} guided: probe_acc_se per lambda`);
+          assert.equal(typeof d.pca_acc_se, 'number', `${who} guided: pca_acc_se`);
+        }
+      }
     }
     for (const [who, t] of [['real', real], ['fake', fake]]) {
       assert.equal(t.messages.find((m) => m.type === 'dataset' && m.source === 'small').generation, 3, `${who}: a dataset repeats its load's generation`);

@@ -28,6 +28,21 @@ function alignmentOf(noise) {
   return { clean, noisy };
 }
 
+/**
+ * The clean curve's scale with the worker's fields: the widths where the fake clean curve reaches
+ * 90/95/99%, the fake spectrum's share of them, and a label-optimal subspace of 9 directions.
+ */
+function scaleOf(clean) {
+  const levels = [90, 95, 99];
+  const pcaDims = levels.map((l) => clean.findIndex((a) => a >= l) + 1);
+  const total = spectrum.reduce((a, b) => a + b, 0);
+  const share = (k) => spectrum.slice(0, k).reduce((a, b) => a + b, 0) / total;
+  return {
+    levels, pca_dims: pcaDims, pca_variance: pcaDims.map(share),
+    label_optimal_dims: 9, label_optimal_alignment: 100, label_optimal_variance: 0.3,
+  };
+}
+
 async function run({ id, task, params }) {
   const step = async (done, total, label) => {
     post({ type: 'progress', id, task, done, total, label });
@@ -37,11 +52,12 @@ async function run({ id, task, params }) {
   if (task === 'alignment') {
     await step(0, 1, 'pencil');
     const { clean, noisy } = alignmentOf(params.noise);
-    return { n: 10000, d: D, noise: params.noise, k: K, clean, noisy };
+    return { n: 10000, d: D, noise: params.noise, k: K, clean, noisy, scale: scaleOf(clean) };
   }
   if (task === 'curve') {
     await step(0, 1, 'pencil');
-    return { n: 10000, d: D, noise: params.noise, alignment: alignmentOf(params.noise).noisy };
+    const { clean, noisy } = alignmentOf(params.noise);
+    return { n: 10000, d: D, noise: params.noise, alignment: noisy, scale: params.noise === 'none' ? scaleOf(clean) : null };
   }
   if (task === 'sweep-plan') {
     const ps = Array.from({ length: 10 }, (_, i) => (0.99 * i) / 9);
@@ -57,15 +73,19 @@ async function run({ id, task, params }) {
   }
   if (task === 'mlp') {
     await step(0, 1, 'mlp');
-    return params.side === 'top' ? 0.6 + 0.35 * params.fraction : 0.8 + 0.15 * params.fraction;
+    const accuracy = params.side === 'top' ? 0.6 + 0.35 * params.fraction : 0.8 + 0.15 * params.fraction;
+    const dims = params.side === 'top' ? Math.ceil(5 + 200 * params.fraction) : Math.ceil(300 + 400 * params.fraction);
+    return { accuracy, dims, epochs: 12, epochs_run: 17 };
   }
   if (task === 'never') {
     const gaussian = isotropic(params.noise);
     const status = K.map((k) => (k > 673 && k < D ? 'undetermined' : gaussian || k === D ? 'same' : 'different'));
     const ang = K.map((k, i) => (status[i] === 'undetermined' ? 60 : status[i] === 'same' ? 1e-9 : 30 * Math.exp(-k / 200)));
+    // The feature angle never exceeds the pixel-space one (docs/maths.md).
+    const featureAng = ang.map((a, i) => (status[i] === 'different' ? a / 2 : a / 10));
     const tol = status.map((s) => (s === 'undetermined' ? 90 : 1e-4));
     return {
-      noise: params.noise, tolerance: 1e-6, k: K, max_angle_deg: ang, tolerance_deg: tol, pca_relative_gap: K.map(() => 1e-3),
+      noise: params.noise, tolerance: 1e-6, k: K, max_feature_angle_deg: featureAng, max_angle_deg: ang, tolerance_deg: tol, pca_relative_gap: K.map(() => 1e-3),
       status, verdict: gaussian ? 'never beneficial' : 'changes the subspace', never_beneficial: gaussian,
     };
   }
@@ -79,15 +99,21 @@ async function run({ id, task, params }) {
       split: { train: 8000, test: 2000, seed: params.seed }, fractions: fr, full_acc: 0.92, chance: 0.1135,
       top: { variance: held(0.004), dims: fr.map((f) => Math.ceil(5 + 200 * f)), linear_acc: fr.map((f) => 0.5 + 0.4 * f) },
       bottom: { variance: held(0.002), dims: fr.map((f) => Math.ceil(300 + 400 * f)), linear_acc: fr.map((f) => 0.3 + 0.5 * f) },
-      pictures: { d: D, h: 28, w: 28, original: pics(0), top: pics(50), bottom: pics(100) },
+      mlp_normalisation: 'one scale per subspace', mlp_max_epochs: 100, mlp_patience: 5, mlp_validation: 0.1,
+      pictures: { d: D, h: 28, w: 28, top_fraction: 0.75, bottom_fraction: 0.25, original: pics(0), top: pics(50), bottom: pics(100) },
     };
   }
   if (task === 'guided') {
-    const lambda = [1e-6, 1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100, 1e4];
+    // The library's grid (GUIDED_GRID) times a balanced lambda; accuracies with binomial SEs.
+    const balanced = 1e-3;
+    const grid = [1e-6, 1, 2, 2.5, 3.2, 4, 5, 6.3, 8, 10, 12.5, 16, 20, 25, 32, 40, 50, 63, 80, 100, 1e3, 1e6];
+    const lambda = grid.map((t) => t * balanced);
+    const probe_acc = grid.map((t) => 0.8 + 0.1 / (1 + t / 10));
+    const se = (p) => Math.sqrt((p * (1 - p)) / 2000);
     return {
-      k: params.k, split: { train: 8000, test: 2000, seed: params.seed }, lambda,
-      recon_error: lambda.map((l) => 0.3 + 0.01 / (1 + l)), probe_acc: lambda.map((l) => 0.8 + 0.1 / (1 + l)),
-      pca_recon_error: 0.3, pca_acc: 0.8,
+      k: params.k, split: { train: 8000, test: 2000, seed: params.seed }, balanced_lambda: balanced,
+      pca_recon_error: 0.3, pca_acc: 0.8, pca_acc_se: se(0.8), lambda,
+      recon_error: grid.map((t) => 0.3 + 0.01 / (1 + t)), probe_acc, probe_acc_se: probe_acc.map(se),
     };
   }
   if (task === 'train') {
@@ -99,11 +125,8 @@ async function run({ id, task, params }) {
         epoch: e, loss: 31 + 10 / e, optimum: 31, gap: 10 / e, alignment: 80 + e, probe_acc: 0.7 + 0.01 * e,
         samples_per_sec: 1e5, backend: 'fake', spectrum,
         energy: spectrum.map((s, i) => s * (1 - Math.exp(-(e * params.lr * 1000 * s) / 10)) * (i < params.k ? 1 : 1e-3)),
-        // Half-energy epochs on the 1/λ law exactly; the last direction not yet learned.
-        learning_order: {
-          half_energy_epoch: spectrum.slice(0, params.k).map((s, i) => (i === params.k - 1 ? null : 20 / s)),
-          law_scale: 20, slope: -1,
-        },
+        // Times on the 1/s law exactly; the last direction not yet learned.
+        learning_order: fakeLearningOrder(spectrum.slice(0, params.k), params, e),
       };
       epochs.push(rep);
       post({ type: 'epoch', id, data: rep });
@@ -111,6 +134,29 @@ async function run({ id, task, params }) {
     return { cancelled: false, backend: 'cpu', epochs };
   }
   throw new Error(`unknown task ${task}`);
+}
+
+/** A learning order with Rust's LearningOrder fields: every direction but the last on t = 20/s. */
+function fakeLearningOrder(rate, params, epoch) {
+  const learned = rate.map((_, i) => i < rate.length - 1);
+  const n = 8000;
+  const epsilon = rate.map((s) => (2 * params.lr * s) / n);
+  const momentum = params.momentum ?? 0;
+  const growth = epsilon.map((eps) => {
+    const b = 1 + momentum + eps;
+    return Math.log((b + Math.sqrt(Math.max(b * b - 4 * momentum, 0))) / 2);
+  });
+  return {
+    rate_name: '(1−p)·λ', rate, optimum_energy: rate.map((s) => s * 0.9),
+    reached: rate.map((_, i) => (learned[i] ? 1 : 0.3)),
+    half_optimum_epoch: rate.map((s, i) => (learned[i] ? Math.min(20 / s, epoch) : null)),
+    status: learned.map((l) => (l ? 'learned' : 'not_learned')),
+    fitted: learned.filter(Boolean).length, slope: -1, slope_interval: [-1.1, -0.9], law_scale: 20,
+    regime: params.optimiser === 'adam' ? null : {
+      momentum, epsilon, growth_per_step: growth, momentum_scale: (1 - momentum) ** 2,
+      inside: true, predicted_slope: -0.99, predicted_scale: 20 * growth[0] / rate[0],
+    },
+  };
 }
 
 const pending = new Set();

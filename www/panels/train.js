@@ -1,12 +1,14 @@
 // Panel 1: gradient descent on the linear denoising autoencoder, live. Loss against the closed-form
 // optimum, probe accuracy and alignment per epoch, and the paper's spectrum-energy figure: the
 // energy of the reconstructions along each data eigenvector at checkpoints, early red to late blue,
-// and the learning order: the epoch at which each top-K direction reaches half its latest energy,
-// against its eigenvalue, with the 1/λ law of gradient descent beside it (docs/maths.md).
+// and the learning order: the time at which each top-K direction reaches half of its energy at the
+// closed-form optimum, against its rate, with the 1/s law of gradient descent and the prediction
+// for the run's step sizes beside it (docs/maths.md, "The learning-order law").
 import { LineChart, OKABE_ITO, earlyLate } from '../charts.js';
 import { chartExports, exportBar } from '../export.js';
 import { DEPENDS, describeNoise, trainSettings } from '../state.js';
-import { panelShell, runTask, say, num, asPercent } from './common.js';
+import { panelShell, runTask, say, asPercent } from './common.js';
+import { trainTakeaway } from '../takeaways/train.js';
 
 /** Up to `n` checkpoint indices spread over `count` epochs, always the first and the last. */
 export function checkpoints(count, n = 8) {
@@ -14,23 +16,12 @@ export function checkpoints(count, n = 8) {
   return [...new Set(Array.from({ length: n }, (_, i) => Math.round((i * (count - 1)) / (n - 1))))];
 }
 
-/** The learning-order takeaway: the fitted slope against the law's −1, and a note for Adam. */
-function orderSentence(order, optimiser) {
-  const timed = order.half_energy_epoch.filter((t) => t != null).length;
-  const law = order.slope == null
-    ? `Too few of the top ${order.half_energy_epoch.length} directions have grown from their initial energy yet to fit the learning-order law.`
-    : `Learning order: ${timed} of the top ${order.half_energy_epoch.length} directions have reached half their energy; the epoch at which they do falls with the eigenvalue with a log–log slope of ${num(order.slope, 2)}, where the gradient-descent law t = c/λ says −1.`;
-  return optimiser === 'adam'
-    ? `${law} Adam rescales each weight's step by its own gradient history, so the 1/λ law need not hold; choose SGD to see it.`
-    : law;
-}
-
 export function createTrainPanel(ctx) {
   const shell = panelShell({
     id: 'train',
-    title: 'Training live: the perception directions are learned last',
+    title: 'Training live: the order in which gradient descent learns the directions',
     figure: 'Paper: energy of the reconstructions along each data eigenvector during training (log scale), over the data spectrum.',
-    explain: 'Minibatch gradient descent on the linear (denoising) autoencoder, from a small initialisation, on the settings above. It trains on the training part of a seeded split (80%); the closed-form optimum, the alignment and the probe\'s fit use the same part, and the probe is scored on the held-out 20%. Plain gradient descent (SGD) is the default because the learning-order law, each direction learned at a time proportional to 1/λ, is a gradient-descent result; Adam rescales every weight\'s step and need not follow it.',
+    explain: 'Minibatch training of the linear (denoising) autoencoder, from a small initialisation, on the settings above. It trains on the training part of a seeded split (80%); the closed-form optimum, the alignment and the probe\'s fit use the same part, and the probe is scored on the held-out 20%. The default is plain minibatch SGD with small steps, the regime of the learning-order law: each direction is learned at a time proportional to 1/s, its rate (λ, or (1−p)·λ under a mask). Momentum and large steps bend that law, and Adam rescales every weight\'s step; the panel measures the order whatever the settings, eight times per epoch in the first epochs.',
   });
   const { rerun, cancel } = shell.progress;
   rerun.textContent = 'Train';
@@ -59,12 +50,13 @@ export function createTrainPanel(ctx) {
     series: [{ label: 'data spectrum', color: OKABE_ITO.black }],
   });
   const orderChart = new LineChart(shell.charts, {
-    id: 'train-order', title: 'Learning order: the epoch at which each top-K eigendirection first reaches half its energy at the last epoch',
-    x: { label: 'eigenvalue λ of the data eigendirection (log scale)', log: true },
-    y: { label: 'epoch at half energy (log scale)', log: true },
+    id: 'train-order', title: 'Learning order: when each top-K direction first reaches half of its energy at the closed-form optimum',
+    x: { label: 'rate s of the direction: λ, or (1−p)·λ under a mask (log scale)', log: true },
+    y: { label: 'epoch at half the optimum energy (log scale)', log: true },
     series: [
       { label: 'measured, per direction', color: OKABE_ITO.blue, line: false },
-      { label: 'law t = c/λ (c fitted)', color: OKABE_ITO.black, dash: [6, 4] },
+      { label: 'law t = c/s (slope −1, c fitted)', color: OKABE_ITO.black, dash: [6, 4] },
+      { label: 'SGD prediction t = c′/ln z(ε) for these steps', color: OKABE_ITO.vermillion, dash: [2, 3] },
     ],
   });
   let run = null; // { settings, epochs: [EpochReport] }
@@ -90,30 +82,18 @@ export function createTrainPanel(ctx) {
       ...picks.map((p, j) => ({ label: `epoch ${eps[p].epoch}`, color: earlyLate(picks.length === 1 ? 1 : j / (picks.length - 1)), width: 1.5 })),
     ], idx, [last.spectrum, ...picks.map((p) => eps[p].energy)]);
     const order = last.learning_order;
-    const K0 = order.half_energy_epoch.length;
-    const lambdas = last.spectrum.slice(0, K0).reverse();
-    orderChart.setData(lambdas, [
-      order.half_energy_epoch.slice().reverse(),
-      lambdas.map((l) => (order.law_scale != null ? order.law_scale / l : null)),
+    // Drawn by increasing rate; the law and the prediction at every direction's rate.
+    const K0 = order.rate.length;
+    const at = (xs) => xs.slice(0, K0).reverse();
+    const rates = at(order.rate);
+    const regime = order.regime;
+    orderChart.setData(rates, [
+      at(order.half_optimum_epoch),
+      rates.map((s) => (order.law_scale != null ? order.law_scale / s : null)),
+      regime?.predicted_scale != null ? at(regime.growth_per_step).map((g) => regime.predicted_scale / g) : rates.map(() => null),
     ]);
     [panelBar, ...bars].forEach((b) => b.enable(true));
-
-    const K = run.settings.k;
-    const top = Math.min(10, K);
-    const share = (e, a, b) => {
-      let num1 = 0;
-      let den = 0;
-      for (let i = a; i < b && i < e.energy.length; i++) { num1 += e.energy[i]; den += e.spectrum[i]; }
-      return den > 0 ? (100 * num1) / den : NaN;
-    };
-    // The first epoch at which the top directions hold half their spectrum's energy (else epoch 1).
-    const first = eps.find((e) => share(e, 0, top) >= 50) ?? eps[0];
-    const acc = asPercent([last.probe_acc])[0];
-    const relGap = last.optimum !== 0 ? (100 * last.gap) / Math.abs(last.optimum) : NaN;
-    say(shell, `After ${last.epoch} epoch${last.epoch === 1 ? '' : 's'} (${describeNoise(run.settings.noise_spec)}, K=${K}, ${run.settings.optimiser}, lr ${run.settings.lr}) the loss is ${num(last.loss, 4)}, ${num(relGap, 2)}% above the closed-form optimum ${num(last.optimum, 4)}; a linear probe on the codes reaches ${num(acc, 1)}% and the alignment is ${num(last.alignment, 1)}% (${Math.round(last.samples_per_sec).toLocaleString('en')} samples/s on ${last.backend}).`,
-      K > top ? `Notice the order of learning: after epoch ${first.epoch} the reconstructions carry ${num(share(first, 0, top), 0)}% of the data energy along the top ${top} eigenvectors and ${num(share(first, top, K), 0)}% along eigenvectors ${top + 1}–${K}; by epoch ${last.epoch} these are ${num(share(last, 0, top), 0)}% and ${num(share(last, top, K), 0)}%.`
-        : 'Notice that the red (early) curves match the black spectrum at the top eigen-indices first; the blue (late) ones reach further down.',
-      orderSentence(order, run.settings.optimiser));
+    say(shell, ...trainTakeaway(eps, run.settings, describeNoise).sentences);
   }
 
   return {
