@@ -4,7 +4,7 @@ import { Compute } from './compute.js';
 import { WorkerPool, poolSize } from './pool.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { notice } from './notices.js';
-import { SCHEMA, PANELS, parseHash, parseValue, toHash, noiseSpec, validate, trainSteps, trainingImages, defaults } from './state.js';
+import { SCHEMA, PANELS, RUN_ORDER, parseHash, parseValue, toHash, noiseSpec, validate, trainSteps, trainingImages, defaults } from './state.js';
 import { createTrainPanel } from './panels/train.js';
 import { createAlignmentPanel } from './panels/alignment.js';
 import { createNeverPanel } from './panels/never.js';
@@ -14,12 +14,12 @@ import { createDesignerPanel } from './panels/designer.js';
 
 const $ = (id) => document.getElementById(id);
 
+// How each panel of www/state.js's PANEL_TABLE is built (a missing one fails at start-up).
 const CREATE = {
   train: createTrainPanel, alignment: createAlignmentPanel, never: createNeverPanel,
   subspace: createSubspacePanel, guided: createGuidedPanel, designer: createDesignerPanel,
 };
-// Cheap closed forms first so the page fills quickly; training and the probes after.
-const RUN_ORDER = ['alignment', 'never', 'designer', 'train', 'subspace', 'guided'];
+for (const id of PANELS) if (!CREATE[id]) throw new Error(`no panel module for "${id}"`);
 
 let state;
 let dataset = null; // { source, summary }
@@ -357,6 +357,7 @@ function onDataset({ source, summary, samples, labels }, compute) {
   const el = $('dataset-summary');
   el.textContent = `${source}: N=${s.n.toLocaleString('en')}, ${s.h}×${s.w}×${s.c} (D=${s.d}), ${s.classes} classes`;
   el.dataset.state = 'ready';
+  $('data-note').textContent = `${source}, N=${s.n.toLocaleString('en')}`;
   drawDigits($('digit-grid'), samples, labels, s);
   controlFor('k').max = String(s.d);
   controlFor('batch').max = String(s.n);

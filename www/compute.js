@@ -3,6 +3,7 @@
 // scheduling into a slot replaces whatever was queued or running there, so a change of settings
 // never leaves stale work behind. A slot `name/part` belongs to the group `name`: cancelling or
 // asking about `name` covers all its parts (the sweep's points, the MLP probes).
+import { parseNoise } from './state.js';
 
 export class Cancelled extends Error {
   constructor() { super('cancelled'); this.name = 'Cancelled'; }
@@ -17,8 +18,8 @@ const inGroup = (slot, group) => slot === group || slot.startsWith(`${group}/`);
  * PCA of its seeded split (the subspace study that the linear and MLP probes share).
  */
 export function affinityOf(task, params = {}) {
-  const mask = /^mask:([0-9.e+-]+):([0-9]+)$/.exec(params.noise ?? '');
-  if (['curve', 'alignment', 'impact'].includes(task) && mask && Number(mask[1]) > 0) return `mask family ${Number(mask[2])}`;
+  const noise = parseNoise(params.noise ?? '');
+  if (['curve', 'alignment', 'impact'].includes(task) && noise.kind === 'mask' && noise.p > 0) return `mask family ${noise.patch}`;
   if (['curve', 'alignment', 'never', 'impact'].includes(task)) return `noise ${params.noise}`;
   if (['subspace', 'mlp'].includes(task)) return `study ${params.seed}`;
   return null;

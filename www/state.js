@@ -8,8 +8,23 @@
 /** Version of the hash format; bump it when a key changes meaning. */
 export const STATE_VERSION = 2;
 
-/** Panels of the page, in page order: one figure of the paper each. */
-export const PANELS = ['train', 'alignment', 'never', 'subspace', 'guided', 'designer'];
+/**
+ * The panels, in page order (one figure of the paper each), with the rank at which the page runs
+ * them: cheap closed forms first so the page fills quickly, training and the probes after. The
+ * URL's `panel` values, the page order and the run order all come from this table.
+ */
+export const PANEL_TABLE = [
+  { id: 'train', run: 3 },
+  { id: 'alignment', run: 0 },
+  { id: 'never', run: 1 },
+  { id: 'subspace', run: 4 },
+  { id: 'guided', run: 5 },
+  { id: 'designer', run: 2 },
+];
+/** Panel ids in page order. */
+export const PANELS = PANEL_TABLE.map((p) => p.id);
+/** Panel ids in the order the page runs them. */
+export const RUN_ORDER = [...PANEL_TABLE].sort((a, b) => a.run - b.run).map((p) => p.id);
 
 /** Cells of a designed noise map: a 7×7 grid over the image, read row by row. */
 export const MAP_CELLS = 49;
@@ -219,13 +234,30 @@ export function mapMean(digits) {
   return sum / (10 * MAP_CELLS);
 }
 
+/**
+ * A noise spec as the worker and the command-line tool spell it (`none`, `gaussian:S`,
+ * `mask:P:K`, `dropmap:<49 digits>`, `gaussmap:<49 digits>`), parsed once:
+ * `{ kind, sigma }`, `{ kind, p, patch }`, `{ kind, map }` or `{ kind: 'none' }`. Anything else
+ * is `{ kind: 'unknown' }`.
+ */
+export function parseNoise(spec) {
+  const parts = String(spec).split(':');
+  const [kind, a, b] = parts;
+  const number = (x) => (x !== undefined && NUMBER.test(x) ? Number(x) : NaN);
+  if (kind === 'none' && parts.length === 1) return { kind };
+  if (kind === 'gaussian' && parts.length === 2 && Number.isFinite(number(a))) return { kind, sigma: number(a) };
+  if (kind === 'mask' && parts.length === 3 && Number.isFinite(number(a)) && /^[0-9]+$/.test(b)) return { kind, p: number(a), patch: Number(b) };
+  if ((kind === 'dropmap' || kind === 'gaussmap') && parts.length === 2 && /^[0-9]{49}$/.test(a)) return { kind, map: a };
+  return { kind: 'unknown' };
+}
+
 /** A reader-facing name of a noise spec: "mask p=0.5, 2×2 patches". */
 export function describeNoise(spec) {
-  const [kind, a, b] = String(spec).split(':');
-  if (kind === 'gaussian') return `Gaussian noise σ=${a}`;
-  if (kind === 'mask') return `mask p=${a}, ${b}×${b} patches`;
-  if (kind === 'dropmap') return `a designed drop map (mean p=${mapMean(a).toFixed(2)})`;
-  if (kind === 'gaussmap') return `a designed Gaussian map (mean σ=${mapMean(a).toFixed(2)})`;
+  const n = parseNoise(spec);
+  if (n.kind === 'gaussian') return `Gaussian noise σ=${n.sigma}`;
+  if (n.kind === 'mask') return `mask p=${n.p}, ${n.patch}×${n.patch} patches`;
+  if (n.kind === 'dropmap') return `a designed drop map (mean p=${mapMean(n.map).toFixed(2)})`;
+  if (n.kind === 'gaussmap') return `a designed Gaussian map (mean σ=${mapMean(n.map).toFixed(2)})`;
   return 'no noise';
 }
 

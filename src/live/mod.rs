@@ -1,6 +1,6 @@
 //! Live training of the linear DAE with the paper's yardsticks: every epoch, the loss next to
 //! the closed-form optimum, the alignment and linear-probe accuracy of the current encoder, and
-//! the energy of its reconstructions along the data eigenvectors ("learned last").
+//! the energy of its reconstructions along the data eigenvectors, and the learning order.
 //!
 //! The DAE trains on the training part of a seeded split (80%); G, the optimum and the probe's fit
 //! come from the same part, and the probe is scored on the held-out 20%. Everything beyond the

@@ -36,7 +36,7 @@ impl Optimiser {
         }
     }
 
-    /// SGD with momentum 0.9, the page's and the CLI's `sgd`.
+    /// SGD with momentum 0.9 (what `sgd` meant in the page's v1 links).
     pub fn sgd() -> Self {
         Optimiser::SgdMomentum { momentum: 0.9 }
     }

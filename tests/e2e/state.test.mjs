@@ -2,7 +2,7 @@
 // message, and every valid state survives a round trip through the hash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCHEMA, defaults, parseHash, toHash, noiseSpec, validate, MAX_HASH_LENGTH } from '../../www/state.js';
+import { SCHEMA, defaults, parseHash, toHash, noiseSpec, parseNoise, validate, MAX_HASH_LENGTH, PANELS, RUN_ORDER, PANEL_TABLE } from '../../www/state.js';
 
 test('the defaults are valid and round-trip through the hash', () => {
   const d = defaults();
@@ -33,6 +33,33 @@ test('a v1 link, which had no momentum key, replays its run: sgd meant heavy-bal
   // A current link keeps what it says, and a v2 link without the key gets the default 0.
   assert.equal(parseHash(toHash({ ...defaults(), momentum: 0.5 })).state.momentum, 0.5);
   assert.equal(parseHash('v=2&optimiser=sgd').state.momentum, 0);
+});
+
+test('a noise spec is parsed once, and every spec the page writes parses back to its settings', () => {
+  for (const s of [
+    { ...defaults(), noise: 'none' },
+    { ...defaults(), noise: 'gaussian', sigma: 0.25 },
+    { ...defaults(), noise: 'mask', p: 0.3, patch: 4 },
+    { ...defaults(), noise: 'dropmap', map: '0123456789'.repeat(5).slice(0, 49) },
+    { ...defaults(), noise: 'gaussmap', map: '9'.repeat(49) },
+  ]) {
+    const n = parseNoise(noiseSpec(s));
+    assert.equal(n.kind, s.noise);
+    if (n.kind === 'gaussian') assert.equal(n.sigma, s.sigma);
+    if (n.kind === 'mask') assert.deepEqual([n.p, n.patch], [s.p, s.patch]);
+    if (n.kind === 'dropmap' || n.kind === 'gaussmap') assert.equal(n.map, s.map);
+  }
+  for (const bad of ['', 'mask:0.5', 'mask:x:1', 'gaussian:', 'dropmap:123', 'none:1', 'laplace:1']) {
+    assert.equal(parseNoise(bad).kind, 'unknown', bad);
+  }
+});
+
+test('the page order, the run order and the URL values come from one panel table', () => {
+  assert.deepEqual(PANELS, PANEL_TABLE.map((p) => p.id));
+  assert.deepEqual([...RUN_ORDER].sort(), [...PANELS].sort());
+  assert.deepEqual(SCHEMA.find((r) => r.key === 'panel').values, ['all', ...PANELS]);
+  // The closed forms run before training and the probes.
+  assert.ok(RUN_ORDER.indexOf('alignment') < RUN_ORDER.indexOf('train'));
 });
 
 const HOSTILE = {
