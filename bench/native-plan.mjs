@@ -37,7 +37,6 @@ export function nativePlan(state = defaults()) {
   // The worker's constants (src/web/results.rs) and the sweep's Gaussian reference: the first
   // of SweepConfig::default().gaussian_stds (src/web/results.rs `sweep_plan`).
   const fractions = rustList('src/web/results.rs', 'FRACTIONS');
-  const lambdas = rustList('src/web/results.rs', 'LAMBDAS');
   const [gaussian] = rustList('src/spectral/alignment.rs', 'gaussian_stds');
   const train = trainSettings(state, d, n);
   const k = Math.min(state.k, d);
@@ -52,13 +51,14 @@ export function nativePlan(state = defaults()) {
         '--mlp', '--backend', 'cpu', '--json']),
     },
     {
+      // The CLI's default lambdas are the page's grid (GUIDED_GRID in src/spectral/guided.rs).
       figure: 'guided',
-      commands: [['guided', ...data, '--k', String(k), '--lambdas', lambdas.join(','), '--seed', String(state.seed), '--json']],
+      commands: [['guided', ...data, '--k', String(k), '--seed', String(state.seed), '--json']],
     },
     {
       figure: 'train',
       commands: [['train', ...data, '--k', String(train.k), '--noise', train.noise, '--lr', String(train.lr),
-        '--optimiser', train.optimiser, '--epochs', String(train.epochs), '--batch', String(train.batch),
+        '--optimiser', train.optimiser, '--momentum', String(train.momentum), '--epochs', String(train.epochs), '--batch', String(train.batch),
         '--seed', String(train.seed), '--backend', 'cpu', '--json']],
     },
     { figure: 'sweep', commands: [['sweep', ...data, '--gaussian', String(gaussian), '--json']] },

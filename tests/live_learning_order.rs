@@ -32,7 +32,7 @@ fn amplitude(i: usize) -> f64 {
 
 /// Row `i` of the 64 x 64 Hadamard matrix (Sylvester), as ±1: orthogonal pixel patterns.
 fn hadamard(i: usize, p: usize) -> f64 {
-    if (i & p).count_ones() % 2 == 0 {
+    if (i & p).count_ones().is_multiple_of(2) {
         1.0
     } else {
         -1.0
@@ -67,7 +67,10 @@ fn jacobi(a: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
     let mut a = a.to_vec();
     let mut v: Vec<f64> = (0..d * d).map(|k| f64::from(k / d == k % d)).collect();
     for _ in 0..100 {
-        let off: f64 = (0..d * d).filter(|k| k / d != k % d).map(|k| a[k] * a[k]).sum();
+        let off: f64 = (0..d * d)
+            .filter(|k| k / d != k % d)
+            .map(|k| a[k] * a[k])
+            .sum();
         if off < 1e-22 {
             break;
         }
@@ -106,11 +109,22 @@ fn jacobi(a: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Full-batch gradient descent on (1/N) Σ ‖x − W E x‖² in f64 from `initial`, `steps` steps
-/// of size `lr`; after each step, the energy u_iᵀ W E G Eᵀ Wᵀ u_i along the top-K eigenvectors.
-fn simulate(g: &[f64], n: usize, d: usize, initial: &DaeWeights, lr: f64, steps: usize, u: &[f64]) -> Vec<Vec<f64>> {
+/// of size `lr`, on data with Gram `g` (D x D) of `n` images; after each step, the energy
+/// u_iᵀ W E G Eᵀ Wᵀ u_i along the top-K eigenvectors (the columns of `u`).
+fn simulate(
+    g: &[f64],
+    n: usize,
+    initial: &DaeWeights,
+    lr: f64,
+    steps: usize,
+    u: &[f64],
+) -> Vec<Vec<f64>> {
+    let d = initial.d;
     let mut e: Vec<f64> = initial.encoder.iter().map(|&x| f64::from(x)).collect(); // K x D
     let mut w: Vec<f64> = initial.decoder.iter().map(|&x| f64::from(x)).collect(); // D x K
-    let mm = |a: &[f64], b: &[f64], r: usize, m: usize, c: usize| spectral_support::matmul(a, b, r, m, c);
+    let mm = |a: &[f64], b: &[f64], r: usize, m: usize, c: usize| {
+        spectral_support::matmul(a, b, r, m, c)
+    };
     let tr = |a: &[f64], r: usize, c: usize| spectral_support::transpose(a, r, c);
     let energies = |e: &[f64], w: &[f64]| -> Vec<f64> {
         let m = mm(w, e, d, K, d); // M = W E, D x D
@@ -128,13 +142,21 @@ fn simulate(g: &[f64], n: usize, d: usize, initial: &DaeWeights, lr: f64, steps:
     for _ in 0..steps {
         // ∂L/∂W = (2/N)(W E G Eᵀ − G Eᵀ), ∂L/∂E = (2/N)(Wᵀ W E G − Wᵀ G).
         let et = tr(&e, K, d);
-        let geT = mm(g, &et, d, d, K);
+        let g_et = mm(g, &et, d, d, K);
         let weg = mm(&mm(&w, &e, d, K, d), g, d, d, d);
-        let grad_w: Vec<f64> = mm(&weg, &et, d, d, K).iter().zip(&geT).map(|(a, b)| scale * (a - b)).collect();
+        let grad_w: Vec<f64> = mm(&weg, &et, d, d, K)
+            .iter()
+            .zip(&g_et)
+            .map(|(a, b)| scale * (a - b))
+            .collect();
         let wt = tr(&w, d, K);
         let wtweg = mm(&wt, &weg, K, d, d);
         let wtg = mm(&wt, g, K, d, d);
-        let grad_e: Vec<f64> = wtweg.iter().zip(&wtg).map(|(a, b)| scale * (a - b)).collect();
+        let grad_e: Vec<f64> = wtweg
+            .iter()
+            .zip(&wtg)
+            .map(|(a, b)| scale * (a - b))
+            .collect();
         w.iter_mut().zip(&grad_w).for_each(|(x, gx)| *x -= lr * gx);
         e.iter_mut().zip(&grad_e).for_each(|(x, gx)| *x -= lr * gx);
         out.push(energies(&e, &w));
@@ -155,17 +177,26 @@ fn minibatch_times_match_a_full_batch_simulation_and_follow_the_law() {
         batch: 32,
         seed: 3,
     };
-    let (_, config) = settings.resolve(Monitor::training_size(whole.n), whole.d()).unwrap();
+    let (_, config) = settings
+        .resolve(Monitor::training_size(whole.n), whole.d())
+        .unwrap();
     let monitor = Monitor::new(&whole, &config).unwrap();
     let data = monitor.training_set().clone();
     let (n, d) = (data.n, data.d());
     let steps_per_epoch = n / settings.batch;
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut last = None;
-    pollster::block_on(train_dae(Backend::Cpu, &data, monitor.preprocessing(), &config, &cancel, |r| {
-        last = Some(monitor.summarise(&whole, r, "cpu").unwrap());
-        true
-    }))
+    pollster::block_on(train_dae(
+        Backend::Cpu,
+        &data,
+        monitor.preprocessing(),
+        &config,
+        &cancel,
+        |r| {
+            last = Some(monitor.summarise(&whole, r, "cpu").unwrap());
+            true
+        },
+    ))
     .unwrap();
     let order: LearningOrder = last.unwrap().learning_order;
 
@@ -175,11 +206,16 @@ fn minibatch_times_match_a_full_batch_simulation_and_follow_the_law() {
     let (lambda, u) = jacobi(&g, d);
     let initial = DaeWeights::initial(d, K, settings.seed, config.init_scale);
     let steps = settings.epochs * steps_per_epoch;
-    let sim = simulate(&g, n, d, &initial, settings.lr, steps, &u);
+    let sim = simulate(&g, n, &initial, settings.lr, steps, &u);
     // Plain reconstruction: the optimum reconstructs λ_i along each of the top K directions.
     for i in 0..DESIGNED {
         let rel = (order.optimum_energy[i] - lambda[i]).abs() / lambda[0];
-        assert!(rel < 1e-5, "optimum energy {i}: {} vs λ {}", order.optimum_energy[i], lambda[i]);
+        assert!(
+            rel < 1e-5,
+            "optimum energy {i}: {} vs λ {}",
+            order.optimum_energy[i],
+            lambda[i]
+        );
         let rel = (order.rate[i] - lambda[i]).abs() / lambda[0];
         assert!(rel < 1e-5, "rate {i}: {} vs λ {}", order.rate[i], lambda[i]);
     }
@@ -203,13 +239,32 @@ fn minibatch_times_match_a_full_batch_simulation_and_follow_the_law() {
     // The weak 11th direction is far from learned; the 10 others are; beyond them there is
     // only rounding, whose optimum energy is too small to be a learning event.
     assert_eq!(order.status[DESIGNED - 1], DirectionStatus::NotLearned);
-    assert!(order.status[DESIGNED..].iter().all(|s| *s == DirectionStatus::NoGrowth), "{:?}", order.status);
+    assert!(
+        order.status[DESIGNED..]
+            .iter()
+            .all(|s| *s == DirectionStatus::NoGrowth),
+        "{:?}",
+        order.status
+    );
     assert_eq!(order.fitted, DESIGNED - 1);
     let [lo, hi] = order.slope_interval.unwrap();
     let slope = order.slope.unwrap();
     let regime = order.regime.as_ref().unwrap();
-    assert!(regime.inside, "ε of the top direction {}", regime.epsilon[0]);
-    assert!(lo <= -1.0 && -1.0 <= hi, "slope {slope}, interval [{lo}, {hi}] should hold −1");
-    assert!(hi < -0.75, "slope {slope}, interval [{lo}, {hi}] should exclude −0.75");
-    eprintln!("slope {slope:.3} [{lo:.3}, {hi:.3}], times {:?}", order.half_optimum_epoch);
+    assert!(
+        regime.inside,
+        "ε of the top direction {}",
+        regime.epsilon[0]
+    );
+    assert!(
+        lo <= -1.0 && -1.0 <= hi,
+        "slope {slope}, interval [{lo}, {hi}] should hold −1"
+    );
+    assert!(
+        hi < -0.75,
+        "slope {slope}, interval [{lo}, {hi}] should exclude −0.75"
+    );
+    eprintln!(
+        "slope {slope:.3} [{lo:.3}, {hi:.3}], times {:?}",
+        order.half_optimum_epoch
+    );
 }

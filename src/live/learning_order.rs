@@ -88,11 +88,12 @@ impl LearningOrder {
             .zip(rate)
             .filter_map(|(t, &s)| t.filter(|&t| t > 0.0 && s > 0.0).map(|t| (s.ln(), t.ln())))
             .collect();
-        let slope = (points.len() >= 3).then(|| least_squares_slope(&points)).flatten();
+        let slope = (points.len() >= 3)
+            .then(|| least_squares_slope(&points))
+            .flatten();
         let slope_interval = slope.and_then(|_| bootstrap_interval(&points));
-        let law_scale = (!points.is_empty()).then(|| {
-            (points.iter().map(|(x, y)| x + y).sum::<f64>() / points.len() as f64).exp()
-        });
+        let law_scale = (!points.is_empty())
+            .then(|| (points.iter().map(|(x, y)| x + y).sum::<f64>() / points.len() as f64).exp());
         LearningOrder {
             rate_name: rate_name.to_string(),
             rate: rate[..k].to_vec(),
@@ -194,7 +195,9 @@ mod tests {
     fn an_exponential_rise_is_timed_between_checkpoints() {
         // Half of the optimum 64 is 32 = 2^5, reached at t = 5, however coarse the sampling.
         for step in [0.125, 1.0, 2.0] {
-            let times: Vec<f64> = (0..=(8.0 / step) as usize).map(|j| j as f64 * step).collect();
+            let times: Vec<f64> = (0..=(8.0 / step) as usize)
+                .map(|j| j as f64 * step)
+                .collect();
             let order = LearningOrder::new(&doubling(&times), "λ", &[1.0], &[64.0], None);
             let t = order.half_optimum_epoch[0].unwrap();
             assert!((t - 5.0).abs() < 1e-12, "step {step}: {t}");

@@ -228,7 +228,13 @@ impl Monitor {
             None,
         );
         let regime = self.sgd.map(|(lr, momentum)| {
-            Regime::new(lr, momentum, self.gram.n(), &self.modes.rates, &times(&order))
+            Regime::new(
+                lr,
+                momentum,
+                self.gram.n(),
+                &self.modes.rates,
+                &times(&order),
+            )
         });
         Ok(LearningOrder { regime, ..order })
     }

@@ -103,7 +103,10 @@ mod tests {
                 (prev, cur) = (cur / next, 1.0);
             }
             let z = growth_per_step(eps, m);
-            assert!((log - z).abs() < 1e-9 * z.max(1e-3), "ε {eps}, m {m}: {log} vs {z}");
+            assert!(
+                (log - z).abs() < 1e-9 * z.max(1e-3),
+                "ε {eps}, m {m}: {log} vs {z}"
+            );
         }
     }
 

@@ -62,7 +62,10 @@ impl GrowthModes {
         // M* B M*ᵀ = Cᵀ S_K S_Kᵀ C with B-normalised S_K, so the energy along l is ‖S_Kᵀ C l‖².
         let eig = gram.generalized_eigen(noise)?;
         let s_k = eig.top(k);
-        let projected = mul(s_k.transpose(), mul(pencil.cross.as_ref(), vectors.as_ref()).as_ref());
+        let projected = mul(
+            s_k.transpose(),
+            mul(pencil.cross.as_ref(), vectors.as_ref()).as_ref(),
+        );
         let optimum_energy = (0..k)
             .map(|j| (0..k).map(|i| projected[(i, j)].powi(2)).sum())
             .collect();

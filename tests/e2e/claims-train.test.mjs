@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SETTINGS, cli } from './claims-support.mjs';
-import { trainTakeaway, SLIGHT } from '../../www/takeaways/train.js';
+import { trainTakeaway, SLIGHT, FIRST_SHARE, FILLED } from '../../www/takeaways/train.js';
 import { describeNoise } from '../../www/state.js';
 
 function trainRun(s) {
@@ -101,14 +101,17 @@ for (const s of SETTINGS) {
       const word = ours < predicted ? 'steeper' : 'flatter';
       const size = Math.abs(ours - predicted) < SLIGHT ? 'slightly' : 'clearly';
       assert.match(text, new RegExp(`${size} ${word} than the`));
+      // The competition for the code is named only for a steeper slope in a mostly filled code.
+      assert.equal(/fill most of the code/.test(text), word === 'steeper' && pts.length >= FILLED * s.k);
     }
 
     // The energy sentence: "first" only where the top directions hold the larger share.
     if (s.k > 10) {
       const first = epochs.find((e) => share(e, 0, 10) >= 50) ?? epochs[0];
-      const topFirst = share(first, 0, 10) > share(first, 10, s.k);
+      const [a, b] = [share(first, 0, 10), share(first, 10, s.k)];
+      const topFirst = a >= FIRST_SHARE && a >= 2 * b;
       assert.equal(claims.topFirst, topFirst);
-      if (!topFirst) assert.doesNotMatch(text, /come first/);
+      assert.equal(/come first/.test(text), topFirst);
     }
   });
 }

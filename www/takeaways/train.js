@@ -5,6 +5,10 @@ import { num, asPercent } from './format.js';
 
 /** A slope this close to the prediction, but outside its interval, is "slightly" off. */
 export const SLIGHT = 0.15;
+/** The top band "comes first" only with at least this share (%) of its spectrum's energy. */
+export const FIRST_SHARE = 10;
+/** A steeper slope is put down to competition for the code when this share of K is learned. */
+export const FILLED = 0.75;
 
 /** How a run's update rule reads in a sentence. */
 export function describeOptimiser(settings) {
@@ -57,9 +61,11 @@ export function learningOrderTakeaway(order, settings, epoch) {
     claims.relation = relation;
     claims.size = relation === 'consistent' ? null : size;
     claims.predicted = p;
+    const crowded = relation === 'steeper' && order.fitted >= FILLED * K;
+    claims.crowded = crowded;
     const law = relation === 'consistent'
       ? `consistent with the ${num(p, 2)} that gradient descent predicts for these steps`
-      : `${size} ${relation} than the ${num(p, 2)} that gradient descent predicts for these steps`;
+      : `${size} ${relation} than the ${num(p, 2)} that gradient descent predicts for these steps${crowded ? `, as expected when the learned directions fill most of the code's ${K} units: each late direction grows from the units still free and comes a little after 1/s` : ''}`;
     const eps = regime.epsilon[0];
     claims.regime = regime.inside ? 'inside' : 'outside';
     const where = regime.inside
@@ -100,8 +106,9 @@ export function trainTakeaway(epochs, settings, describeNoise) {
     // The first epoch at which the top directions hold half their spectrum's energy (else epoch 1).
     const first = epochs.find((e) => energyShare(e, 0, top) >= 50) ?? epochs[0];
     const [a, b] = [energyShare(first, 0, top), energyShare(first, top, K)];
-    claims.topFirst = a > b;
-    sentences.push(`After epoch ${first.epoch} the reconstructions carry ${num(a, 0)}% of the data energy along the top ${top} eigenvectors and ${num(b, 0)}% along eigenvectors ${top + 1}–${K}${a > b ? ': the high-variance directions come first' : ''}; by epoch ${last.epoch} these are ${num(energyShare(last, 0, top), 0)}% and ${num(energyShare(last, top, K), 0)}%. A width-${K} code holds at most ${K} directions, so the rest of the spectrum is never learned at this width.`);
+    // "First" only where the top band holds a real share, at least twice the rest's.
+    claims.topFirst = a >= FIRST_SHARE && a >= 2 * b;
+    sentences.push(`After epoch ${first.epoch} the reconstructions carry ${num(a, 0)}% of the data energy along the top ${top} eigenvectors and ${num(b, 0)}% along eigenvectors ${top + 1}–${K}${claims.topFirst ? ': the high-variance directions come first' : ''}; by epoch ${last.epoch} these are ${num(energyShare(last, 0, top), 0)}% and ${num(energyShare(last, top, K), 0)}%. A width-${K} code holds at most ${K} directions, so the rest of the spectrum is never learned at this width.`);
   }
   const order = learningOrderTakeaway(last.learning_order, settings, last.epoch);
   sentences.push(...order.sentences);

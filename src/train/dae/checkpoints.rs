@@ -19,7 +19,9 @@ pub fn checkpoints_in_epoch(epoch: usize) -> usize {
 /// at most one per step.
 pub fn checkpoint_slots(epoch: usize, steps: usize) -> Vec<usize> {
     let count = checkpoints_in_epoch(epoch).min(steps.max(1));
-    (1..count).map(|j| (j * steps).div_ceil(count) - 1).collect()
+    (1..count)
+        .map(|j| (j * steps).div_ceil(count) - 1)
+        .collect()
 }
 
 #[cfg(test)]
