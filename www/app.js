@@ -360,6 +360,7 @@ function onDataset({ source, summary, samples, labels }, compute) {
   $('data-note').textContent = `${source}, N=${s.n.toLocaleString('en')}`;
   drawDigits($('digit-grid'), samples, labels, s);
   controlFor('k').max = String(s.d);
+  controlFor('guided_k').max = String(s.d);
   controlFor('batch').max = String(s.n);
   boundNotices(state, s);
   if (!first) {

@@ -41,6 +41,7 @@ export const SCHEMA = [
   { key: 'v', type: 'int', def: STATE_VERSION, min: 1, max: 1000, doc: 'hash format version' },
   { key: 'data', type: 'enum', def: 'mnist', values: ['mnist', 'fashion'], doc: 'bundled data: MNIST digits or Fashion-MNIST' },
   { key: 'k', type: 'int', def: 32, min: 1, max: 4096, doc: 'width K of the autoencoder (code size)' },
+  { key: 'guided_k', type: 'int', def: 8, min: 1, max: 4096, doc: 'width K of the guided panel, where the bundled data show its effect (clamped to D)' },
   { key: 'noise', type: 'enum', def: 'mask', values: ['none', 'gaussian', 'mask', 'dropmap', 'gaussmap'], doc: 'denoising noise' },
   { key: 'map', type: 'map', def: '5'.repeat(MAP_CELLS), doc: 'designed noise map: 49 digits 0–9 on a 7×7 grid, row by row (drop probability or Gaussian σ = digit/10)' },
   { key: 'sigma', type: 'float', def: 0.5, min: 0, max: 100, doc: 'Gaussian noise std per pixel' },
@@ -268,5 +269,5 @@ export const DEPENDS = {
   train: ['k', 'noise', 'sigma', 'p', 'patch', 'map', 'lr', 'optimiser', 'momentum', 'epochs', 'batch', 'seed'],
   designer: ['k', 'noise', 'map'],
   subspace: ['seed'],
-  guided: ['k', 'seed'],
+  guided: ['guided_k', 'seed'],
 };

@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { launch, openPage, exportFile, syntheticIdx, ARTIFACTS, REPO_ROOT } from './browser.mjs';
+import { subspaceTakeaway } from '../../www/takeaways/subspace.js';
+import { guidedTakeaway } from '../../www/takeaways/guided.js';
+import { scaleTakeaway } from '../../www/takeaways/alignment.js';
 
 const LINK = 'k=48&noise=mask&p=0.3&patch=2&seed=5&epochs=2&panel=alignment';
 const TOLERANCE = 1e-6; // percent
@@ -30,6 +33,22 @@ function assertClose(actual, expected, what) {
 /** |a - b| within `rel` of |b|, for closed forms the page and the command line both compute. */
 const close = (a, b, rel, what) => assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300), `${what}: page ${a}, CLI ${b}`);
 
+/**
+ * The clean curve's scale on the page equals the CLI's: the same widths, the closed forms to 1e-9
+ * relative; and the page says it: the panel's scale sentence and the lede are the takeaway's.
+ */
+async function assertScale(page, scale, cli, what) {
+  assert.deepEqual(scale.levels, cli.levels, `${what}: levels`);
+  assert.deepEqual(scale.pca_dims, cli.pca_dims, `${what}: PCA widths`);
+  assert.equal(scale.label_optimal_dims, cli.label_optimal_dims, `${what}: label-optimal dimension`);
+  scale.pca_variance.forEach((v, i) => close(v, cli.pca_variance[i], 1e-9, `${what}: variance share at ${cli.levels[i]}%`));
+  close(scale.label_optimal_alignment, cli.label_optimal_alignment, 1e-9, `${what}: label-optimal alignment`);
+  close(scale.label_optimal_variance, cli.label_optimal_variance, 1e-9, `${what}: label-optimal variance share`);
+  const t = scaleTakeaway(cli);
+  assert.ok((await page.textContent('#alignment-takeaway')).includes(t.sentences[0]), `${what}: the panel states the scale`);
+  if (await page.isVisible('#lede-scale')) assert.equal(await page.textContent('#lede-scale'), t.lede, `${what}: the lede states it`);
+}
+
 async function alignmentJSON(page) {
   await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
   return JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
@@ -54,6 +73,7 @@ for (const webgpu of [true, false]) {
         assert.deepEqual(curve.k, cli.alignment.map((_, i) => i + 1));
         assertClose(curve.alignment, cli.alignment, `alignment under ${curve.noise}`);
       }
+      await assertScale(page, json.scale, cliAlignment('none').scale, `scale (${mode})`);
       assert.deepEqual(problems, [], 'no console errors');
     } finally {
       await browser.close();
@@ -184,16 +204,27 @@ for (const webgpu of [true, false]) {
       for (const key of ['noise', 'k', 'status', 'verdict', 'never_beneficial', 'tolerance']) {
         assert.deepEqual(json[key], cli[key], key);
       }
-      // Where the subspaces differ, the angle is a well-conditioned closed form: 1e-9 relative.
-      // Where they are the same, the angle is rounding noise under the tolerance on both sides
-      // (the statuses agree); where they are tied, it is not defined.
+      // The feature angle (the status's) and the pixel-space angle. Where the features differ,
+      // both are well-conditioned closed forms: 1e-9 relative. Where they are the same, the
+      // exact angles are 0 and each side holds rounding (about 1e-12 degrees at K <= 32, up to
+      // 1e-9 at K = 500, more where small eigengaps widen the tolerance; a different summation
+      // order in wasm rounds differently): both under the tolerance (the statuses agree), and
+      // within 1e-7 degrees of each other wherever the tolerance is the base one, 5.7e-5
+      // degrees. Where the eigenvalues are tied, no angle is defined.
+      const base = (Math.asin(cli.tolerance) * 180) / Math.PI;
       json.k.forEach((k, i) => {
         if (cli.status[i] === 'different') {
-          close(json.max_angle_deg[i], cli.max_angle_deg[i], 1e-9, `largest angle at K=${k}`);
+          close(json.max_feature_angle_deg[i], cli.max_feature_angle_deg[i], 1e-9, `largest feature angle at K=${k}`);
+          close(json.max_angle_deg[i], cli.max_angle_deg[i], 1e-9, `largest pixel angle at K=${k}`);
           close(json.tolerance_deg[i], cli.tolerance_deg[i], 1e-6, `tolerance at K=${k}`);
         }
         if (cli.status[i] === 'same') {
-          assert.ok(json.max_angle_deg[i] <= json.tolerance_deg[i], `K=${k}: page ${json.max_angle_deg[i]} deg within ${json.tolerance_deg[i]} deg`);
+          assert.ok(json.max_feature_angle_deg[i] <= json.tolerance_deg[i], `K=${k}: page ${json.max_feature_angle_deg[i]} deg within ${json.tolerance_deg[i]} deg`);
+          if (cli.tolerance_deg[i] <= base * (1 + 1e-12)) {
+            for (const key of ['max_feature_angle_deg', 'max_angle_deg']) {
+              assert.ok(Math.abs(json[key][i] - cli[key][i]) <= 1e-7, `${key} at K=${k}: page ${json[key][i]}, CLI ${cli[key][i]}`);
+            }
+          }
         }
         assert.ok(Math.abs(json.pca_relative_gap[i] - cli.pca_relative_gap[i]) <= 1e-12 + 1e-9 * Math.abs(cli.pca_relative_gap[i]), `PCA gap at K=${k}`);
       });
@@ -244,20 +275,35 @@ function cliJSON(args) {
 test("the guided panel's JSON equals the command line's (cpu-fallback)", { timeout: 900_000 }, async () => {
   const browser = await launch({ webgpu: false });
   try {
-    const { page, problems } = await openPage(browser, 'embed=1&panel=guided&k=24&seed=3');
+    const { page, problems } = await openPage(browser, 'embed=1&panel=guided&guided_k=24&seed=3');
     await page.waitForSelector('#guided-progress[data-state="done"]', { timeout: 900_000 });
     const json = JSON.parse((await exportFile(page, 'guided.json')).bytes.toString('utf8'));
-    const [cli] = cliJSON(['guided', '--k', '24', '--seed', '3', '--lambdas', json.lambda.join(',')]);
+    // The CLI's default lambdas are the page's grid (GUIDED_GRID times the balanced lambda, whose
+    // sums may round differently in the wasm).
+    const [cli] = cliJSON(['guided', '--k', '24', '--seed', '3']);
+    assert.equal(json.lambda.length, 22);
+    assert.equal(cli.lambda.length, json.lambda.length);
+    json.lambda.forEach((l, i) => close(l, cli.lambda[i], 1e-12, `lambda ${i}`));
     assert.equal(json.k, cli.k);
-    assert.deepEqual([json.split.train, json.split.test], [cli.n_train, cli.n_test]);
-    close(json.pca_recon_error, cli.pca_reconstruction_error, 1e-9, 'PCA reconstruction error');
-    close(json.pca_acc, cli.pca_accuracy, 1e-9, 'PCA probe accuracy');
+    assert.deepEqual(json.split, cli.split);
+    close(json.balanced_lambda, cli.balanced_lambda, 1e-9, 'balanced lambda');
+    close(json.pca_recon_error, cli.pca_recon_error, 1e-9, 'PCA reconstruction error');
+    // Accuracies are counts over the same test images: equal exactly, and so are their SEs.
+    assert.equal(json.pca_acc, cli.pca_acc, 'PCA probe accuracy');
+    assert.equal(json.pca_acc_se, cli.pca_acc_se, 'PCA probe accuracy SE');
     json.lambda.forEach((l, i) => {
-      const p = cli.points[i];
-      assert.equal(l, p.lambda);
-      close(json.recon_error[i], p.reconstruction_error, 1e-9, `relative reconstruction error at lambda ${l}`);
-      close(json.probe_acc[i], p.accuracy, 1e-9, `probe accuracy at lambda ${l}`);
+      close(json.recon_error[i], cli.recon_error[i], 1e-9, `relative reconstruction error at lambda ${l}`);
+      assert.equal(json.probe_acc[i], cli.probe_acc[i], `probe accuracy at lambda ${l}`);
+      assert.equal(json.probe_acc_se[i], cli.probe_acc_se[i], `probe accuracy SE at lambda ${l}`);
+      // The SE is the binomial one of that accuracy on split.test images, recomputed here.
+      const n = json.split.test;
+      const correct = Math.round(json.probe_acc[i] * n);
+      close(json.probe_acc_se[i], Math.sqrt((correct * (n - correct)) / n ** 3), 1e-12, `binomial SE at lambda ${l}`);
     });
+    // The page's sentences are the takeaway's on these numbers (tests/e2e/claims-guided.test.mjs
+    // checks their words).
+    const { sentences } = guidedTakeaway(json, { smallerK: 8 });
+    assert.equal(await page.textContent('#guided-takeaway'), sentences.join(' '));
     assert.doesNotMatch(await page.textContent('#panel-guided'), /undefined|NaN/);
     assert.deepEqual(problems, [], 'no console errors');
   } finally {
@@ -282,14 +328,24 @@ test("the training panel's JSON equals `recon-align train --backend cpu` (cpu-fa
       close(e.loss, c.loss, 1e-3, `epoch ${e.epoch} loss`);
       close(e.alignment, c.alignment, 1e-3, `epoch ${e.epoch} alignment`);
       assert.ok(Math.abs(e.probe_acc - c.probe_acc) <= 0.005, `epoch ${e.epoch} probe accuracy: page ${e.probe_acc}, CLI ${c.probe_acc}`);
-      // The learning order, from the same energies: half-energy epochs to 1e-2 of an epoch.
+      // The learning order, from the same energies: times to 1e-2 of an epoch, the closed
+      // forms (rates, optimum energies, the regime's steps) to 1e-9 relative.
       const [po, co] = [e.learning_order, c.learning_order];
-      assert.equal(po.half_energy_epoch.length, co.half_energy_epoch.length);
-      po.half_energy_epoch.forEach((t, j) => {
-        const u = co.half_energy_epoch[j];
+      assert.equal(po.rate_name, co.rate_name);
+      assert.deepEqual(po.status, co.status, `epoch ${e.epoch}: which directions are learned`);
+      po.rate.forEach((s, j) => close(s, co.rate[j], 1e-9, `rate of direction ${j + 1}`));
+      po.optimum_energy.forEach((s, j) => close(s, co.optimum_energy[j], 1e-9, `optimum energy of direction ${j + 1}`));
+      po.regime.epsilon.forEach((s, j) => close(s, co.regime.epsilon[j], 1e-9, `step ε of direction ${j + 1}`));
+      assert.equal(po.fitted, co.fitted);
+      po.half_optimum_epoch.forEach((t, j) => {
+        const u = co.half_optimum_epoch[j];
         assert.ok((t == null && u == null) || Math.abs(t - u) <= 1e-2, `epoch ${e.epoch} direction ${j + 1}: page ${t}, CLI ${u}`);
       });
     });
+    // The sentence says what the numbers allow: a slope only where one was fitted.
+    const last = json.epochs[json.epochs.length - 1].learning_order;
+    const text = await page.textContent('#train-takeaway');
+    assert.match(text, last.slope == null ? /too few to fit a law/ : /log–log slope of/);
     assert.doesNotMatch(await page.textContent('#panel-train'), /undefined|NaN/);
     assert.deepEqual(problems, [], 'no console errors');
   } finally {
@@ -306,32 +362,50 @@ test("the subspace panel's JSON equals the command line's (cpu-fallback)", { tim
     assert.equal(json.panel, 'subspace');
     assert.equal(json.split.seed, 1);
     assert.equal(json.fractions.length, 7);
+    // The command line without --fraction gives the page's subspace.json, field for field.
+    const [cli] = cliJSON(['subspace', '--seed', '1', '--mlp', '--backend', 'cpu']);
+    assert.equal(cli.mlp_backend, 'cpu');
+    assert.deepEqual(json.fractions, cli.fractions);
+    // Counts and ratios of counts (images of the split, dimensions, correct answers of the
+    // closed-form linear probes out of the held-out images): exactly equal.
+    assert.deepEqual(json.split, cli.split, 'split');
+    assert.equal(json.full_acc, cli.full_acc, 'all-pixel linear probe');
+    assert.equal(json.chance, cli.chance, 'majority class');
+    for (const key of ['mlp_normalisation', 'mlp_max_epochs', 'mlp_patience', 'mlp_validation']) {
+      assert.equal(json[key], cli[key], key);
+    }
     // The MLP probes: the same f32 steps from the same seed on both sides (the page's CPU twin
     // here), but the wasm build rounds differently from the native one (matrix products summed
-    // with other SIMD widths, without FMA), and three epochs of training carry that on.
-    // Measured (seed 1, bundled digits): 10 of the 14 accuracies equal; the bottom 25% (752
-    // inputs) and the bottom 90%, 95% and 99% (the same 784 directions) differ by 0.1 points,
-    // 2 of the 2,000 held-out images. Tolerance: 0.5 points (10 images).
+    // with other SIMD widths, without FMA), and training carries that on. Where both keep the
+    // same epoch (measured, seed 1: 12 of the 14 probes, 10 of them with equal accuracies):
+    // within 0.5 points (10 of the 2,000 held-out images). Early stopping runs 8 to 23 epochs,
+    // long enough for the two builds' trajectories to drift apart on the widest subspaces, and
+    // then to keep different epochs (measured: the bottom 10% and 25%, epochs 6 and 9 on the page
+    // against 8 and 13, 0.9 and 0.25 points apart; at 25% the page's epoch 9 scored 77.0% on the
+    // validation images, the CLI's best 75.6%). There: within 1.5 points, about 1.5 binomial
+    // standard errors. Most probes must keep the same epoch on both builds.
     const MLP_TOLERANCE = 0.005;
+    const DRIFT_TOLERANCE = 0.015;
+    let sameEpoch = 0;
     json.fractions.forEach((f, i) => {
-      const [cli] = cliJSON(['subspace', '--fraction', String(f), '--seed', '1', '--mlp', '--backend', 'cpu']);
-      assert.equal(cli.fraction, f);
-      assert.equal(cli.seed, json.split.seed);
-      assert.equal(cli.mlp_backend, 'cpu');
-      // Counts and ratios of counts (images of the split, dimensions, correct answers of the
-      // closed-form linear probes out of the held-out images): exactly equal.
-      assert.deepEqual([json.split.train, json.split.test], [cli.n_train, cli.n_test], 'split');
-      assert.equal(json.full_acc, cli.full_accuracy, 'all-pixel linear probe');
-      assert.equal(json.chance, cli.chance, 'majority class');
       for (const side of ['top', 'bottom']) {
         const at = `${side} ${f}`;
-        assert.equal(json[side].dims[i], cli[`${side}_dims`], `${at}: dimensions`);
-        close(json[side].variance[i], cli[`${side}_variance`], 1e-9, `${at}: variance held`);
-        assert.equal(json[side].linear_acc[i], cli[`${side}_accuracy`], `${at}: linear probe`);
-        const [p, c] = [json[side].mlp_acc[i], cli[`${side}_mlp_accuracy`]];
-        assert.ok(Math.abs(p - c) <= MLP_TOLERANCE, `${at}: MLP probe, page ${p}, CLI ${c}`);
+        assert.equal(json[side].dims[i], cli[side].dims[i], `${at}: dimensions`);
+        close(json[side].variance[i], cli[side].variance[i], 1e-9, `${at}: variance held`);
+        assert.equal(json[side].linear_acc[i], cli[side].linear_acc[i], `${at}: linear probe`);
+        for (const key of ['mlp_epochs', 'mlp_epochs_run']) {
+          assert.ok(Number.isInteger(json[side][key][i]) && json[side][key][i] >= 1, `${at}: page ${key}`);
+        }
+        const [p, c] = [json[side].mlp_acc[i], cli[side].mlp_acc[i]];
+        const [pe, ce] = [json[side].mlp_epochs[i], cli[side].mlp_epochs[i]];
+        const what = `${at}: MLP probe, page ${p} (epoch ${pe}), CLI ${c} (epoch ${ce})`;
+        sameEpoch += pe === ce ? 1 : 0;
+        assert.ok(Math.abs(p - c) <= (pe === ce ? MLP_TOLERANCE : DRIFT_TOLERANCE), what);
       }
     });
+    assert.ok(sameEpoch >= 10, `only ${sameEpoch} of 14 probes keep the same epoch on the page and the CLI`);
+    // The page says what the claims suite checks: the takeaway of its own numbers.
+    assert.equal(await page.textContent('#subspace-takeaway'), subspaceTakeaway(json).sentences.join(' '));
     assert.doesNotMatch(await page.textContent('#panel-subspace'), /undefined|NaN/);
     assert.deepEqual(problems, [], 'no console errors');
   } finally {
@@ -351,6 +425,7 @@ test('data=fashion runs the panels on Fashion-MNIST, equal to `--data fashion` (
       const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', 'fashion', '--noise', curve.noise, '--json'],
         { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
       assertClose(curve.alignment, JSON.parse(out).alignment, `Fashion-MNIST alignment under ${curve.noise}`);
+      if (curve.noise === 'none') await assertScale(page, json.scale, JSON.parse(out).scale, 'Fashion-MNIST scale');
     }
     // The dataset dependence the paper describes: the 1x1 mask does not raise alignment(32) here.
     assert.ok(json.curves[1].alignment[31] <= json.curves[0].alignment[31]);

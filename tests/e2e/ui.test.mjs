@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, exportFile, syntheticIdx } from './browser.mjs';
 
-const DEFAULT_HASH = '#v=2&data=mnist&k=32&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.0006&optimiser=sgd&momentum=0&epochs=20&batch=32&seed=1&panel=all';
+const DEFAULT_HASH = '#v=2&data=mnist&k=32&guided_k=8&noise=mask&sigma=0.5&p=0.5&patch=1&lr=0.0006&optimiser=sgd&momentum=0&epochs=20&batch=32&seed=1&panel=all';
 const HOSTILE = [
   'k=<script>alert(1)</script>',
   `k=${encodeURIComponent('<img src=x onerror=alert(1)>')}`,
