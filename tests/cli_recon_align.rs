@@ -143,7 +143,7 @@ fn every_subcommand_prints_json_and_a_table() {
                 "1e-6",
                 "1",
             ],
-            "points",
+            "probe_acc_se",
         ),
     ];
     for (args, key) in cases {

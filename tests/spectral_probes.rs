@@ -213,20 +213,20 @@ fn projections_lie_in_the_subspace_and_rescale_to_unit_range() {
 fn guidance_trades_reconstruction_for_perception() {
     let data = synthetic(400, (1, 4, 4), 4, false, 26);
     let k = 3;
-    let report = guided(&data, k, &[1e-9, 1e-3, 1e6], &ProbeConfig::default()).unwrap();
-    for point in &report.points {
+    let report = guided(&data, k, Some(&[1e-9, 1e-3, 1e6]), &ProbeConfig::default()).unwrap();
+    for (lambda, error) in report.lambda.iter().zip(&report.recon_error) {
         // PCA is the best reconstruction any width-K encoder can reach.
         assert!(
-            point.reconstruction_error >= report.pca_reconstruction_error - 1e-9,
-            "{point:?}"
+            *error >= report.pca_recon_error - 1e-9,
+            "lambda {lambda}: {error} below PCA's {}",
+            report.pca_recon_error
         );
     }
     // A huge reconstruction weight gives PCA back.
-    let last = report.points.last().unwrap();
-    assert!((last.reconstruction_error - report.pca_reconstruction_error).abs() < 1e-6);
-    assert_eq!(last.accuracy, report.pca_accuracy);
+    assert!((report.recon_error[2] - report.pca_recon_error).abs() < 1e-6);
+    assert_eq!(report.probe_acc[2], report.pca_acc);
     // A tiny one spends the code on the labels.
-    assert!(report.points[0].accuracy >= report.pca_accuracy);
+    assert!(report.probe_acc[0] >= report.pca_acc);
 }
 
 #[test]

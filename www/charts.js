@@ -32,8 +32,10 @@ const csvField = (s) => (/^[\d.eE+-]*$/.test(String(s)) ? String(s) : `"${String
 
 /**
  * A line chart. `spec`: { id, title, x: {label, log}, y: {label, log, min, max}, y2?: {label},
- * series: [{label, color, dash, points, line, spanGaps, scale:'y'|'y2'|'hidden'}] }
- * (`line: false` draws the points alone, a scatter).
+ * series: [{label, color, dash, points, line, spanGaps, scale:'y'|'y2'|'hidden', whiskers}] }
+ * (`line: false` draws the points alone, a scatter; `whiskers: j` draws a vertical bar from
+ * v − h to v + h at each point v of the series, h the value of series j at the same x, usually a
+ * `scale: 'hidden'` series of half-widths such as standard errors).
  * Data: `setData(xs, ys)` with ys one array per series (null for a gap).
  */
 export class LineChart {
@@ -107,6 +109,15 @@ export class LineChart {
       x: { time: false, ...scale(spec.x) },
       y: { ...scale(spec.y), ...(range(spec.y) ? { range: range(spec.y) } : {}) },
     };
+    // Whiskers widen a linear, auto-ranged y axis to their ends.
+    if (this.whiskers().length && !range(spec.y) && !spec.y.log) {
+      scales.y.range = (u, lo, hi) => {
+        const ends = this.whiskerEnds().filter((e) => e.scale === 'y').flatMap((e) => [e.lo, e.hi]);
+        const [a, b] = [Math.min(lo, ...ends), Math.max(hi, ...ends)];
+        const pad = (b - a || Math.abs(a) || 1) * 0.05;
+        return [a - pad, b + pad];
+      };
+    }
     // A log axis marks its decades only (uPlot's own labels round small values to 0).
     const decades = (u, splits) => splits.map((v) => (isDecade(v) ? v : null));
     const axis = (a) => ({
@@ -136,9 +147,48 @@ export class LineChart {
         spanGaps: s.spanGaps ?? false,
       })),
     ];
-    this.plot = new uPlot({ ...this.size(), scales, axes, series, legend: { live: true }, cursor: { drag: { x: false, y: false } } },
+    const hooks = this.whiskers().length ? { draw: [(u) => this.drawWhiskers(u)] } : {};
+    this.plot = new uPlot({ ...this.size(), scales, axes, series, hooks, legend: { live: true }, cursor: { drag: { x: false, y: false } } },
       this.uData(), this.plotEl);
     this.wrap.dataset.points = String(this.xs.length);
+  }
+
+  /** The series drawn with whiskers: `{ i, j }`, series i with half-widths from series j. */
+  whiskers() {
+    return this.spec.series.map((s, i) => ({ i, j: s.whiskers })).filter(({ j }) => Number.isInteger(j));
+  }
+
+  /** Every whisker: `{ i, x, lo, hi, scale }` with lo = v − h and hi = v + h. */
+  whiskerEnds() {
+    return this.whiskers().flatMap(({ i, j }) => this.xs.map((x, n) => {
+      const [v, h] = [this.ys[i]?.[n], this.ys[j]?.[n]];
+      return v == null || h == null ? null : { i, x, lo: v - Math.abs(h), hi: v + Math.abs(h), scale: this.spec.series[i].scale ?? 'y' };
+    })).filter(Boolean);
+  }
+
+  // uPlot's draw hook: the whiskers on its canvas, clipped to the plotting area, with caps.
+  drawWhiskers(u) {
+    const { ctx, bbox } = u;
+    const r = uPlot.pxRatio || 1;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
+    ctx.clip();
+    ctx.lineWidth = 1.5 * r;
+    for (const e of this.whiskerEnds()) {
+      const s = this.spec.series[e.i];
+      const x = u.valToPos(e.x, 'x', true);
+      const [y0, y1] = [u.valToPos(e.lo, e.scale, true), u.valToPos(e.hi, e.scale, true)];
+      if (![x, y0, y1].every(Number.isFinite)) continue;
+      ctx.strokeStyle = s.color ?? PALETTE[e.i % PALETTE.length];
+      ctx.beginPath();
+      for (const [a, b] of [[[x, y0], [x, y1]], [[x - 3 * r, y0], [x + 3 * r, y0]], [[x - 3 * r, y1], [x + 3 * r, y1]]]) {
+        ctx.moveTo(...a);
+        ctx.lineTo(...b);
+      }
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   /** The chart's data as a table: header row then one row per x. */
@@ -260,6 +310,13 @@ export class LineChart {
         pen = 'L';
       });
       if (d) out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="${s.width ?? 2}"${dash} clip-path="url(#plot)"/>`);
+    }
+    for (const e of this.whiskerEnds()) {
+      const S = e.scale === 'y2' ? Y2 : Y;
+      if (!S || (S.log && e.lo <= 0) || (X.log && e.x <= 0)) continue;
+      const [x, y0, y1] = [px(e.x), py(e.lo, S), py(e.hi, S)].map((v) => v.toFixed(2));
+      const colour = spec.series[e.i].color ?? PALETTE[e.i % PALETTE.length];
+      out.push(`<path d="M${x},${y0}L${x},${y1}M${(px(e.x) - 3).toFixed(2)},${y0}h6M${(px(e.x) - 3).toFixed(2)},${y1}h6" stroke="${colour}" stroke-width="1.5" fill="none" clip-path="url(#plot)"/>`);
     }
     visible.forEach(({ s, i }, n) => {
       const x = 12 + (n % 3) * (W / 3);

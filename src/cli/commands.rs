@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use recon_align::dataset::Dataset;
-use recon_align::spectral::{self, Gram, SubspaceVerdict, SweepConfig};
+use recon_align::spectral::{self, Gram, Noise, SubspaceVerdict, SweepConfig};
 use serde_json::{json, Value};
 
 use super::{
@@ -51,12 +51,20 @@ pub(super) fn align(args: &AlignArgs) -> Result<Output, Failure> {
         Device::Cpu => Gram::from_dataset(&data)?,
     };
     let curve = spectral::alignment_curve(&gram, &args.noise)?;
+    // The scale reads the noise-free curve, whatever the noise.
+    let clean = if args.noise == Noise::None {
+        curve.alignment.clone()
+    } else {
+        spectral::alignment_curve(&gram, &Noise::None)?.alignment
+    };
+    let scale = spectral::alignment_scale(&gram, &clean)?;
     if args.json {
         return Ok(Output::Json(with_fields(
             &curve,
             &[
                 ("classes", json!(gram.classes())),
                 ("ridge", json!(gram.ridge())),
+                ("scale", serde_json::to_value(&scale).unwrap_or(Value::Null)),
             ],
         )));
     }
@@ -70,6 +78,25 @@ pub(super) fn align(args: &AlignArgs) -> Result<Output, Failure> {
     for k in table_widths(curve.d) {
         let _ = writeln!(text, "{k:>6}  {:>10.4}", curve.alignment[k - 1]);
     }
+    let _ = writeln!(
+        text,
+        "Without noise, PCA's top directions reach alignment {}",
+        scale
+            .levels
+            .iter()
+            .zip(&scale.pca_dims)
+            .zip(&scale.pca_variance)
+            .map(|((level, k), v)| format!("{level}% at K={k} ({:.1}% of the variance)", 100.0 * v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        text,
+        "The label-optimal subspace (C-1 = {} directions) reaches {:.4}% and holds {:.1}% of the variance",
+        scale.label_optimal_dims,
+        scale.label_optimal_alignment,
+        100.0 * scale.label_optimal_variance
+    );
     Ok(Output::Text(text))
 }
 
@@ -157,8 +184,9 @@ pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Fai
         ));
     }
     let mut text = format!(
-        "N={} D={}: is the noise's top-K subspace PCA's? (largest principal angle, \
-         base tolerance sin(angle) <= {tolerance:e}; undetermined: eigenvalues K and K+1 tied)\n",
+        "N={} D={}: are the noise's top-K features PCA's? (largest principal angle between the \
+         feature subspaces X S_K and X U_K, base tolerance sin(angle) <= {tolerance:e}; pixel: the \
+         same between the filters S_K and U_K; undetermined: eigenvalues K and K+1 tied)\n",
         gram.n(),
         gram.d()
     );
@@ -180,9 +208,10 @@ pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Fai
         for k in table_widths(gram.d()) {
             let _ = writeln!(
                 text,
-                "    K={k:<5} largest angle {:>10.4e} deg (tolerance {:.3e} deg)  {:?}",
-                r.max_angle_deg[k - 1],
+                "    K={k:<5} features {:>10.4e} deg (tolerance {:.3e} deg, pixel {:>10.4e} deg)  {:?}",
+                r.max_feature_angle_deg[k - 1],
                 r.tolerance_deg[k - 1],
+                r.max_angle_deg[k - 1],
                 r.status[k - 1]
             );
         }
@@ -194,7 +223,7 @@ pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Fai
 pub(super) fn guided(args: &GuidedArgs) -> Result<Output, Failure> {
     let config = args.probe.config();
     let data = load(&args.data)?;
-    let report = spectral::guided(&data, args.k, &args.lambdas, &config)?;
+    let report = spectral::guided(&data, args.k, args.lambdas.as_deref(), &config)?;
     if args.json {
         return Ok(Output::Json(with_fields(
             &report,
@@ -206,30 +235,24 @@ pub(super) fn guided(args: &GuidedArgs) -> Result<Output, Failure> {
         data.n,
         data.d(),
         args.k,
-        report.n_train,
-        report.n_test,
+        report.split.train,
+        report.split.test,
         report.balanced_lambda,
     );
     let _ = writeln!(
         text,
-        "{:>12}  {:>22}  {:>14}",
-        "lambda", "relative recon. error", "probe accuracy"
+        "{:>12}  {:>22}  {:>22}",
+        "lambda", "relative recon. error", "probe accuracy +- SE"
     );
-    let _ = writeln!(
-        text,
-        "{:>12}  {:>22.6}  {:>13.2}%",
-        "PCA",
-        report.pca_reconstruction_error,
-        100.0 * report.pca_accuracy
-    );
-    for p in &report.points {
-        let _ = writeln!(
-            text,
-            "{:>12e}  {:>22.6}  {:>13.2}%",
-            p.lambda,
-            p.reconstruction_error,
-            100.0 * p.accuracy
-        );
+    let row = |text: &mut String, lambda: &str, error: f64, acc: f64, se: f64| {
+        let (acc, se) = (100.0 * acc, 100.0 * se);
+        let _ = writeln!(text, "{lambda:>12}  {error:>22.6}  {acc:>13.2}% +- {se:.2}");
+    };
+    let r = &report;
+    row(&mut text, "PCA", r.pca_recon_error, r.pca_acc, r.pca_acc_se);
+    for (i, lambda) in r.lambda.iter().enumerate() {
+        let (error, acc, se) = (r.recon_error[i], r.probe_acc[i], r.probe_acc_se[i]);
+        row(&mut text, &format!("{lambda:e}"), error, acc, se);
     }
     Ok(Output::Text(text))
 }

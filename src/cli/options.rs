@@ -185,16 +185,10 @@ pub struct GuidedArgs {
     /// Code width K (1..=D)
     #[arg(long, value_name = "K")]
     pub k: usize,
-    /// Weights of the reconstruction term (space- or comma-separated); the default is the
-    /// page's grid
-    #[arg(
-        long,
-        value_name = "L",
-        num_args = 1..,
-        value_delimiter = ',',
-        default_values_t = spectral::GUIDED_LAMBDAS
-    )]
-    pub lambdas: Vec<f64>,
+    /// Weights of the reconstruction term (space- or comma-separated) [default: the page's grid,
+    /// 1e-6 to 1e6 times the lambda at which both terms weigh the same]
+    #[arg(long, value_name = "L", num_args = 1.., value_delimiter = ',')]
+    pub lambdas: Option<Vec<f64>>,
     /// The probe's split.
     #[command(flatten)]
     pub probe: ProbeArgs,

@@ -10,18 +10,22 @@
 //! - [`GeneralizedEigen`]: A v = mu B v via Cholesky of B and a symmetric eigensolve.
 //! - [`closed_form_dae`]: optimal linear denoising autoencoder of any width K.
 //! - [`alignment`] and [`impact_sweep`]: the paper's alignment measure and its noise sweep;
-//!   [`MaskFamily`]: every mask of one patch side from one shared eigendecomposition.
+//!   [`MaskFamily`]: every mask of one patch side from one shared eigendecomposition;
+//!   [`alignment_scale`]: the clean curve's widths at 90/95/99% against the label-optimal subspace.
 //! - [`never_beneficial`]: the label-free test (principal angles to PCA's top-K subspace).
 //! - [`subspace_split`]: top/bottom variance subspaces and their linear probes.
 //! - [`guided`]: the supervised-plus-reconstruction closed form.
-//! - [`spectrum_energy`]: energy of a linear map's reconstructions along the data eigenvectors.
+//! - [`spectrum_energy`]: energy of a linear map's reconstructions along the data eigenvectors;
+//!   [`GrowthModes`]: the directions gradient descent grows, their rates and optimum energies.
 
 mod alignment;
+mod alignment_scale;
 mod byte_gram;
 mod dae;
 mod eigen;
 mod energy;
 mod gram;
+mod growth;
 mod guided;
 mod largest_angle;
 mod mask_family;
@@ -40,11 +44,17 @@ pub use alignment::{
     alignment, alignment_curve, impact, impact_sweep, label_energies_of_basis, total_label_energy,
     AlignmentCurve, ImpactSweep, SweepConfig, SweepRow,
 };
+pub use alignment_scale::{
+    alignment_scale, variance_share, width_reaching, AlignmentScale, SCALE_LEVELS,
+};
 pub use dae::{closed_form_dae, closed_form_dae_loss, DaeSolution};
 pub use eigen::GeneralizedEigen;
 pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder, spectrum_energy_of_denoiser};
 pub use gram::{Gram, ImageShape, DEFAULT_RELATIVE_RIDGE};
-pub use guided::{guided, guided_encoder, GuidedPoint, GuidedReport};
+pub use growth::GrowthModes;
+pub use guided::{
+    binomial_standard_error, guided, guided_encoder, GuidedReport, SplitSizes, GUIDED_GRID,
+};
 pub use mask_family::MaskFamily;
 pub use never_beneficial::{
     never_beneficial, principal_angles, NeverBeneficialReport, SubspaceVerdict,
@@ -58,7 +68,8 @@ pub use preprocessing::Preprocessing;
 pub use probe::{LinearProbe, ProbeConfig, Split};
 pub use rng::SplitMix64;
 pub use subspace::{
-    min_max_rescale, project_images, subspace_split, SubspaceSide, SubspaceSplit, SubspaceStudy,
+    min_max_rescale, project_images, subspace_split, SubspaceSide, SubspaceSideTable,
+    SubspaceSplit, SubspaceStudy, SubspaceTable, SUBSPACE_FRACTIONS,
 };
 
 use std::fmt;

@@ -7,16 +7,17 @@ use wasm_bindgen::prelude::*;
 
 use crate::dataset::{check_for_page, check_page_size, Dataset};
 use crate::spectral::{
-    alignment_curve, guided, min_max_rescale, never_beneficial, project_images, Gram, Noise, Pca,
-    ProbeConfig, SubspaceSide, SubspaceStudy, DEFAULT_SUBSPACE_TOLERANCE,
+    alignment_curve, alignment_scale, guided, min_max_rescale, never_beneficial, project_images,
+    Gram, Noise, ProbeConfig, SubspaceSide, SubspaceStudy, DEFAULT_SUBSPACE_TOLERANCE,
 };
 use crate::train::{mlp_probe_config, mlp_subspace_accuracy, Backend, StudyError};
 
 use super::device::{forget_gpu, gpu_context};
-use super::results::{
-    sweep_plan, AlignmentCurve, AlignmentResult, GuidedResult, SubspaceResult, LAMBDAS,
-};
+use super::results::{sweep_plan, AlignmentCurve, AlignmentResult, SubspaceResult};
 use super::{js_err, to_js, training};
+
+/// The fractions of the variance of the subspace panel's pictures: the top and the bottom.
+const PICTURE_FRACTIONS: [f64; 2] = [0.75, 0.25];
 
 /// A loaded dataset and the closed forms computed from it, owned by the worker.
 #[wasm_bindgen]
@@ -66,6 +67,7 @@ impl Lab {
     fn alignment_of(&self, model: Noise) -> Result<JsValue, JsError> {
         let clean = self.clean_alignment()?;
         let noisy = self.curve_of(&model)?;
+        let scale = alignment_scale(&*self.gram()?, &clean).map_err(js_err)?;
         to_js(&AlignmentResult {
             n: self.data.n,
             d: self.data.d(),
@@ -73,6 +75,7 @@ impl Lab {
             k: (1..=clean.len()).collect(),
             clean,
             noisy,
+            scale,
         })
     }
 
@@ -196,11 +199,17 @@ impl Lab {
     pub fn curve(&self, noise: &str) -> Result<JsValue, JsError> {
         let model = parse_noise(noise)?;
         self.answer(format!("curve {model}"), || {
+            let alignment = self.curve_of(&model)?;
+            let scale = match model {
+                Noise::None => Some(alignment_scale(&*self.gram()?, &alignment).map_err(js_err)?),
+                _ => None,
+            };
             to_js(&AlignmentCurve {
                 n: self.data.n,
                 d: self.data.d(),
                 noise: model.to_string(),
-                alignment: self.curve_of(&model)?,
+                alignment,
+                scale,
             })
         })
     }
@@ -234,17 +243,26 @@ impl Lab {
         to_js(&SubspaceResult::collect(&study, &self.data, seed).map_err(js_err)?)
     }
 
-    /// Eight images as they are, and projected on the top 75% and the bottom 25% of the variance,
-    /// min-max rescaled to bytes: `[original | top | bottom]`, each 8*D bytes.
-    pub fn projections(&self) -> Result<Vec<u8>, JsError> {
-        let gram = self.gram()?;
-        let pca = Pca::new(&gram).map_err(js_err)?;
+    /// The fractions of the variance of [`Lab::projections`]'s pictures: `[top, bottom]`.
+    #[wasm_bindgen(js_name = pictureFractions)]
+    pub fn picture_fractions(&self) -> Vec<f64> {
+        PICTURE_FRACTIONS.to_vec()
+    }
+
+    /// Eight images as they are, and projected on the top and the bottom subspaces of
+    /// [`PICTURE_FRACTIONS`] (the training split's PCA of seed `seed`, as the probes), each image
+    /// min-max rescaled to bytes on its own: `[original | top | bottom]`, each 8*D bytes.
+    pub fn projections(&self, seed: u64) -> Result<Vec<u8>, JsError> {
+        let study = self.study(seed)?;
+        let pca = study.pca();
         let rows = self.spread(8);
         let images: Vec<&[u8]> = rows.iter().map(|&i| self.data.image(i)).collect();
         let mut out = self.image_bytes(&rows);
-        for (fraction, side) in [(0.75, SubspaceSide::Top), (0.25, SubspaceSide::Bottom)] {
+        let [top, bottom] = PICTURE_FRACTIONS;
+        for (fraction, side) in [(top, SubspaceSide::Top), (bottom, SubspaceSide::Bottom)] {
             let basis = pca.basis(&pca.variance_subspace(fraction, side));
-            for projected in project_images(gram.preprocessing(), basis.as_ref(), &images) {
+            let prep = study.gram().preprocessing();
+            for projected in project_images(prep, basis.as_ref(), &images) {
                 out.extend(
                     min_max_rescale(&projected)
                         .iter()
@@ -255,16 +273,18 @@ impl Lab {
         Ok(out)
     }
 
-    /// Held-out accuracy of the MLP probe on the `side` (`top` or `bottom`) subspace holding
-    /// `fraction` of the variance; WebGPU when `use_gpu` and available, else the CPU twin.
-    #[wasm_bindgen(js_name = mlpAccuracy)]
-    pub async fn mlp_accuracy(
+    /// The MLP probe on the `side` (`top` or `bottom`) subspace holding `fraction` of the
+    /// variance, trained until its validation accuracy stops improving: `{accuracy, dims, epochs,
+    /// epochs_run, validation_accuracy}` (`accuracy` on the held-out test images). WebGPU when
+    /// `use_gpu` and available, else the CPU twin.
+    #[wasm_bindgen(js_name = mlpProbe)]
+    pub async fn mlp_probe(
         &self,
         seed: u64,
         fraction: f64,
         side: &str,
         use_gpu: bool,
-    ) -> Result<f64, JsError> {
+    ) -> Result<JsValue, JsError> {
         let side = match side {
             "top" => SubspaceSide::Top,
             "bottom" => SubspaceSide::Bottom,
@@ -280,14 +300,14 @@ impl Lab {
         let backend = ctx.as_deref().map_or(Backend::Cpu, Backend::Gpu);
         let run =
             |backend| mlp_subspace_accuracy(&study, backend, &self.data, fraction, side, &config);
-        let (acc, _) = match run(backend).await {
+        let score = match run(backend).await {
             Err(StudyError::Gpu(_)) if ctx.is_some() => {
                 forget_gpu();
                 run(Backend::Cpu).await.map_err(js_err)?
             }
             other => other.map_err(js_err)?,
         };
-        Ok(acc)
+        to_js(&score)
     }
 
     /// Reconstruction error against probe accuracy as the reconstruction weight lambda varies.
@@ -296,8 +316,7 @@ impl Lab {
             seed,
             ..ProbeConfig::default()
         };
-        let r = guided(&self.data, k, &LAMBDAS, &config).map_err(js_err)?;
-        to_js(&GuidedResult::new(r, seed))
+        to_js(&guided(&self.data, k, None, &config).map_err(js_err)?)
     }
 
     /// Trains the DAE (WebGPU when available and `use_gpu`, else CPU), calling `on_epoch(summary)`

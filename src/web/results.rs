@@ -2,13 +2,13 @@
 //! library's results.
 
 use crate::dataset::Dataset;
-use crate::spectral::{GuidedReport, Noise, SpectralError, SubspaceStudy, SweepConfig};
+use crate::spectral::{
+    AlignmentScale, Noise, SpectralError, SubspaceSideTable, SubspaceStudy, SweepConfig,
+};
+use crate::train::mlp::{mlp_probe_config, MLP_NORMALISATION, MLP_PATIENCE, MLP_VALIDATION};
 
 /// Variance fractions of the top/bottom panel.
-pub(super) const FRACTIONS: [f64; 7] = [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99];
-/// Reconstruction weights of the guided panel: from supervision only to reconstruction only.
-pub(super) const LAMBDAS: [f64; 9] = [1e-6, 1e-4, 1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0, 1e4];
-
+pub(super) const FRACTIONS: [f64; 7] = crate::spectral::SUBSPACE_FRACTIONS;
 /// Alignment (%) against K for no noise and for one noise.
 #[derive(serde::Serialize)]
 pub(super) struct AlignmentResult {
@@ -18,6 +18,8 @@ pub(super) struct AlignmentResult {
     pub k: Vec<usize>,
     pub clean: Vec<f64>,
     pub noisy: Vec<f64>,
+    /// The clean curve's scale, as `recon-align align --json` gives it.
+    pub scale: AlignmentScale,
 }
 
 /// Alignment (%) against K = 1..D for one noise.
@@ -27,6 +29,8 @@ pub(super) struct AlignmentCurve {
     pub d: usize,
     pub noise: String,
     pub alignment: Vec<f64>,
+    /// The scale of the clean curve, with the clean curve only (`none`); null otherwise.
+    pub scale: Option<AlignmentScale>,
 }
 
 /// One noise of the paper's sweep.
@@ -68,14 +72,6 @@ pub(super) fn sweep_plan() -> Vec<SweepEntry> {
         .collect()
 }
 
-/// One end of the spectrum, per variance fraction.
-#[derive(serde::Serialize, Default)]
-struct SubspaceSideResult {
-    variance: Vec<f64>,
-    dims: Vec<usize>,
-    linear_acc: Vec<f64>,
-}
-
 /// The seeded held-out split of a probe.
 #[derive(serde::Serialize)]
 struct SplitInfo {
@@ -84,15 +80,20 @@ struct SplitInfo {
     seed: u64,
 }
 
-/// Linear-probe accuracy on the top and bottom variance subspaces, per fraction.
+/// Linear-probe accuracy on the top and bottom variance subspaces, per fraction, and how the
+/// page's MLP probes (one `mlp` task per subspace) are trained.
 #[derive(serde::Serialize)]
 pub(super) struct SubspaceResult {
     split: SplitInfo,
     fractions: Vec<f64>,
     full_acc: f64,
     chance: f64,
-    top: SubspaceSideResult,
-    bottom: SubspaceSideResult,
+    top: SubspaceSideTable,
+    bottom: SubspaceSideTable,
+    mlp_normalisation: &'static str,
+    mlp_max_epochs: usize,
+    mlp_patience: usize,
+    mlp_validation: f64,
 }
 
 impl SubspaceResult {
@@ -102,62 +103,22 @@ impl SubspaceResult {
         data: &Dataset,
         seed: u64,
     ) -> Result<Self, SpectralError> {
-        let mut top = SubspaceSideResult::default();
-        let mut bottom = SubspaceSideResult::default();
-        let mut last = None;
-        for &f in &FRACTIONS {
-            let s = study.linear(data, f)?;
-            top.variance.push(s.top_variance);
-            top.dims.push(s.top_dims);
-            top.linear_acc.push(s.top_accuracy);
-            bottom.variance.push(s.bottom_variance);
-            bottom.dims.push(s.bottom_dims);
-            bottom.linear_acc.push(s.bottom_accuracy);
-            last = Some(s);
-        }
-        let last = last.expect("FRACTIONS is not empty");
+        let table = study.table(data, &FRACTIONS)?;
         Ok(SubspaceResult {
             split: SplitInfo {
-                train: last.n_train,
-                test: last.n_test,
+                train: table.n_train,
+                test: table.n_test,
                 seed,
             },
-            fractions: FRACTIONS.to_vec(),
-            full_acc: last.full_accuracy,
-            chance: last.chance,
-            top,
-            bottom,
+            fractions: table.fractions,
+            full_acc: table.full_acc,
+            chance: table.chance,
+            top: table.top,
+            bottom: table.bottom,
+            mlp_normalisation: MLP_NORMALISATION,
+            mlp_max_epochs: mlp_probe_config(seed).epochs,
+            mlp_patience: MLP_PATIENCE,
+            mlp_validation: MLP_VALIDATION,
         })
-    }
-}
-
-/// Reconstruction error against probe accuracy as the reconstruction weight varies.
-#[derive(serde::Serialize)]
-pub(super) struct GuidedResult {
-    k: usize,
-    split: SplitInfo,
-    lambda: Vec<f64>,
-    recon_error: Vec<f64>,
-    probe_acc: Vec<f64>,
-    pca_recon_error: f64,
-    pca_acc: f64,
-}
-
-impl GuidedResult {
-    /// The report of a run with split seed `seed`.
-    pub(super) fn new(r: GuidedReport, seed: u64) -> Self {
-        GuidedResult {
-            k: r.k,
-            split: SplitInfo {
-                train: r.n_train,
-                test: r.n_test,
-                seed,
-            },
-            lambda: r.points.iter().map(|p| p.lambda).collect(),
-            recon_error: r.points.iter().map(|p| p.reconstruction_error).collect(),
-            probe_acc: r.points.iter().map(|p| p.accuracy).collect(),
-            pca_recon_error: r.pca_reconstruction_error,
-            pca_acc: r.pca_accuracy,
-        }
     }
 }

@@ -75,7 +75,7 @@ async function run({ id, task, params }) {
     await step(0, 1, 'mlp');
     const accuracy = params.side === 'top' ? 0.6 + 0.35 * params.fraction : 0.8 + 0.15 * params.fraction;
     const dims = params.side === 'top' ? Math.ceil(5 + 200 * params.fraction) : Math.ceil(300 + 400 * params.fraction);
-    return { accuracy, dims, epochs: 12, epochs_run: 17 };
+    return { accuracy, dims, epochs: 12, epochs_run: 17, validation_accuracy: accuracy + 0.01 };
   }
   if (task === 'never') {
     const gaussian = isotropic(params.noise);
@@ -136,9 +136,14 @@ async function run({ id, task, params }) {
   throw new Error(`unknown task ${task}`);
 }
 
-/** A learning order with Rust's LearningOrder fields: every direction but the last on t = 20/s. */
+/**
+ * A learning order with Rust's LearningOrder fields. After epoch 1 nothing is learned yet (as in
+ * the contract test's one-epoch runs of the real worker: every time and fit is null); from epoch 2
+ * every direction but the last is, on t = 20/s.
+ */
 function fakeLearningOrder(rate, params, epoch) {
-  const learned = rate.map((_, i) => i < rate.length - 1);
+  const learned = rate.map((_, i) => epoch >= 2 && i < rate.length - 1);
+  const fitted = learned.filter(Boolean).length;
   const n = 8000;
   const epsilon = rate.map((s) => (2 * params.lr * s) / n);
   const momentum = params.momentum ?? 0;
@@ -151,10 +156,10 @@ function fakeLearningOrder(rate, params, epoch) {
     reached: rate.map((_, i) => (learned[i] ? 1 : 0.3)),
     half_optimum_epoch: rate.map((s, i) => (learned[i] ? Math.min(20 / s, epoch) : null)),
     status: learned.map((l) => (l ? 'learned' : 'not_learned')),
-    fitted: learned.filter(Boolean).length, slope: -1, slope_interval: [-1.1, -0.9], law_scale: 20,
+    fitted, slope: fitted >= 3 ? -1 : null, slope_interval: fitted >= 3 ? [-1.1, -0.9] : null, law_scale: fitted > 0 ? 20 : null,
     regime: params.optimiser === 'adam' ? null : {
       momentum, epsilon, growth_per_step: growth, momentum_scale: (1 - momentum) ** 2,
-      inside: true, predicted_slope: -0.99, predicted_scale: 20 * growth[0] / rate[0],
+      inside: true, predicted_slope: -0.99, predicted_scale: fitted > 0 ? (20 * growth[0]) / rate[0] : null,
     },
   };
 }

@@ -6,6 +6,7 @@ import { chartExports } from '../export.js';
 import { describeNoise, noiseSpec } from '../state.js';
 import { Cancelled } from '../compute.js';
 import { panelShell, progressRow, runTasks, say, num, atK } from './common.js';
+import { alignmentTakeaway, sweepTakeaway } from '../takeaways/alignment.js';
 
 const PATCH_COLOURS = { 1: OKABE_ITO.blue, 2: OKABE_ITO.vermillion, 4: OKABE_ITO.green, 7: OKABE_ITO.purple };
 // Mask ratio p as colour (light = small p, dark = large p; a colour-blind-safe sequential ramp),
@@ -18,15 +19,18 @@ const SWEEP_FIRST_K = 32;
 export function createAlignmentPanel(ctx) {
   const shell = panelShell({
     id: 'alignment',
-    title: 'Reconstruction features align poorly with the labels',
+    title: 'How well reconstruction features align with the labels, against the label-optimal subspace',
     figure: 'Paper: alignment of the learned subspace with the labels vs width K; impact of masking on supervised performance.',
-    explain: 'Alignment (%) is the norm of the label signal that the top-K features of the optimal (denoising) linear autoencoder can reach, relative to what all D features reach: the square root of their share of the label energy. It is computed in closed form on the whole training set, for every K.',
+    explain: 'Alignment (%) is the norm of the label signal that the top-K features of the optimal (denoising) linear autoencoder can reach, relative to what all D features reach: the square root of their share of the label energy. It is computed in closed form on the whole training set, for every K. For scale, the marks show how many of PCA\'s directions (the noise-free autoencoder) reach 90, 95 and 99%, and the point the label-optimal subspace: the C−1 directions, for C classes, whose features reach 100%.',
   });
   const curve = new LineChart(shell.charts, {
     id: 'alignment', title: 'Alignment with the labels vs width',
     x: { label: 'width K (number of features)', log: true }, y: { label: 'alignment (%)' },
     series: [{ label: 'no noise', color: OKABE_ITO.black }, { label: 'chosen noise', color: OKABE_ITO.vermillion }],
   });
+  /** The lede's sentence about the data loaded (index.html), filled from the clean curve's scale. */
+  const ledeScale = document.getElementById('lede-scale');
+  const ledeFallback = ledeScale?.textContent;
   const sweepBox = document.createElement('div');
   sweepBox.className = 'charts';
   const sweepKChart = new LineChart(sweepBox, {
@@ -45,6 +49,7 @@ export function createAlignmentPanel(ctx) {
   const alignmentJSON = () => result && {
     panel: 'alignment', settings: result.settings, n: result.data.n, d: result.data.d,
     curves: curves(result.data).map((c) => ({ noise: c.noise, k: result.data.k, alignment: c.alignment })),
+    scale: result.data.scale,
     sweep: sweep && { k: sweep.data.k, gaussian: sweep.data.gaussian, series: sweep.data.series },
   };
   const alignmentCSV = () => result && [
@@ -66,25 +71,36 @@ export function createAlignmentPanel(ctx) {
     return out;
   }
 
+  /** The scale's marks: PCA's widths at 90/95/99% on the clean curve, and the label-optimal point. */
+  function scaleSeries(d) {
+    const { scale } = d;
+    const marks = d.k.map(() => null);
+    scale.pca_dims.forEach((k) => { marks[k - 1] = d.clean[k - 1]; });
+    const optimal = d.k.map(() => null);
+    if (scale.label_optimal_dims > 0) optimal[scale.label_optimal_dims - 1] = scale.label_optimal_alignment;
+    return {
+      series: [
+        { label: `PCA widths reaching ${scale.levels.join('/')}% (no noise)`, color: OKABE_ITO.blue, line: false },
+        { label: `label-optimal subspace (C−1 = ${scale.label_optimal_dims} directions)`, color: OKABE_ITO.green, line: false },
+      ],
+      ys: [marks, optimal],
+    };
+  }
+
   function drawAlignment() {
     const { data: d, settings } = result;
     const cs = curves(d);
-    curve.setSeries(cs.map((c, i) => ({ label: i === 0 ? 'no noise' : describeNoise(c.noise), color: i === 0 ? OKABE_ITO.black : OKABE_ITO.vermillion })),
-      d.k, cs.map((c) => c.alignment));
+    const marks = scaleSeries(d);
+    curve.setSeries([
+      ...cs.map((c, i) => ({ label: i === 0 ? 'no noise' : describeNoise(c.noise), color: i === 0 ? OKABE_ITO.black : OKABE_ITO.vermillion })),
+      ...marks.series,
+    ], d.k, [...cs.map((c) => c.alignment), ...marks.ys]);
     curveBar.enable(true);
-    const K = Math.min(settings.k, d.d);
-    const i = atK(d.k, K);
-    const clean = d.clean[i];
-    if (d.noise === 'none') {
-      say(shell, `With K=${d.k[i]} features out of D=${d.d}, the optimal autoencoder reaches an alignment of ${num(clean, 2)}% with the labels (it keeps ${num(clean * clean / 100, 1)}% of the label energy; computed on all N=${d.n.toLocaleString('en')} images of the ${ctx.settings().dataset ?? 'data'}).`,
-        'Choose a noise above to see how denoising moves this curve.');
-    } else {
-      const noisy = d.noisy[i];
-      const impact = (100 * (noisy - clean)) / clean;
-      const best = d.k.reduce((b, k, j) => (Math.abs(d.noisy[j] - d.clean[j]) > Math.abs(d.noisy[b] - d.clean[b]) ? j : b), 0);
-      say(shell, `With K=${d.k[i]} features out of D=${d.d}, the plain autoencoder reaches an alignment of ${num(clean, 2)}% with the labels and the one trained with ${describeNoise(d.noise)} ${num(noisy, 2)}% (label energy kept: ${num(clean * clean / 100, 1)}% and ${num(noisy * noisy / 100, 1)}%), an impact of ${impact >= 0 ? '+' : ''}${num(impact, 2)}% (all N=${d.n.toLocaleString('en')} images of the ${ctx.settings().dataset ?? 'data'}).`,
-        `Notice that the two curves differ most at K=${d.k[best]} (${num(d.clean[best], 1)}% vs ${num(d.noisy[best], 1)}%) and meet at 100% when K=D: the noise only changes which directions come first.`);
-    }
+    const clean = { n: d.n, d: d.d, noise: 'none', alignment: d.clean, scale: d.scale };
+    const noisy = d.noise === 'none' ? null : { n: d.n, d: d.d, noise: d.noise, alignment: d.noisy };
+    const t = alignmentTakeaway({ clean, noisy, K: settings.k, dataset: ctx.settings().dataset ?? 'data' });
+    say(shell, ...t.sentences, ...(noisy ? [] : ['Choose a noise above to see how denoising moves this curve.']));
+    if (ledeScale) ledeScale.textContent = t.lede;
   }
 
   function drawSweep() {
@@ -110,11 +126,7 @@ export function createAlignmentPanel(ctx) {
       { label: describeNoise(s.gaussian.noise), color: OKABE_ITO.black, dash: [6, 4] },
     ], ks, [...s.series.map((r) => r.impact.slice(from)), s.gaussian.impact.slice(from)]);
     sweepKBar.enable(true);
-    let best = { v: -Infinity };
-    patches.forEach((patch, a) => ps.forEach((p, b) => { if (ys[a][b] > best.v) best = { v: ys[a][b], patch, p }; }));
-    const gmax = Math.max(...s.gaussian.impact.map(Math.abs));
-    shell.sweepNote.textContent = `At K=${s.k[i]}, the best mask in the sweep is p=${num(best.p, 2)} with ${best.patch}×${best.patch} patches (${best.v >= 0 ? '+' : ''}${num(best.v, 2)}%); `
-      + `Gaussian noise stays at zero for every K (largest |impact| ${gmax.toExponential(1)}%), as the paper proves.`;
+    shell.sweepNote.textContent = sweepTakeaway([s.gaussian, ...s.series], K).sentences.join(' ');
   }
   // The sweep is long (thirty closed forms): it has its own progress row and sentence.
   const sweepProgress = progressRow('sweep', 'Mask sweep');
@@ -162,7 +174,7 @@ export function createAlignmentPanel(ctx) {
         jobs.push(runTasks(ctx, shell.progress, 'alignment', [['curve', { noise: 'none' }], ['curve', { noise }]]).then((parts) => {
           if (!parts) return;
           const [clean, noisy] = parts;
-          const data = { n: noisy.n, d: noisy.d, noise: noisy.noise, k: noisy.alignment.map((_, i) => i + 1), clean: clean.alignment, noisy: noisy.alignment };
+          const data = { n: noisy.n, d: noisy.d, noise: noisy.noise, k: noisy.alignment.map((_, i) => i + 1), clean: clean.alignment, noisy: noisy.alignment, scale: clean.scale };
           result = { data, settings };
           drawAlignment();
         }));
@@ -178,6 +190,10 @@ export function createAlignmentPanel(ctx) {
       }
       await Promise.all(jobs);
     },
-    reset() { result = null; sweep = null; },
+    reset() {
+      result = null;
+      sweep = null;
+      if (ledeScale) ledeScale.textContent = ledeFallback;
+    },
   };
 }
