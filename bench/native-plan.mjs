@@ -34,12 +34,11 @@ export function nativePlan(state = defaults()) {
   const data = ['--data', state.data];
   const { n, d } = BUNDLED[state.data];
   const noise = noiseSpec(state);
-  // The worker's constants (src/web/results.rs) and the sweep's Gaussian reference: the first
-  // of SweepConfig::default().gaussian_stds (src/web/results.rs `sweep_plan`).
-  const fractions = rustList('src/web/results.rs', 'FRACTIONS');
+  // The subspace panel's fractions (src/spectral/subspace.rs) and the sweep's Gaussian reference:
+  // the first of SweepConfig::default().gaussian_stds (src/web/results.rs `sweep_plan`).
+  const fractions = rustList('src/spectral/subspace.rs', 'SUBSPACE_FRACTIONS');
   const [gaussian] = rustList('src/spectral/alignment.rs', 'gaussian_stds');
   const train = trainSettings(state, d, n);
-  const k = Math.min(state.k, d);
   return [
     { figure: 'alignment', commands: [['align', ...data, '--noise', noise, '--json']] },
     { figure: 'never', commands: [['never-beneficial', ...data, '--noise', noise, '--json']] },
@@ -53,7 +52,7 @@ export function nativePlan(state = defaults()) {
     {
       // The CLI's default lambdas are the page's grid (GUIDED_GRID in src/spectral/guided.rs).
       figure: 'guided',
-      commands: [['guided', ...data, '--k', String(k), '--seed', String(state.seed), '--json']],
+      commands: [['guided', ...data, '--k', String(Math.min(state.guided_k, d)), '--seed', String(state.seed), '--json']],
     },
     {
       figure: 'train',
