@@ -164,20 +164,22 @@ const TASKS = {
   // The linear probes and the projected pictures; the page runs one `mlp` task per subspace.
   subspace: async (id, p) => {
     const res = lab.subspace(BigInt(p.seed));
-    const bytes = lab.projections();
+    const bytes = lab.projections(BigInt(p.seed));
+    const [topFraction, bottomFraction] = Array.from(lab.pictureFractions());
     const s = lab.summary();
     const n = 8 * s.d;
     res.pictures = {
-      d: s.d, h: s.h, w: s.w,
+      d: s.d, h: s.h, w: s.w, top_fraction: topFraction, bottom_fraction: bottomFraction,
       original: bytes.slice(0, n), top: bytes.slice(n, 2 * n), bottom: bytes.slice(2 * n, 3 * n),
     };
     return res;
   },
 
-  // The MLP probe on one subspace (GPU unless the adapter is a software one).
+  // The MLP probe on one subspace (GPU unless the adapter is a software one), trained until its
+  // validation accuracy stops improving: {accuracy, dims, epochs, epochs_run, validation_accuracy}.
   mlp: async (id, p) => {
     await backendKnown;
-    return lab.mlpAccuracy(BigInt(p.seed), p.fraction, p.side, !softwareAdapter);
+    return lab.mlpProbe(BigInt(p.seed), p.fraction, p.side, !softwareAdapter);
   },
 
   guided: async (id, p) => lab.guided(p.k, BigInt(p.seed)),

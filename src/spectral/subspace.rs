@@ -46,6 +46,41 @@ pub struct SubspaceSplit {
     pub chance: f64,
 }
 
+/// The fractions of the variance the page's subspace panel plots (and `recon-align subspace`
+/// scores without `--fraction`).
+pub const SUBSPACE_FRACTIONS: [f64; 7] = [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99];
+
+/// One end of the spectrum at every fraction of a [`SubspaceTable`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubspaceSideTable {
+    /// Variance fraction held by the subspace at each fraction.
+    pub variance: Vec<f64>,
+    /// Its number of eigenvectors.
+    pub dims: Vec<usize>,
+    /// Test accuracy of a linear probe on the projection.
+    pub linear_acc: Vec<f64>,
+}
+
+/// Linear probes on the top and the bottom subspaces at several fractions of the variance: the
+/// page's subspace panel (its field names).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubspaceTable {
+    /// The requested fractions of the variance.
+    pub fractions: Vec<f64>,
+    /// Training images.
+    pub n_train: usize,
+    /// Held-out test images.
+    pub n_test: usize,
+    /// Test accuracy of a linear probe on all pixels.
+    pub full_acc: f64,
+    /// Accuracy of always guessing the most frequent training class.
+    pub chance: f64,
+    /// The top subspaces.
+    pub top: SubspaceSideTable,
+    /// The bottom subspaces.
+    pub bottom: SubspaceSideTable,
+}
+
 /// Images per block of [`SubspaceStudy::coordinates`].
 const COORDINATE_ROWS: usize = 256;
 
@@ -178,6 +213,36 @@ impl SubspaceStudy {
             bottom_accuracy: score(&bottom)?,
             full_accuracy,
             chance,
+        })
+    }
+}
+
+impl SubspaceStudy {
+    /// [`SubspaceStudy::linear`] at every fraction of `fractions` (at least one), as one table.
+    pub fn table(&self, data: &Dataset, fractions: &[f64]) -> Result<SubspaceTable, SpectralError> {
+        let (mut top, mut bottom) = (SubspaceSideTable::default(), SubspaceSideTable::default());
+        let mut last = None;
+        for &f in fractions {
+            let s = self.linear(data, f)?;
+            top.variance.push(s.top_variance);
+            top.dims.push(s.top_dims);
+            top.linear_acc.push(s.top_accuracy);
+            bottom.variance.push(s.bottom_variance);
+            bottom.dims.push(s.bottom_dims);
+            bottom.linear_acc.push(s.bottom_accuracy);
+            last = Some(s);
+        }
+        let last = last.ok_or_else(|| {
+            SpectralError::InvalidArgument("no variance fraction to score".into())
+        })?;
+        Ok(SubspaceTable {
+            fractions: fractions.to_vec(),
+            n_train: last.n_train,
+            n_test: last.n_test,
+            full_acc: last.full_accuracy,
+            chance: last.chance,
+            top,
+            bottom,
         })
     }
 }

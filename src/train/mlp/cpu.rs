@@ -141,6 +141,12 @@ impl<'a> CpuMlp<'a> {
         &self.params
     }
 
+    /// Replaces the weights (not the optimiser's state), e.g. by those of an earlier epoch.
+    pub fn set_params(&mut self, params: &MlpParams) {
+        assert_eq!(params.dims, self.params.dims, "weights of another shape");
+        self.params = params.clone();
+    }
+
     /// Gradients of the last step's batch loss (before the update).
     pub fn gradients(&self) -> &MlpParams {
         &self.grads

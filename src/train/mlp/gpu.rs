@@ -284,6 +284,14 @@ impl GpuMlp<'_> {
         self.read_all(&self.params).await
     }
 
+    /// Replaces the weights (not the optimiser's state), e.g. by those of an earlier epoch.
+    pub fn set_params(&mut self, params: &MlpParams) {
+        assert_eq!(params.dims, self.dims, "weights of another shape");
+        for (tensor, values) in self.params.iter().zip(params.tensors()) {
+            tensor.write(self.ctx, values);
+        }
+    }
+
     /// Gradients of the last step's batch loss (before the update), read back to the host.
     pub async fn gradients(&self) -> Result<MlpParams, GpuError> {
         self.read_all(&self.grads).await

@@ -9,22 +9,26 @@
 //! Batches are gathered on the host and uploaded, so the features never need to fit in one
 //! storage binding (60,000 images x 784 floats do not).
 //!
-//! Files: the loop ([`train_mlp_probe`]), the GPU step ([`GpuMlp`], the `.wgsl` files beside
+//! Files: the loop ([`train_mlp_probe`], and [`train_mlp_probe_early_stopping`] with the rule of
+//! `early_stopping`), the GPU step ([`GpuMlp`], the `.wgsl` files beside
 //! this one), its CPU twin ([`CpuMlp`]), the weights ([`MlpParams`]), and the probe on the top
 //! and bottom variance subspaces of the paper's Figure 1 (`subspace`).
 
 mod cpu;
+mod early_stopping;
 mod gpu;
 mod params;
 mod run;
 mod subspace;
 
 pub use cpu::CpuMlp;
+pub use early_stopping::{BestEpoch, EarlyStopping};
 pub use gpu::GpuMlp;
 pub use params::MlpParams;
-pub use run::train_mlp_probe;
+pub use run::{train_mlp_probe, train_mlp_probe_early_stopping};
 pub use subspace::{
-    mlp_probe_config, mlp_subspace_accuracy, mlp_validation_accuracy, StudyError, MLP_HIDDEN,
+    mlp_probe_config, mlp_subspace_accuracy, mlp_validation_accuracy, subspace_features, MlpScore,
+    StudyError, MLP_HIDDEN, MLP_NORMALISATION, MLP_PATIENCE, MLP_VALIDATION,
 };
 
 use super::optimiser::Optimiser;
@@ -43,7 +47,7 @@ pub struct MlpDims {
 /// How the probe is trained.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MlpConfig {
-    /// Passes over the training set.
+    /// Passes over the training set (the most, with early stopping).
     pub epochs: usize,
     /// Mini-batch size B (an incomplete last batch is dropped).
     pub batch: usize,
@@ -105,11 +109,16 @@ pub struct MlpReport {
     pub train_acc: f32,
     /// Fraction of test samples classified correctly after training.
     pub test_acc: f32,
-    /// Mean batch loss of each epoch.
+    /// Mean batch loss of each epoch trained.
     pub losses: Vec<f32>,
+    /// Epochs behind the reported weights: the best validation epoch (from 1) with early
+    /// stopping, else every epoch trained.
+    pub epochs: usize,
+    /// Validation accuracy after each epoch trained (empty without early stopping).
+    pub validation_acc: Vec<f32>,
     /// Training samples processed per second (optimisation only, not evaluation).
     pub samples_per_second: f64,
-    /// Final weights.
+    /// The reported weights (the best validation epoch's, with early stopping).
     pub params: MlpParams,
 }
 
