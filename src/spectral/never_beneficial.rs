@@ -30,12 +30,18 @@ pub struct NeverBeneficialReport {
     pub tolerance: f64,
     /// The widths K = 1..=D.
     pub k: Vec<usize>,
-    /// The exact largest principal angle, in degrees, between the top-K subspace learned with the
-    /// noise and PCA's top-K subspace, for each K.
+    /// The exact largest principal angle, in degrees, between the width-K features learned with
+    /// the noise and PCA's, span(X S_K) against span(X U_K), for each K: what any probe on the
+    /// code sees. The status and the tolerance apply to this angle.
+    pub max_feature_angle_deg: Vec<f64>,
+    /// The exact largest principal angle, in degrees, between the pixel-space filter subspaces
+    /// span(S_K) and span(U_K), for each K. Never smaller than the feature angle; components of
+    /// the filters along G's (ridged) null space, the constant pixels, move it but not the
+    /// features.
     pub max_angle_deg: Vec<f64>,
-    /// The angle (degrees, finite) under which the two subspaces count as the same at each K:
-    /// asin of `tolerance`, widened where an eigengap is so small that double precision cannot
-    /// pin a subspace down better (Davis-Kahan); 90 where the width is undetermined.
+    /// The angle (degrees, finite) under which the two feature subspaces count as the same at
+    /// each K: asin of `tolerance`, widened where an eigengap is so small that double precision
+    /// cannot pin a subspace down better (Davis-Kahan); 90 where the width is undetermined.
     pub tolerance_deg: Vec<f64>,
     /// (lambda_K - lambda_{K+1}) / lambda_1, PCA's relative eigengap after K (lambda_{D+1} = 0).
     pub pca_relative_gap: Vec<f64>,
@@ -101,8 +107,9 @@ pub(crate) fn orthonormal_basis(m: MatRef<'_, f64>) -> Mat<f64> {
 }
 
 /// For each width K, compares the top-K generalized eigenspace of `noise` with PCA's top-K
-/// eigenspace by their exact largest principal angle; no labels are used. The same subspace at
-/// every determined K means the noise cannot help any task.
+/// eigenspace by the exact largest principal angle between their features (and, as a second
+/// series, between their pixel-space filters); no labels are used. The same features at every
+/// determined K mean the noise cannot help any task.
 ///
 /// A width is undetermined when PCA's or the pencil's eigenvalues K and K+1 are tied to working
 /// precision: the relative eigengap is below about 100 sqrt(D) eps (the Davis-Kahan precision
@@ -115,12 +122,22 @@ pub fn never_beneficial(
     let d = gram.d();
     let pca = gram.pca()?;
     let eig = gram.generalized_eigen(noise)?;
-    let q = orthonormal_basis(eig.vectors.as_ref());
-    // O = U^T Q: the sines of the principal angles between span(U_K) and span(Q_K) are the
-    // singular values of O[K.., ..K], and the largest of them gives the largest angle.
-    let overlap = mul(pca.vectors.transpose(), q.as_ref());
+    // In PCA's coordinates the noise's filters are U^T S. With S = Q R (Q orthonormal, in order),
+    // U^T S = (U^T Q) R, so U^T Q is the orthogonal factor of U^T S: the sines of the pixel-space
+    // angles between span(U_K) and span(S_K) are the singular values of its block [K.., ..K].
+    let coordinates = mul(pca.vectors.transpose(), eig.vectors.as_ref());
+    let overlap = orthonormal_basis(coordinates.as_ref());
     let largest_angle = largest_angles(overlap.as_ref())?;
-    let largest_sine: Vec<f64> = largest_angle.iter().map(|a| a.sin()).collect();
+    // Features: in the inner product <a, b> = a^T G b (that of the features X a and X b), the
+    // columns of U Lambda^{-1/2} are orthonormal, and the orthogonal factor of
+    // Lambda^{1/2} U^T S is the overlap of the two orthonormal feature bases, in order
+    // (docs/maths.md, "Why Gaussian noise never helps, and the label-free test").
+    let weighted = Mat::from_fn(d, d, |i, j| {
+        pca.lambda[i].max(0.0).sqrt() * coordinates[(i, j)]
+    });
+    let feature_overlap = orthonormal_basis(weighted.as_ref());
+    let feature_angle = largest_angles(feature_overlap.as_ref())?;
+    let largest_sine: Vec<f64> = feature_angle.iter().map(|a| a.sin()).collect();
     let pca_relative_gap = relative_gaps(&pca.lambda);
     let noise_gap = relative_gaps(&eig.mu);
     let threshold: Vec<f64> = (0..d)
@@ -154,6 +171,7 @@ pub fn never_beneficial(
         noise: noise.to_string(),
         tolerance,
         k: (1..=d).collect(),
+        max_feature_angle_deg: feature_angle.iter().map(|a| a.to_degrees()).collect(),
         max_angle_deg: largest_angle.iter().map(|a| a.to_degrees()).collect(),
         tolerance_deg: tolerance_sine.iter().map(|&t| degrees(t)).collect(),
         pca_relative_gap,

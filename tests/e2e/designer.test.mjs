@@ -122,8 +122,10 @@ function assertSameAsCli(json, noise) {
   assert.equal(json.verdict, never.verdict);
   json.k.forEach((k, i) => {
     if (never.status[i] !== 'different') return;
-    const [a, b] = [json.max_angle_deg[i], never.max_angle_deg[i]];
-    assert.ok(Math.abs(a - b) <= 1e-9 * Math.abs(b), `largest angle at K=${k}: page ${a}, CLI ${b}`);
+    for (const key of ['max_feature_angle_deg', 'max_angle_deg']) {
+      const [a, b] = [json[key][i], never[key][i]];
+      assert.ok(Math.abs(a - b) <= 1e-9 * Math.abs(b), `${key} at K=${k}: page ${a}, CLI ${b}`);
+    }
   });
 }
 

@@ -58,7 +58,7 @@ test('controls write the hash, and a copied link restores every setting', async 
 
     await page.click('#copy-link');
     const link = await page.inputValue('#share-link');
-    assert.match(link, /#v=2&data=mnist&k=50&noise=gaussian&sigma=0.25/);
+    assert.match(link, /#v=2&data=mnist&k=50&guided_k=8&noise=gaussian&sigma=0.25/);
 
     const { page: again, problems: p2 } = await openPage(browser, link.split('#')[1], undefined, { fakeWorker: true });
     for (const [id, v] of [['#ctl-k', '50'], ['#ctl-noise', 'gaussian'], ['#ctl-sigma', '0.25'], ['#ctl-seed', '77'], ['#ctl-optimiser', 'sgd']]) {

@@ -1,9 +1,11 @@
 // Panel 6: design your own noise. Paint a 7×7 map of drop probabilities (dropmap) or of Gaussian
 // standard deviations (gaussmap), levels 0–9 meaning 0–0.9; the alignment impact and the label-free
 // verdict follow the map live, and Train trains the DAE with it. The map lives in the hash
-// (noise=dropmap&map=<49 digits>), so a design is a link; the other panels use it too.
+// (noise=dropmap&map=<49 digits>), so a design is a link; the other panels use it too. Its
+// sentences come from www/takeaways/designer.js.
 import { exportBar } from '../export.js';
 import { MAP_CELLS, mapMean, noiseSpec, trainSettings, usesMap } from '../state.js';
+import { designerTakeaway } from '../takeaways/designer.js';
 import { el, panelShell, progressRow, runTask, say, num, atK } from './common.js';
 
 const SIDE = 7;
@@ -162,41 +164,25 @@ export function createDesignerPanel(ctx) {
   }
 
   function draw() {
-    const { settings, spec, align, never, reference } = result;
-    const i = atK(align.k, Math.min(settings.k, align.d));
-    const K = align.k[i];
-    const [clean, noisy] = [align.clean[i], align.noisy[i]];
-    const impact = (100 * (noisy - clean)) / clean;
-    const determined = never.k.map((_, j) => j).filter((j) => never.status[j] !== 'undetermined');
-    const worst = Math.max(0, ...determined.map((j) => never.max_angle_deg[j]));
-    const angle = never.status[i] === 'undetermined' ? 'undetermined (tied eigenvalues)' : `${num(never.max_angle_deg[i], 2)}°`;
-    const [name, digits] = spec.split(':');
-    const mean = mapMean(digits);
-    const uniform = new Set(digits).size === 1;
-    verdict.dataset.verdict = never.never_beneficial ? 'never' : 'changes';
+    const { settings, spec } = result;
+    const t = designerTakeaway(result, { k: settings.k });
+    verdict.dataset.verdict = t.claims.never ? 'never' : 'changes';
     verdict.dataset.noise = spec;
-    verdict.textContent = never.never_beneficial
-      ? 'Verdict without labels: this map never changes the learned subspace, so it cannot help or hurt any task.'
-      : 'Verdict without labels: this map changes the learned subspace, so it can help or hurt a task.';
-    const readout = `At K=${K} the alignment with the labels goes from ${num(clean, 2)}% without noise to ${num(noisy, 2)}% with the map (impact ${impact >= 0 ? '+' : ''}${num(impact, 2)}%); the largest angle to PCA's top-${K} subspace is ${angle}.`;
-    if (name === 'gaussmap' && uniform) {
-      say(shell, `This Gaussian map is uniform (σ=${num(mean, 1)} in every cell): it is isotropic Gaussian noise, which never changes the learned subspace — the largest angle to PCA's is at most ${worst.toExponential(1)}° over the ${determined.length} determined widths.`, readout);
-    } else if (name === 'gaussmap') {
-      const refWorst = reference ? Math.max(0, ...reference.k.map((_, j) => j).filter((j) => reference.status[j] !== 'undetermined').map((j) => reference.max_angle_deg[j])) : NaN;
-      say(shell, `Isotropic Gaussian noise never changes the learned subspace (σ=${num(mean, 3)} everywhere: largest angle at most ${Number.isFinite(refWorst) ? refWorst.toExponential(1) : '–'}°), but this Gaussian map is not uniform, and it ${never.never_beneficial ? 'does not change it either' : 'does'}.`, readout);
-    } else {
-      say(shell, `This drop map (mean drop probability ${num(mean, 2)}) ${never.never_beneficial ? 'keeps' : 'turns'} the learned subspace.`, readout,
-        'The label-free test needs no labels; the alignment, which uses them, says whether the turn helps.');
-    }
+    verdict.textContent = t.verdict;
+    say(shell, ...t.sentences);
     exports.enable(true);
   }
 
   function designerJSON(r) {
     return {
       panel: 'designer', settings: r.settings, noise: r.spec, map: r.spec.split(':')[1], k: r.align.k,
-      clean: r.align.clean, noisy: r.align.noisy, max_angle_deg: r.never.max_angle_deg, status: r.never.status,
+      clean: r.align.clean, noisy: r.align.noisy, max_feature_angle_deg: r.never.max_feature_angle_deg,
+      max_angle_deg: r.never.max_angle_deg, tolerance_deg: r.never.tolerance_deg, status: r.never.status,
       verdict: r.never.verdict, never_beneficial: r.never.never_beneficial,
-      reference: r.reference && { noise: r.reference.noise, max_angle_deg: r.reference.max_angle_deg, never_beneficial: r.reference.never_beneficial },
+      reference: r.reference && {
+        noise: r.reference.noise, max_feature_angle_deg: r.reference.max_feature_angle_deg,
+        max_angle_deg: r.reference.max_angle_deg, status: r.reference.status, never_beneficial: r.reference.never_beneficial,
+      },
     };
   }
 
