@@ -53,7 +53,7 @@ test('controls write the hash, and a copied link restores every setting', async 
     await page.press('#ctl-seed', 'Tab');
     await page.selectOption('#ctl-optimiser', 'sgd');
     await page.waitForFunction(() => location.hash.includes('optimiser=sgd'));
-    assert.match(await page.evaluate(() => location.hash), /k=50&noise=gaussian&sigma=0.25&.*seed=77/);
+    assert.match(await page.evaluate(() => location.hash), /k=50&guided_k=8&noise=gaussian&sigma=0.25&.*seed=77/);
     assert.equal(await page.isVisible('#ctl-p'), false, 'mask controls hide for Gaussian noise');
 
     await page.click('#copy-link');
