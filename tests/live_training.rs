@@ -248,7 +248,11 @@ fn the_default_run_learns_the_top_directions_at_times_near_one_over_their_rate()
     assert_eq!(settings.momentum, 0.0, "the page's default is plain SGD");
     let order = train_on_cpu(&data, &settings).pop().unwrap().learning_order;
     let regime = order.regime.as_ref().unwrap();
-    assert!(regime.inside, "ε of the top direction {}", regime.epsilon[0]);
+    assert!(
+        regime.inside,
+        "ε of the top direction {}",
+        regime.epsilon[0]
+    );
     assert!(
         order.fitted >= settings.k - 4,
         "{} of {} directions timed: {:?}",
