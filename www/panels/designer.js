@@ -4,7 +4,7 @@
 // (noise=dropmap&map=<49 digits>), so a design is a link; the other panels use it too. Its
 // sentences come from www/takeaways/designer.js.
 import { exportBar } from '../export.js';
-import { MAP_CELLS, mapMean, noiseSpec, trainSettings, usesMap } from '../state.js';
+import { MAP_CELLS, mapMean, noiseSpec, parseNoise, trainSettings, usesMap } from '../state.js';
 import { designerTakeaway } from '../takeaways/designer.js';
 import { el, panelShell, progressRow, runTask, say, num, atK } from './common.js';
 
@@ -147,7 +147,7 @@ export function createDesignerPanel(ctx) {
     const st = ctx.state();
     if (!usesMap(st.noise)) commit(levels);
     const params = trainSettings(ctx.state(), ctx.dims(), ctx.images());
-    trainStatus.textContent = `Training ${params.epochs} epochs with ${params.noise.split(':')[0]} (K=${params.k})…`;
+    trainStatus.textContent = `Training ${params.epochs} epochs with ${parseNoise(params.noise).kind} (K=${params.k})…`;
     let last = null;
     const data = await runTask(ctx, trainProgress, 'designer-train', 'train', params, {
       epoch: (e) => {
@@ -175,7 +175,7 @@ export function createDesignerPanel(ctx) {
 
   function designerJSON(r) {
     return {
-      panel: 'designer', settings: r.settings, noise: r.spec, map: r.spec.split(':')[1], k: r.align.k,
+      panel: 'designer', settings: r.settings, noise: r.spec, map: parseNoise(r.spec).map, k: r.align.k,
       clean: r.align.clean, noisy: r.align.noisy, max_feature_angle_deg: r.never.max_feature_angle_deg,
       max_angle_deg: r.never.max_angle_deg, tolerance_deg: r.never.tolerance_deg, status: r.never.status,
       verdict: r.never.verdict, never_beneficial: r.never.never_beneficial,

@@ -5,7 +5,7 @@
 // (the page's `curve` task, `recon-align align --json`), a sweep row `{ noise, impact }` (the page's
 // `impact` task, `recon-align sweep --json`'s `rows`).
 import { num, atK } from './format.js';
-import { describeNoise } from '../state.js';
+import { describeNoise, parseNoise } from '../state.js';
 
 /** |impact| below this (percent) is "no change": well above rounding (1e-9), below any effect worth a word. */
 export const NO_CHANGE = 0.01;
@@ -46,11 +46,11 @@ export const THRESHOLDS = `(|impact| under ${NO_CHANGE}% counts as no change, un
 
 /** Whether a noise spec keeps PCA's directions for certain: none, isotropic Gaussian, a mask with p = 0, a uniform Gaussian map. */
 export function keepsPcaDirections(spec) {
-  const [kind, a] = String(spec).split(':');
-  if (kind === 'none' || kind === 'gaussian') return true;
-  if (kind === 'mask') return Number(a) === 0;
-  if (kind === 'gaussmap') return new Set(a).size === 1;
-  if (kind === 'dropmap') return /^0+$/.test(a);
+  const n = parseNoise(spec);
+  if (n.kind === 'none' || n.kind === 'gaussian') return true;
+  if (n.kind === 'mask') return n.p === 0;
+  if (n.kind === 'gaussmap') return new Set(n.map).size === 1;
+  if (n.kind === 'dropmap') return /^0+$/.test(n.map);
   return false;
 }
 
@@ -154,12 +154,6 @@ export const REORDERING_TOLERANCE = 1e-3;
 /** How many of `total` masks act mildly, as a parenthesis ('' when none do). */
 const mildly = (total, mild) => (mild === 0 ? '' : mild === total ? ' (all mildly)' : ` (${mild} of them mildly)`);
 
-/** The kind, p and patch side of a swept noise spec (`mask:P:K` or `gaussian:S`). */
-function sweptNoise(spec) {
-  const [kind, a, b] = String(spec).split(':');
-  return { kind, p: Number(a), patch: Number(b) };
-}
-
 /**
  * The sweep's sentence at width `K`, from its rows `{ noise, impact }` (masks and Gaussian
  * noises): the best and the worst mask with p > 0, how many of them help, hurt or make no change,
@@ -168,9 +162,9 @@ function sweptNoise(spec) {
 export function sweepTakeaway(rows, K) {
   const d = rows[0].impact.length;
   const i = atK(Array.from({ length: d }, (_, j) => j + 1), Math.min(K, d));
-  const masks = rows.map((r) => ({ ...sweptNoise(r.noise), noise: r.noise, v: r.impact[i] }))
+  const masks = rows.map((r) => ({ ...parseNoise(r.noise), noise: r.noise, v: r.impact[i] }))
     .filter((m) => m.kind === 'mask' && m.p > 0);
-  const gaussians = rows.filter((r) => sweptNoise(r.noise).kind === 'gaussian');
+  const gaussians = rows.filter((r) => parseNoise(r.noise).kind === 'gaussian');
   const best = masks.reduce((b, m) => (m.v > b.v ? m : b), masks[0]);
   const worst = masks.reduce((w, m) => (m.v < w.v ? m : w), masks[0]);
   const count = (level, sign) => masks.filter((m) => {
