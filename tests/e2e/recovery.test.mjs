@@ -73,13 +73,13 @@ test('a GPU device lost mid-run: training goes on on the CPU from its last epoch
   const site = new URL('../', BENCH_URL).href;
   const browser = await launch({ webgpu: true });
   try {
-    const { page, problems } = await openPage(browser, 'embed=1&panel=train&epochs=5&batch=32&k=4', undefined, { base: site });
+    const { page, problems } = await openPage(browser, 'embed=1&panel=train&epochs=5&batch=2&k=4', undefined, { base: site });
     await page.waitForSelector('#backend[data-state="webgpu"]', { timeout: 120_000 });
     const good = { images: idxImages(300, 8, 8), labels: idxLabels(Array.from({ length: 300 }, (_, i) => i % 4)) };
     await chooseIdxFiles(page, good, 'small');
     await page.waitForFunction(() => /N=300,/.test(document.getElementById('dataset-summary').textContent), null, { timeout: 120_000 });
-    // 5 epochs of 9 steps is longer than the default run (10 epochs of 1 step on 300 images): an
-    // embed waits for the reader.
+    // 5 epochs of 120 steps is longer than the default run (20 epochs of 7 steps of 32 on the 240
+    // training images): an embed waits for the reader.
     await page.waitForSelector('#train-progress[data-state="held"]', { timeout: 60_000 });
     assert.match(await page.textContent('#panel-train'), /longer than the default; press Train/);
     // The next run trains on the WebGPU device and destroys it after epoch 2 (whichever worker of
