@@ -150,7 +150,7 @@ fn time_to_half(
 }
 
 /// Least-squares slope of y on x, `None` when the x values do not vary.
-fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
+pub(super) fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
     let n = points.len() as f64;
     let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
     let my = points.iter().map(|p| p.1).sum::<f64>() / n;

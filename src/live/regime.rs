@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::learning_order::least_squares_slope;
+
 /// The settings are in the law's regime when the slope the discrete dynamics predict is within
 /// this distance of the law's −1 (with m = 0 that allows ε up to about 0.2; with m = 0.9, about
 /// 0.1·(1 − m)² = 0.001).
@@ -60,12 +62,11 @@ impl Regime {
                 .iter()
                 .map(|&i| (rate[i].ln(), -growth[i].ln()))
                 .collect();
-            let n = pts.len() as f64;
-            let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
-            let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
-            let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-            let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-            (pts.len() >= 2 && sxx > 1e-12 * n).then(|| sxy / sxx)
+            if pts.len() >= 2 {
+                least_squares_slope(&pts)
+            } else {
+                None
+            }
         };
         let scale = (!learned.is_empty()).then(|| {
             let sum: f64 = learned

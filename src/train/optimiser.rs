@@ -36,20 +36,6 @@ impl Optimiser {
         }
     }
 
-    /// SGD with momentum 0.9 (what `sgd` meant in the page's v1 links).
-    pub fn sgd() -> Self {
-        Optimiser::SgdMomentum { momentum: 0.9 }
-    }
-
-    /// The rule named `sgd` or `adam` (the page's, the CLI's and the URL's spelling).
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "adam" => Some(Optimiser::adam()),
-            "sgd" => Some(Optimiser::sgd()),
-            _ => None,
-        }
-    }
-
     /// Update number `t` (1-based) of a tensor of `len` values: Adam's bias corrections at t.
     pub(crate) fn params_at(self, lr: f32, len: usize, t: u32) -> OptimiserParams {
         let (beta1, beta2, eps, bias1, bias2) = match self {
