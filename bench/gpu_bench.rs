@@ -1,13 +1,15 @@
 //! Throughput of the GPU kernels against the CPU path on this machine (not a test).
 //!
-//! `cargo xtask bench kernels [N]` (default N = 10000 MNIST-shaped images), i.e.
-//! `cargo run --release --features bench --example gpu_bench [N]`.
+//! `cargo xtask bench kernels [--json] [N ...]` (default N = 10000 MNIST-shaped images), i.e.
+//! `cargo run --release --features bench --example gpu_bench [--json] [N ...]`; `--adapter` prints
+//! only the adapter wgpu picks. bench/device/run.sh
+//! runs it with `--json 10000 60000` beside the same work in PyTorch (bench/device/torch_bench.py).
 
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use recon_align::dataset::Dataset;
-use recon_align::gpu::{gram, matmul, GpuContext, GpuImages, GpuMatrix, Op};
+use recon_align::gpu::{gram, matmul, GpuContext, GpuImages, Op};
 use recon_align::spectral::{Noise, Preprocessing};
 use recon_align::train::{train_dae, Backend, DaeConfig, Optimiser};
 
@@ -68,81 +70,154 @@ fn cpu_gram<T: faer::traits::ComplexField + Copy>(x: &faer::Mat<T>) -> faer::Mat
     g
 }
 
+/// Seconds per call of `work`: one warm-up call, then calls until at least 50 ms have passed, so a
+/// kernel of tens of microseconds is timed as finely as one of seconds.
+fn per_call(mut work: impl FnMut()) -> f64 {
+    work();
+    let (start, mut calls) = (Instant::now(), 0u32);
+    loop {
+        work();
+        calls += 1;
+        let elapsed = start.elapsed().as_secs_f64();
+        if elapsed >= 0.05 {
+            return elapsed / calls as f64;
+        }
+    }
+}
+
+/// One result row: printed for people, or as one JSON object per line with `--json`
+/// (bench/device/run.sh builds its table from those).
+struct Row<'a> {
+    part: &'a str,
+    work: String,
+    seconds: f64,
+    rate: f64,
+    unit: &'a str,
+}
+
+impl Row<'_> {
+    fn print(&self, json: bool) {
+        if json {
+            println!(
+                "{{\"part\": \"{}\", \"work\": \"{}\", \"seconds\": {:e}, \"rate\": {}, \"unit\": \"{}\"}}",
+                self.part, self.work, self.seconds, self.rate, self.unit
+            );
+        } else {
+            println!(
+                "{:<28} {:<14} {:10.6} s  {:10.2} {}",
+                self.work, self.part, self.seconds, self.rate, self.unit
+            );
+        }
+    }
+}
+
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000);
-    let data = mnist_like(n);
-    let d = data.d();
-    let st = Preprocessing::of_dataset(&data);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let json = args.iter().any(|a| a == "--json");
+    let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    if sizes.is_empty() {
+        sizes.push(10_000);
+    }
     let ctx = pollster::block_on(GpuContext::new()).expect("no GPU adapter");
-    println!(
+    if args.iter().any(|a| a == "--adapter") {
+        // Only which adapter wgpu picks (bench/device/run.sh asks this first).
+        println!("adapter: {}", ctx.describe());
+        return;
+    }
+    eprintln!(
         "adapter: {}; CPU threads: {}",
         ctx.describe(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    println!("N = {n}, D = {d}");
+    for &n in &sizes {
+        bench_size(&ctx, n, json);
+    }
+}
 
-    // Gram G = X^T X: 2 N D^2 flops counted for the full matrix (the GPU computes the upper half).
+fn bench_size(ctx: &GpuContext, n: usize, json: bool) {
+    let data = mnist_like(n);
+    let d = data.d();
+    let st = Preprocessing::of_dataset(&data);
+    let tflops = |flops: f64, t: f64| flops / t / 1e12;
+
+    // Gram G = X^T X: 2 N D^2 flops counted for the full matrix (as PyTorch's X^T X does), though
+    // the GPU computes the upper half. Timed to the end of the GPU work, without the read-back.
     let flops = 2.0 * n as f64 * (d * d) as f64;
-    let images = GpuImages::upload(&ctx, &data, None).unwrap();
-    let warm = pollster::block_on(gram(&ctx, &images, &st)).unwrap();
-    let _ = pollster::block_on(warm.to_vec(&ctx)).unwrap();
-    let (g, t) = seconds(|| {
-        let g = pollster::block_on(gram(&ctx, &images, &st)).unwrap();
-        pollster::block_on(g.to_vec(&ctx)).unwrap();
-        g
+    let work = format!("gram N={n}");
+    let images = GpuImages::upload(ctx, &data, None).unwrap();
+    let t = per_call(|| {
+        let g = pollster::block_on(gram(ctx, &images, &st)).unwrap();
+        pollster::block_on(ctx.wait()).unwrap();
+        drop(g);
     });
-    println!(
-        "gram  gpu f32 (from u8): {:8.3} s  {:7.2} GFLOP/s",
-        t,
-        flops / t / 1e9
-    );
+    Row {
+        part: "wgsl",
+        work: work.clone(),
+        seconds: t,
+        rate: tflops(flops, t),
+        unit: "TFLOP/s",
+    }
+    .print(json);
+    let g = pollster::block_on(gram(ctx, &images, &st)).unwrap();
     let x64 = faer::Mat::<f64>::from_fn(n, d, |i, j| {
-        (data.images[i * d + j] as f64 / 255.0 - st.mean[j] as f64) / st.scale as f64
+        (data.images[i * d + j] as f64 / 255.0 - st.mean[j]) / st.scale
     });
     let x32 = faer::Mat::<f32>::from_fn(n, d, |i, j| x64[(i, j)] as f32);
     let (_, t) = seconds(|| cpu_gram(&x64));
-    println!(
-        "gram  cpu f64 faer     : {:8.3} s  {:7.2} GFLOP/s",
-        t,
-        flops / t / 1e9
-    );
+    Row {
+        part: "cpu faer f64",
+        work: work.clone(),
+        seconds: t,
+        rate: tflops(flops, t),
+        unit: "TFLOP/s",
+    }
+    .print(json);
     let (_, t) = seconds(|| cpu_gram(&x32));
-    println!(
-        "gram  cpu f32 faer     : {:8.3} s  {:7.2} GFLOP/s",
-        t,
-        flops / t / 1e9
-    );
+    Row {
+        part: "cpu faer f32",
+        work,
+        seconds: t,
+        rate: tflops(flops, t),
+        unit: "TFLOP/s",
+    }
+    .print(json);
 
-    // GEMM G G (D x D x D).
+    // GEMM G G (D x D x D), once per size list (it does not depend on N).
     let flops = 2.0 * (d * d * d) as f64;
-    let _ = pollster::block_on(matmul(&ctx, &g, Op::Plain, &g, Op::Plain)).unwrap();
-    let (_, t) = seconds(|| {
-        let gg = pollster::block_on(matmul(&ctx, &g, Op::Plain, &g, Op::Plain)).unwrap();
-        pollster::block_on(gg.to_vec(&ctx)).unwrap();
+    let work = format!("gemm {d}^3");
+    let t = per_call(|| {
+        let gg = pollster::block_on(matmul(ctx, &g, Op::Plain, &g, Op::Plain)).unwrap();
+        pollster::block_on(ctx.wait()).unwrap();
+        drop(gg);
     });
-    println!(
-        "gemm  gpu f32 G G      : {:8.3} s  {:7.2} GFLOP/s",
-        t,
-        flops / t / 1e9
-    );
+    Row {
+        part: "wgsl",
+        work: work.clone(),
+        seconds: t,
+        rate: tflops(flops, t),
+        unit: "TFLOP/s",
+    }
+    .print(json);
     let g64 = cpu_gram(&x64);
     let g32 = cpu_gram(&x32);
-    let (_, t) = seconds(|| &g64 * &g64);
-    println!(
-        "gemm  cpu f64 faer G G : {:8.3} s  {:7.2} GFLOP/s",
-        t,
-        flops / t / 1e9
-    );
-    let (_, t) = seconds(|| &g32 * &g32);
-    println!(
-        "gemm  cpu f32 faer G G : {:8.3} s  {:7.2} GFLOP/s",
-        t,
-        flops / t / 1e9
-    );
-    let _ = GpuMatrix::zeros(&ctx, 1, 1);
+    let t = per_call(|| drop(&g64 * &g64));
+    Row {
+        part: "cpu faer f64",
+        work: work.clone(),
+        seconds: t,
+        rate: tflops(flops, t),
+        unit: "TFLOP/s",
+    }
+    .print(json);
+    let t = per_call(|| drop(&g32 * &g32));
+    Row {
+        part: "cpu faer f32",
+        work,
+        seconds: t,
+        rate: tflops(flops, t),
+        unit: "TFLOP/s",
+    }
+    .print(json);
 
     // One epoch of DAE training, K = 64, mask p = 0.5 on 2 x 2 patches, Adam, batch 128.
     let config = DaeConfig {
@@ -155,7 +230,8 @@ fn main() {
         seed: 0,
         init_scale: 0.1,
     };
-    for (name, backend) in [("gpu", Backend::Gpu(&ctx)), ("cpu", Backend::Cpu)] {
+    let work = format!("dae epoch N={n} K=64 mask");
+    for (part, backend) in [("wgsl", Backend::Gpu(ctx)), ("cpu", Backend::Cpu)] {
         let run = pollster::block_on(train_dae(
             backend,
             &data,
@@ -166,9 +242,14 @@ fn main() {
         ))
         .unwrap();
         let report = &run.reports[0];
-        println!(
-            "dae   {name} K=64 mask    : {:8.0} samples/s  (epoch loss {:.3})",
-            report.samples_per_second, report.train_loss
-        );
+        let rate = report.samples_per_second;
+        Row {
+            part,
+            work: work.clone(),
+            seconds: n as f64 / rate,
+            rate: rate / 1e3,
+            unit: "k samples/s",
+        }
+        .print(json);
     }
 }

@@ -136,7 +136,7 @@ async function bench() {
   }
   out.summary = rows;
   document.getElementById('results').innerHTML = (rows.length ? table(rows) : '')
-    + (!out.training ? '' : `<p>DAE training (K=${k}, mask 2x2 p=0.5, B=${out.training.batch_size}): `
+    + (!out.training ? '' : `<p>DAE training (K=${k}, mask 2x2 p=0.5, B=${out.training.batch}): `
     + `WebGPU ${out.training.gpu_samples_per_second.toFixed(0)} samples/s, `
     + `wasm CPU ${out.training.cpu_samples_per_second.toFixed(0)} samples/s.</p>`);
   return out;

@@ -5,6 +5,7 @@ use recon_align::dataset::Dataset;
 use recon_align::gpu::GpuContext;
 use recon_align::spectral::{patch_of, ImageShape, Preprocessing};
 
+pub mod contracts;
 pub mod optimum;
 
 /// The GPU context, or None (with the reason printed) when no adapter exists.

@@ -4,6 +4,7 @@
 //! README can give two commands: `cargo xtask serve` and `cargo xtask test`.
 
 mod bench;
+mod device;
 mod serve;
 mod setup;
 mod site;
@@ -25,6 +26,9 @@ cargo xtask <command>
                      benchmark code)
   wasm               build the wasm module into pkg/ (without the `bench` feature)
   bench [name]       build and run a benchmark (kernels, browser, page, align); no name lists them
+  device-pack        build target/device-pack/: prebuilt binaries, data, Vulkan loader, the bench
+                     wasm with Dawn for Node, and run.sh, which checks recon-align on a real GPU
+                     beside PyTorch with no network and no Rust (bench/device/)
   serve-bench [--port N]
                      build the bench site (target/bench-site/: the page, bench/web/ and wasm
                      built with `--features bench`) and serve it; its GPU check is bench/?check=1
@@ -68,6 +72,11 @@ fn run(args: &[String]) -> Result {
             check()
         }
         Some("test") => test(&root),
+        Some("device-pack") => {
+            setup::for_build(&root)?;
+            let site = site::bench_site(&root)?;
+            device::pack(&root, &site.join("pkg")).map(drop)
+        }
         Some("bench") => bench::run(&root, rest),
         Some("serve-bench") => {
             setup::for_build(&root)?;
@@ -149,6 +158,12 @@ fn test(root: &Path) -> Result {
     cargo(&["test", "--package", "xtask"])?;
     site::dist(root)?;
     let bench_site = site::bench_site(root)?;
+    // The device check's folder, and every part of its run.sh that needs no real GPU.
+    let pack = device::pack(root, &bench_site.join("pkg"))?;
+    let mut smoke = Command::new(pack.join("run.sh"));
+    smoke.arg("--smoke");
+    gpu_env(&mut smoke)?;
+    status(&mut smoke)?;
     let url = format!("http://{}/", serve::spawn(&root.join("dist"))?);
     let bench_url = format!("http://{}/bench/", serve::spawn(&bench_site)?);
     println!("xtask: browser tests against {url} (GPU check page: {bench_url})");

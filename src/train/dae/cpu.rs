@@ -4,16 +4,18 @@
 use crate::dataset::Dataset;
 use crate::spectral::{patch_of, ImageShape, Preprocessing};
 
-use super::super::random::{gaussian_draw, mask_uniform};
+use super::super::random::{gaussian_draw, keeps, mask_word};
+use super::corruption::{ByteCentring, PixelNoise};
 use super::{DaeConfig, DaeWeights};
 
 /// The same DAE step on the CPU in f32 (same batches, same Philox noise): fallback backend and reference.
 pub struct CpuDae {
     config: DaeConfig,
-    mean: Vec<f32>,
-    inv_scale: f32,
-    /// The noise of each pixel (its plane's value, as the GPU reads it per channel plane).
-    level: Vec<f32>,
+    centring: ByteCentring,
+    /// The standard deviation and the drop threshold of each pixel (its plane's values, as the
+    /// GPU reads them per channel plane).
+    std: Vec<f32>,
+    drop_below: Vec<u32>,
     /// The patch of each pixel (the site of its mask draw), and how many patches there are.
     site: Vec<u32>,
     sites: usize,
@@ -34,14 +36,17 @@ impl CpuDae {
         let len = weights.encoder.len();
         let (c, h, w) = shape;
         let shape = ImageShape { c, h, w };
-        let (levels, patch) = config.pixel_noise(shape);
+        let noise = PixelNoise::new(config.noise, shape);
         let d = shape.d();
-        let site: Vec<u32> = (0..d).map(|j| patch_of(shape, patch, j) as u32).collect();
+        let site: Vec<u32> = (0..d)
+            .map(|j| patch_of(shape, noise.patch, j) as u32)
+            .collect();
+        let plane = shape.h * shape.w;
         Self {
             config: *config,
-            mean: preprocessing.mean_f32(),
-            inv_scale: preprocessing.inv_scale_f32(),
-            level: (0..d).map(|j| levels[j % levels.len()]).collect(),
+            centring: ByteCentring::new(preprocessing),
+            std: (0..d).map(|j| noise.std[j % plane]).collect(),
+            drop_below: (0..d).map(|j| noise.drop_below[j % plane]).collect(),
             sites: site.iter().map(|&s| s as usize + 1).max().unwrap_or(0),
             site,
             weights: weights.clone(),
@@ -73,28 +78,30 @@ impl CpuDae {
         let seed = self.config.seed;
         let (mut clean, mut noisy) = (vec![0.0f32; batch * d], vec![0.0f32; batch * d]);
         let rows = clean.chunks_exact_mut(d).zip(noisy.chunks_exact_mut(d));
-        let mut uniform = vec![0.0f32; self.sites];
+        let mut words = vec![0u32; self.sites];
         for ((x_row, noisy_row), &sample) in rows.zip(&self.order[batch_offset..]) {
             let image = data.image(sample as usize);
-            for ((x, &byte), &mean) in x_row.iter_mut().zip(image).zip(&self.mean) {
-                *x = (byte as f32 / 255.0 - mean) * self.inv_scale;
+            for (j, (x, &byte)) in x_row.iter_mut().zip(image).enumerate() {
+                *x = self.centring.apply(byte, j);
             }
             match self.config.noise_mode() {
                 1 => {
-                    let pixels = noisy_row.iter_mut().zip(x_row.iter()).zip(&self.level);
-                    for (j, ((out, &x), &level)) in pixels.enumerate() {
-                        *out = x + level * gaussian_draw(seed, step, sample, j as u32);
+                    let pixels = noisy_row.iter_mut().zip(x_row.iter()).zip(&self.std);
+                    for (j, ((out, &x), &std)) in pixels.enumerate() {
+                        *out = x + std * gaussian_draw(seed, step, sample, j as u32);
                     }
                 }
                 2 => {
-                    // One draw per patch (the channels and pixels of a patch share it); a pixel is
-                    // kept when its patch's draw is at least its drop probability.
-                    for (site, u) in uniform.iter_mut().enumerate() {
-                        *u = mask_uniform(seed, step, sample, site as u32);
+                    // One word per patch (the channels and pixels of a patch share it); a pixel is
+                    // kept when the word's top 24 bits reach its drop threshold (integers only).
+                    for (site, word) in words.iter_mut().enumerate() {
+                        *word = mask_word(seed, step, sample, site as u32);
                     }
                     let pixels = noisy_row.iter_mut().zip(x_row.iter());
-                    for (((out, &x), &site), &level) in pixels.zip(&self.site).zip(&self.level) {
-                        *out = if uniform[site as usize] >= level {
+                    for (((out, &x), &site), &threshold) in
+                        pixels.zip(&self.site).zip(&self.drop_below)
+                    {
+                        *out = if keeps(words[site as usize], threshold) {
                             x
                         } else {
                             0.0

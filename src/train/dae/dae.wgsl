@@ -4,9 +4,16 @@
 //   batch_loss: the mini-batch loss (1/B) sum_b ||x_b - xhat_b||^2, in a fixed order, into its slot.
 // Noise is drawn from Philox4x32-10 keyed by (seed) with counter (step, sample, site, stream),
 // so every run with the same seed sees the same noise, on any device and on the CPU twin
-// (src/train/random.rs). The noise of each pixel of a channel plane comes from `pixel_noise`:
-// the drop probability of a mask or drop map (mode 2), the std of Gaussian noise or a Gaussian
-// map (mode 1). Every buffer has its own binding number across the entry points.
+// (src/train/random.rs). The noise of each pixel of a channel plane comes from the CPU
+// (src/train/dae/corruption.rs): the drop threshold of a mask or drop map (mode 2), the std of
+// Gaussian noise or a Gaussian map (mode 1). Every buffer has its own binding number across the
+// entry points.
+//
+// What any conforming GPU computes exactly like the CPU twin: the random words (integer
+// arithmetic), every keep-or-drop decision (an integer comparison of a word's top 24 bits with
+// the threshold), and the clean pixel (f32(byte) - mean255) * per_byte, one correctly rounded
+// subtraction and one correctly rounded multiplication. The Gaussian draws go through log, sqrt
+// and cos, which WGSL lets a GPU round loosely: they agree with the CPU to that accuracy only.
 
 struct StepParams {
     batch: u32,
@@ -21,7 +28,7 @@ struct StepParams {
     seed_lo: u32,
     seed_hi: u32,
     loss_slot: u32,
-    inv_scale: f32,
+    per_byte: f32,      // 1 / (255 scale): a byte difference to preprocessed units
     _pad0: u32,
     _pad1: u32,
     inv_batch: f32,
@@ -30,13 +37,14 @@ struct StepParams {
 @group(0) @binding(0) var<uniform> params: StepParams;
 @group(0) @binding(1) var<storage, read> pixels: array<u32>;
 @group(0) @binding(2) var<storage, read> order: array<u32>;
-@group(0) @binding(3) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read> mean255: array<f32>;     // 255 x the per-pixel mean
 @group(0) @binding(4) var<storage, read_write> clean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> noisy: array<f32>;
 @group(0) @binding(6) var<storage, read_write> residual_rows: array<f32>;
 @group(0) @binding(7) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(8) var<storage, read_write> step_losses: array<f32>;
-@group(0) @binding(9) var<storage, read> pixel_noise: array<f32>;
+@group(0) @binding(9) var<storage, read> pixel_std: array<f32>;   // per plane pixel, mode 1
+@group(0) @binding(10) var<storage, read> drop_below: array<u32>; // per plane pixel, mode 2
 
 // 32 x 32 -> 64-bit product as (hi, lo) without 64-bit integers.
 fn mulhilo(a: u32, b: u32) -> vec2<u32> {
@@ -90,18 +98,23 @@ fn corrupt(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let at = row * params.d + j;
     let byte = (pixels[at >> 2u] >> ((at & 3u) * 8u)) & 0xffu;
-    let x = (f32(byte) / 255.0 - mean[j]) * params.inv_scale;
+    let x = (f32(byte) - mean255[j]) * params.per_byte;
     let key = vec2<u32>(params.seed_lo, params.seed_hi);
+    let plane_pixel = j % (params.h * params.w);
     var x_noisy = x;
     if (params.mode == 1u) {
         let r = philox4x32(vec4<u32>(params.step, sample, j, 1u), key);
         let u1 = f32((r.x >> 8u) + 1u) * (1.0 / 16777216.0);
         let u2 = unit_interval(r.y);
-        let sigma = pixel_noise[j % (params.h * params.w)];
-        x_noisy = x + sigma * (sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+        // Box-Muller, cos(2 pi u2) written as -cos(pi (2 u2 - 1)): WGSL bounds the error of cos
+        // on [-pi, pi] only, and 2 u2 - 1 is exact. The max() keeps a log rounded above 0 (for
+        // u1 next to 1) from giving a NaN.
+        let radius = sqrt(max(-2.0 * log(u1), 0.0));
+        let normal = -radius * cos(3.141592653589793 * (2.0 * u2 - 1.0));
+        x_noisy = x + pixel_std[plane_pixel] * normal;
     } else if (params.mode == 2u) {
         let r = philox4x32(vec4<u32>(params.step, sample, patch_of(j), 2u), key);
-        if (unit_interval(r.x) < pixel_noise[j % (params.h * params.w)]) {
+        if ((r.x >> 8u) < drop_below[plane_pixel]) {
             x_noisy = 0.0;
         }
     }

@@ -10,6 +10,7 @@ use crate::spectral::{ImageShape, Preprocessing};
 
 use super::super::optimiser::{GpuUpdate, Trained};
 use super::super::step_losses::StepLosses;
+use super::corruption::{ByteCentring, PixelNoise};
 use super::{DaeConfig, DaeWeights};
 
 /// Constants of `dae.wgsl` (mirrors its `StepParams`).
@@ -28,7 +29,7 @@ struct StepParams {
     seed_lo: u32,
     seed_hi: u32,
     loss_slot: u32,
-    inv_scale: f32,
+    per_byte: f32,
     _pad0: u32,
     _pad1: u32,
     inv_batch: f32,
@@ -90,7 +91,8 @@ impl<'a> GpuDae<'a> {
         let row_loss = ctx.zeroed_buffer("row loss", (batch * 4) as u64)?;
         let losses = StepLosses::new(ctx, "dae step losses", loss_slots)?;
         let order = ctx.zeroed_buffer("epoch order", (images.n() * 4) as u64)?;
-        let mean = ctx.storage_buffer("mean", bytemuck::cast_slice(&preprocessing.mean_f32()))?;
+        let centring = ByteCentring::new(preprocessing);
+        let mean255 = ctx.storage_buffer("mean255", bytemuck::cast_slice(&centring.mean255))?;
         let gathered = if images.chunk_count() == 1 {
             None
         } else {
@@ -98,14 +100,16 @@ impl<'a> GpuDae<'a> {
         };
         let pixels = gathered.as_ref().unwrap_or(images.first_buffer());
         let (c, h, w) = shape;
-        let (levels, patch_side) = config.pixel_noise(ImageShape { c, h, w });
-        let pixel_noise = ctx.storage_buffer("pixel noise", bytemuck::cast_slice(&levels))?;
+        let noise = PixelNoise::new(config.noise, ImageShape { c, h, w });
+        let pixel_std = ctx.storage_buffer("pixel std", bytemuck::cast_slice(&noise.std))?;
+        let drop_below =
+            ctx.storage_buffer("drop below", bytemuck::cast_slice(&noise.drop_below))?;
         let step_template = StepParams {
             batch: batch as u32,
             d: d as u32,
             h: shape.1 as u32,
             w: shape.2 as u32,
-            patch_side: patch_side as u32,
+            patch_side: noise.patch as u32,
             mode: config.noise_mode(),
             step: 0,
             batch_offset: 0,
@@ -113,7 +117,7 @@ impl<'a> GpuDae<'a> {
             seed_lo: config.seed as u32,
             seed_hi: (config.seed >> 32) as u32,
             loss_slot: 0,
-            inv_scale: preprocessing.inv_scale_f32(),
+            per_byte: centring.per_byte,
             _pad0: 0,
             _pad1: 0,
             inv_batch: 1.0 / batch as f32,
@@ -127,10 +131,11 @@ impl<'a> GpuDae<'a> {
                 (0, &step_params),
                 (1, pixels),
                 (2, &order),
-                (3, &mean),
+                (3, &mean255),
                 (4, clean.buffer()),
                 (5, noisy.buffer()),
-                (9, &pixel_noise),
+                (9, &pixel_std),
+                (10, &drop_below),
             ],
             [groups(d, 64), groups(batch, 4), 1],
         )];

@@ -8,6 +8,7 @@
 //! with Z = X~ E^T and R = X~ E^T W^T - X.
 
 mod checkpoints;
+mod corruption;
 mod cpu;
 mod gpu;
 mod run;
@@ -17,7 +18,7 @@ pub use cpu::CpuDae;
 pub use gpu::GpuDae;
 pub use run::{train_dae, train_dae_from, Checkpoint, DaeRun, EpochReport, Resume};
 
-use crate::spectral::{ImageShape, Noise};
+use crate::spectral::Noise;
 
 use super::optimiser::Optimiser;
 use super::random::initial_weight_draw;
@@ -63,22 +64,6 @@ impl DaeConfig {
             Noise::None => 0,
             Noise::Gaussian { .. } | Noise::GaussMap { .. } => 1,
             Noise::Mask { .. } | Noise::DropMap { .. } => 2,
-        }
-    }
-
-    /// The noise per pixel of one channel plane (H*W values, f32 as the kernel reads them): the
-    /// drop probability of a mask or drop map, the standard deviation of Gaussian noise or a
-    /// Gaussian map; and the side of the patches that share one keep/drop draw.
-    pub(crate) fn pixel_noise(&self, shape: ImageShape) -> (Vec<f32>, usize) {
-        let plane = shape.h * shape.w;
-        let of_map = |map: &crate::spectral::NoiseMap| {
-            map.plane_values(shape).iter().map(|&v| v as f32).collect()
-        };
-        match self.noise {
-            Noise::None => (vec![0.0; plane], 1),
-            Noise::Gaussian { std } => (vec![std as f32; plane], 1),
-            Noise::Mask { p, patch } => (vec![p as f32; plane], patch.max(1)),
-            Noise::DropMap { map } | Noise::GaussMap { map } => (of_map(&map), 1),
         }
     }
 }
