@@ -1,4 +1,5 @@
-//! The GPU kernels agree with naive f64 CPU references (run natively, e.g. on lavapipe).
+//! The GPU kernels against independent CPU references (run natively, e.g. on lavapipe): the
+//! Gram against the exact value computed in integers, GEMM against f64 with an f32 error bound.
 
 mod gpu_support;
 
@@ -6,111 +7,221 @@ use gpu_support::optimum::moments;
 use gpu_support::{
     centred_f64, context, gram_f64, matmul_f64, max_abs, synthetic_dataset, transpose, TestRng,
 };
-use recon_align::gpu::{gram, gram_with_plan, pencil, Gemm, GpuImages, GpuMatrix, GramPlan, Op};
+use recon_align::dataset::Dataset;
+use recon_align::gpu::{
+    gram, gram_with_plan, pencil, Gemm, GpuContext, GpuImages, GpuMatrix, GramPlan, Op,
+};
 use recon_align::spectral::{Noise, NoiseMap, Preprocessing};
 
-#[test]
-fn gpu_gram_matches_cpu_gram() {
-    let Some(ctx) = context() else { return };
-    // D = 2*5*7 = 70: not a multiple of the 32-wide tile nor of 4 bytes per word.
-    let data = synthetic_dataset(203, 2, 5, 7, 1);
-    let st = Preprocessing::of_dataset(&data);
-    let images = GpuImages::upload(&ctx, &data, None).unwrap();
-    let g =
-        pollster::block_on(async { gram(&ctx, &images, &st).await?.to_vec(&ctx).await }).unwrap();
+/// The paper's G = X^T X, exactly: with S = sum b b^T and s = sum b over the byte images b,
+/// N S - s s^T is an integer (computed in i128) and G = (N S - s s^T) / (N (255 scale)^2) is
+/// rounded once, to f64.
+fn exact_gram(data: &Dataset, scale: f64) -> Vec<f64> {
+    let (n, d) = (data.n, data.d());
+    let mut s = vec![0i128; d];
+    let mut raw = vec![0i128; d * d];
+    for r in 0..n {
+        let image = data.image(r);
+        for i in 0..d {
+            let bi = i128::from(image[i]);
+            s[i] += bi;
+            if bi != 0 {
+                for j in i..d {
+                    raw[i * d + j] += bi * i128::from(image[j]);
+                }
+            }
+        }
+    }
+    let denominator = n as f64 * (255.0 * scale).powi(2);
+    let mut g = vec![0f64; d * d];
+    for i in 0..d {
+        for j in i..d {
+            let numerator = n as i128 * raw[i * d + j] - s[i] * s[j];
+            g[i * d + j] = numerator as f64 / denominator;
+            g[j * d + i] = g[i * d + j];
+        }
+    }
+    g
+}
+
+/// The contract of the GPU Gram: every entry within 6 units of f32 rounding (2^-24) of the
+/// exact value, relative to that entry (so exact zeros come back as zeros), and G symmetric
+/// bit for bit. The kernel's own error is at most about 4 such units: the exact 64-bit
+/// numerator is rounded by two f32 additions, then multiplied by the rounded factor.
+fn assert_exact_gram(g: &[f32], data: &Dataset, st: &Preprocessing, what: &str) {
     let d = data.d();
-    let reference = gram_f64(&centred_f64(&data, &st), data.n, d);
-    // f32 sums of N products: error ~ N * 2^-24 relative to the largest entry; 1e-4 leaves 10x margin
-    // and still catches any indexing slip, which is O(1).
-    let scale = max_abs(&reference);
+    let exact = exact_gram(data, st.scale);
+    let unit = (-24f64).exp2();
     for i in 0..d {
         for j in 0..d {
-            let err = (g[i * d + j] as f64 - reference[i * d + j]).abs();
+            let (got, want) = (f64::from(g[i * d + j]), exact[i * d + j]);
             assert!(
-                err <= 1e-4 * scale,
-                "G[{i},{j}] = {} vs {}",
-                g[i * d + j],
-                reference[i * d + j]
+                (got - want).abs() <= 6.0 * unit * want.abs(),
+                "{what}: G[{i},{j}] = {got} vs exact {want}"
+            );
+            assert_eq!(
+                g[i * d + j].to_bits(),
+                g[j * d + i].to_bits(),
+                "{what}: G[{i},{j}] symmetry"
             );
         }
     }
-    for i in 0..d {
-        for j in 0..i {
-            assert_eq!(g[i * d + j], g[j * d + i], "G must be exactly symmetric");
-        }
+}
+
+fn gpu_gram(
+    ctx: &GpuContext,
+    images: &GpuImages,
+    st: &Preprocessing,
+    plan: Option<GramPlan>,
+) -> Vec<f32> {
+    pollster::block_on(async {
+        let g = match plan {
+            Some(plan) => gram_with_plan(ctx, images, st, plan).await?,
+            None => gram(ctx, images, st).await?,
+        };
+        g.to_vec(ctx).await
+    })
+    .unwrap()
+}
+
+/// Images of `shape` whose byte at (image r, pixel j) is `byte(r, j)`.
+fn dataset_of(
+    n: usize,
+    shape: (usize, usize, usize),
+    mut byte: impl FnMut(usize, usize) -> u8,
+) -> Dataset {
+    let (c, h, w) = shape;
+    let d = c * h * w;
+    Dataset {
+        n,
+        c,
+        h,
+        w,
+        images: (0..n * d).map(|at| byte(at / d, at % d)).collect(),
+        labels: vec![0; n],
+        classes: 1,
     }
 }
 
 #[test]
-fn chunked_gram_agrees_with_unchunked_gram() {
+fn gpu_gram_is_exact_up_to_rounding() {
     let Some(ctx) = context() else { return };
-    let data = synthetic_dataset(150, 1, 9, 8, 2);
+    // D = 2*5*7 = 70: not a multiple of the 64-wide tile nor of 4 bytes per word.
+    let data = synthetic_dataset(203, 2, 5, 7, 1);
+    let st = Preprocessing::of_dataset(&data);
+    let images = GpuImages::upload(&ctx, &data, None).unwrap();
+    assert_exact_gram(&gpu_gram(&ctx, &images, &st, None), &data, &st, "D = 70");
+    // The old definition still holds: G = X^T X of the f64-centred data, to f64 rounding.
+    let g = gpu_gram(&ctx, &images, &st, None);
+    let reference = gram_f64(&centred_f64(&data, &st), data.n, data.d());
+    let scale = max_abs(&reference);
+    for (got, want) in g.iter().zip(&reference) {
+        assert!((f64::from(*got) - want).abs() <= 1e-9 * scale + 1e-6 * want.abs());
+    }
+}
+
+#[test]
+fn mnist_shaped_gpu_gram_is_exact_up_to_rounding() {
+    let Some(ctx) = context() else { return };
+    // D = 784 (13 tiles of 64, the last one holding the augmented column), blank borders.
+    let mut rng = TestRng::new(7);
+    let data = dataset_of(300, (1, 28, 28), |_, j| {
+        let (y, x) = (j / 28, j % 28);
+        if y < 3 || x < 3 || y > 24 {
+            0
+        } else {
+            (rng.next_u64() % 256) as u8
+        }
+    });
+    let st = Preprocessing::of_dataset(&data);
+    let images = GpuImages::upload(&ctx, &data, None).unwrap();
+    assert_exact_gram(&gpu_gram(&ctx, &images, &st, None), &data, &st, "D = 784");
+}
+
+#[test]
+fn gram_of_more_images_than_a_u32_slice_holds_is_exact() {
+    let Some(ctx) = context() else { return };
+    // N = 70,000 > 66,051: bytes near 255 nearly fill every u32 slice sum, and the centred
+    // entries are small differences of ~3e14-sized integers. Pixel 0 is always 0 and pixel 1
+    // always 255: their rows and columns of G are exactly zero.
+    let mut rng = TestRng::new(11);
+    let data = dataset_of(70_000, (1, 3, 4), |_, j| match j {
+        0 => 0,
+        1 => 255,
+        _ => 255 - (rng.next_u64() % 4) as u8,
+    });
+    let st = Preprocessing::of_dataset(&data);
+    let whole = GpuImages::upload(&ctx, &data, None).unwrap();
+    // One slice per group: slices of 66,048 images (the most one u32 partial takes) and 3,952,
+    // each reduced into the 64-bit sums on its own.
+    let one_partial = GramPlan {
+        max_splits: 1,
+        rows_per_submission: 1 << 20,
+    };
+    // Chunks of 33,336 images: the last slice ends exactly at a chunk boundary.
+    let chunked = GpuImages::upload(&ctx, &data, Some(33_336)).unwrap();
+    assert_eq!(chunked.chunk_count(), 3);
+    let runs = [
+        ("default plan", gpu_gram(&ctx, &whole, &st, None)),
+        (
+            "one partial",
+            gpu_gram(&ctx, &whole, &st, Some(one_partial)),
+        ),
+        ("chunked", gpu_gram(&ctx, &chunked, &st, None)),
+    ];
+    for (what, g) in &runs {
+        assert_exact_gram(g, &data, &st, what);
+        assert_eq!(g[0], 0.0);
+        assert_eq!(g[12 + 5], 0.0);
+    }
+}
+
+#[test]
+fn gram_of_constant_images_is_zero() {
+    let Some(ctx) = context() else { return };
+    for value in [0u8, 255] {
+        let data = dataset_of(9, (1, 5, 5), |_, _| value);
+        let st = Preprocessing::of_dataset(&data);
+        let images = GpuImages::upload(&ctx, &data, None).unwrap();
+        let g = gpu_gram(&ctx, &images, &st, None);
+        assert!(g.iter().all(|&v| v == 0.0), "constant {value}: {g:?}");
+    }
+}
+
+#[test]
+fn gram_bits_do_not_depend_on_the_work_split() {
+    let Some(ctx) = context() else { return };
+    // 1200 rows: one slice, three slices of 400 (one or three per submission), chunks of 4.
+    let data = synthetic_dataset(1200, 1, 9, 8, 4);
     let st = Preprocessing::of_dataset(&data);
     let whole = GpuImages::upload(&ctx, &data, None).unwrap();
     let chunked = GpuImages::upload(&ctx, &data, Some(4)).unwrap();
-    assert_eq!(whole.chunk_count(), 1);
-    assert_eq!(chunked.chunk_count(), 150usize.div_ceil(4));
-    let tiny = GramPlan {
-        max_splits: 3,
-        rows_per_submission: 3,
-    };
-    let (a, b, c) = pollster::block_on(async {
-        let a = gram(&ctx, &whole, &st).await?.to_vec(&ctx).await?;
-        let b = gram(&ctx, &chunked, &st).await?.to_vec(&ctx).await?;
-        let c = gram_with_plan(&ctx, &whole, &st, tiny)
-            .await?
-            .to_vec(&ctx)
-            .await?;
-        Ok::<_, recon_align::gpu::GpuError>((a, b, c))
-    })
-    .unwrap();
-    // Different summation orders only: agreement to f32 rounding of the largest entry.
-    let scale = a.iter().fold(0f32, |m, v| m.max(v.abs()));
-    for ((x, y), z) in a.iter().zip(&b).zip(&c) {
-        assert!((x - y).abs() <= 1e-5 * scale, "{x} vs {y}");
-        assert!((x - z).abs() <= 1e-5 * scale, "{x} vs {z}");
-    }
-}
-
-#[test]
-fn gram_bits_do_not_depend_on_how_slices_are_grouped_into_submissions() {
-    let Some(ctx) = context() else { return };
-    // 1200 rows over 3 partials: slices of 400 rows, one or three per submission.
-    let data = synthetic_dataset(1200, 1, 6, 6, 4);
-    let st = Preprocessing::of_dataset(&data);
-    let images = GpuImages::upload(&ctx, &data, None).unwrap();
-    let plan = |rows_per_submission| GramPlan {
-        max_splits: 3,
+    let plan = |max_splits, rows_per_submission| GramPlan {
+        max_splits,
         rows_per_submission,
     };
-    let (one, three) = pollster::block_on(async {
-        let one = gram_with_plan(&ctx, &images, &st, plan(400)).await?;
-        let three = gram_with_plan(&ctx, &images, &st, plan(1200)).await?;
-        Ok::<_, recon_align::gpu::GpuError>((one.to_vec(&ctx).await?, three.to_vec(&ctx).await?))
-    })
-    .unwrap();
-    let bits = |g: &[f32]| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&one), bits(&three));
-    // And the slicing is real: a single slice sums in another order.
-    let single = pollster::block_on(async {
-        let plan = GramPlan {
-            max_splits: 1,
-            rows_per_submission: 1200,
-        };
-        gram_with_plan(&ctx, &images, &st, plan)
-            .await?
-            .to_vec(&ctx)
-            .await
-    })
-    .unwrap();
-    assert_ne!(bits(&one), bits(&single));
+    let bits = |g: Vec<f32>| g.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let reference = bits(gpu_gram(&ctx, &whole, &st, Some(plan(1, 1200))));
+    assert_exact_gram(&gpu_gram(&ctx, &whole, &st, None), &data, &st, "1200 rows");
+    for (max_splits, rows) in [(3, 400), (3, 1200), (32, 3)] {
+        let g = gpu_gram(&ctx, &whole, &st, Some(plan(max_splits, rows)));
+        assert_eq!(
+            bits(g),
+            reference,
+            "{max_splits} splits, {rows} rows per submission"
+        );
+    }
+    assert_eq!(
+        bits(gpu_gram(&ctx, &chunked, &st, None)),
+        reference,
+        "chunks of 4"
+    );
 }
 
-#[test]
-fn gpu_gemm_matches_cpu_gemm_for_every_transpose() {
-    let Some(ctx) = context() else { return };
-    let (m, k, n) = (67, 45, 130); // no dimension is a multiple of the 32 x 32 x 32 tiling nor all of 4
-    let mut rng = TestRng::new(3);
+/// C = alpha op(A) op(B) + beta C on the GPU against f64, for every transpose, within the
+/// standard forward bound of a length-K f32 dot product, (K + 2) eps sum |a||b| (plus beta C).
+fn check_gemm(ctx: &GpuContext, (m, k, n): (usize, usize, usize), seed: u64) {
+    let mut rng = TestRng::new(seed);
     let a = rng.vec(m * k);
     let b = rng.vec(k * n);
     let c0 = rng.vec(m * n);
@@ -127,56 +238,53 @@ fn gpu_gemm_matches_cpu_gemm_for_every_transpose() {
         (Op::Plain, Op::Transposed),
         (Op::Transposed, Op::Transposed),
     ] {
-        let stored_a = if op_a == Op::Transposed {
-            transpose(&a, m, k)
-        } else {
-            a.clone()
+        let (stored_a, ra, ca) = match op_a {
+            Op::Plain => (a.clone(), m, k),
+            Op::Transposed => (transpose(&a, m, k), k, m),
         };
-        let stored_b = if op_b == Op::Transposed {
-            transpose(&b, k, n)
-        } else {
-            b.clone()
-        };
-        let (ra, ca) = if op_a == Op::Transposed {
-            (k, m)
-        } else {
-            (m, k)
-        };
-        let (rb, cb) = if op_b == Op::Transposed {
-            (n, k)
-        } else {
-            (k, n)
+        let (stored_b, rb, cb) = match op_b {
+            Op::Plain => (b.clone(), k, n),
+            Op::Transposed => (transpose(&b, k, n), n, k),
         };
         let got = pollster::block_on(async {
-            let ga = GpuMatrix::from_slice(&ctx, ra, ca, &stored_a)?;
-            let gb = GpuMatrix::from_slice(&ctx, rb, cb, &stored_b)?;
-            let gc = GpuMatrix::from_slice(&ctx, m, n, &c0)?;
-            Gemm {
-                alpha,
-                a: &ga,
-                op_a,
-                b: &gb,
-                op_b,
-                beta,
-                c: &gc,
-            }
-            .run(&ctx)
-            .await?;
-            gc.to_vec(&ctx).await
+            let ga = GpuMatrix::from_slice(ctx, ra, ca, &stored_a)?;
+            let gb = GpuMatrix::from_slice(ctx, rb, cb, &stored_b)?;
+            let gc = GpuMatrix::from_slice(ctx, m, n, &c0)?;
+            let product = Gemm::product(&ga, op_a, &gb, op_b, &gc).scaled(alpha);
+            Gemm { beta, ..product }.run(ctx).await?;
+            gc.to_vec(ctx).await
         })
         .unwrap();
         for i in 0..m * n {
             let want = alpha as f64 * ab[i] + beta as f64 * c0[i] as f64;
-            // Standard forward bound for a length-K dot product in f32: (K+2) u sum|a||b|.
             let bound = (k as f64 + 2.0)
                 * f32::EPSILON as f64
                 * (alpha.abs() as f64 * bound_ab[i] + beta.abs() as f64 * (c0[i] as f64).abs());
             assert!(
                 (got[i] as f64 - want).abs() <= bound,
-                "{op_a:?} {op_b:?} C[{i}] = {} vs {want}",
+                "{m}x{k}x{n} {op_a:?} {op_b:?}: C[{i}] = {} vs {want}",
                 got[i]
             );
         }
+    }
+}
+
+#[test]
+fn gpu_gemm_matches_cpu_gemm_for_every_transpose_and_odd_sizes() {
+    let Some(ctx) = context() else { return };
+    // Sizes on both sides of the 64 x 64 x 16 tiling and of 4-wide vectors.
+    let shapes = [
+        (1, 1, 1),
+        (7, 63, 65),
+        (65, 7, 63),
+        (63, 65, 7),
+        (1, 785, 7),
+        (67, 45, 130),
+        (784, 784, 784),
+        (785, 65, 784),
+    ];
+    for (seed, shape) in shapes.into_iter().enumerate() {
+        check_gemm(&ctx, shape, seed as u64);
     }
 }
 

@@ -54,7 +54,7 @@ pub struct AlignArgs {
     /// gaussmap:<49 digits> (a 7x7 map of drop probabilities or stds, digit d = d/10)
     #[arg(long, value_name = "SPEC", value_parser = noise, default_value_t = Noise::None)]
     pub noise: Noise,
-    /// Build G on the cpu (f64) or the gpu (WGSL kernel, f32 accumulation)
+    /// Build G on the cpu (f64) or the gpu (WGSL kernel: exact integer sums, each entry rounded once to f32)
     #[arg(long, value_name = "DEV", value_enum, default_value_t = Device::Cpu)]
     pub gram: Device,
     /// Print one JSON object instead of a table

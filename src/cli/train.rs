@@ -22,7 +22,7 @@ pub(super) fn gpu_context() -> Result<GpuContext, Failure> {
         .map_err(|e| Failure::Run(format!("no usable GPU ({e}); use --backend cpu")))
 }
 
-/// G built by the Gram kernel from the u8 images on the device (f32 accumulation), with the
+/// G built by the Gram kernel from the u8 images on the device (exact integer sums, one f32 rounding per entry), with the
 /// class sums Y^T X and the preprocessing computed on the CPU in f64.
 pub(super) fn gpu_gram(data: &Dataset) -> Result<Gram, Failure> {
     let ctx = gpu_context()?;

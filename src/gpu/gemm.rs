@@ -1,4 +1,5 @@
-//! Tiled GEMM on the GPU: C = alpha op(A) op(B) + beta C (for G G and the encoder/decoder products).
+//! Register-tiled GEMM on the GPU: C = alpha op(A) op(B) + beta C (for G G and the encoder/decoder
+//! products); the tiling is described in `shaders/gemm.wgsl`.
 
 use super::context::GpuContext;
 use super::dispatch::{groups, run_pipelined, Dispatch};
@@ -39,7 +40,8 @@ struct GemmParams {
     _pad2: [f32; 2],
 }
 
-const TILE: usize = 32;
+/// The kernel's output tile (`gemm.wgsl`): 64 x 64 per workgroup.
+const TILE: usize = 64;
 
 /// The launch arguments of one GEMM: C = alpha op(A) op(B) + beta C.
 #[derive(Clone, Copy, Debug)]

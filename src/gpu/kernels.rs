@@ -11,10 +11,12 @@ use std::sync::OnceLock;
 /// One entry point of one WGSL module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
-    /// Split-K partial sums of G = X^T X from the u8 images (`gram_partial.wgsl`).
+    /// Split-K partial byte Grams of the u8 images, exact in u32 (`gram_partial.wgsl`).
     GramPartial,
-    /// Sum of the split-K partials into G (`gram_reduce.wgsl`).
+    /// Sum of the split-K partials into 64-bit byte sums (`gram_reduce.wgsl`, `reduce`).
     GramReduce,
+    /// G from the 64-bit byte sums: exact centring, one rounding (`gram_reduce.wgsl`, `centre`).
+    GramCentre,
     /// Tiled C = alpha op(A) op(B) + beta C (`gemm.wgsl`).
     Gemm,
     /// B of a noise's pencil from G (`pencil.wgsl`).
@@ -45,9 +47,10 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, in the order of the pipeline cache's slots.
-    pub const ALL: [Kernel; 15] = [
+    pub const ALL: [Kernel; 16] = [
         Kernel::GramPartial,
         Kernel::GramReduce,
+        Kernel::GramCentre,
         Kernel::Gemm,
         Kernel::Pencil,
         Kernel::PencilScale,
@@ -73,7 +76,8 @@ impl Kernel {
         use wgpu::include_wgsl;
         match self {
             Kernel::GramPartial => (include_wgsl!("shaders/gram_partial.wgsl"), "main"),
-            Kernel::GramReduce => (include_wgsl!("shaders/gram_reduce.wgsl"), "main"),
+            Kernel::GramReduce => (include_wgsl!("shaders/gram_reduce.wgsl"), "reduce"),
+            Kernel::GramCentre => (include_wgsl!("shaders/gram_reduce.wgsl"), "centre"),
             Kernel::Gemm => (include_wgsl!("shaders/gemm.wgsl"), "main"),
             Kernel::Pencil => (include_wgsl!("shaders/pencil.wgsl"), "main"),
             Kernel::PencilScale => (include_wgsl!("shaders/pencil.wgsl"), "scale"),

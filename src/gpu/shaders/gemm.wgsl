@@ -1,9 +1,15 @@
 // Tiled GEMM: C = alpha * op(A) * op(B) + beta * C, row-major, op = identity or transpose.
-// op(A) is M x K, op(B) is K x N. A workgroup of 8 x 8 invocations computes a 32 x 32 tile of C
-// in depth steps of 32 through workgroup memory; each invocation owns a 4 x 4 block, held as four
-// vec4 rows. Workgroup memory holds vec4s (four rows of op(A), four columns of op(B) at one
-// depth), so the inner loop is two vec4 reads and four vec4 multiply-adds per depth, with no
-// dynamically indexed arrays (a software adapter such as SwiftShader keeps those in memory).
+// op(A) is M x K, op(B) is K x N.
+//
+// Tiling: a workgroup of 16 x 16 invocations computes a 64 x 64 tile of C in depth steps of
+// DEPTH = 16 through workgroup memory (2 x 4 KiB); each invocation owns a 4 x 4 block (rows
+// 4 ty.., columns 4 tx..), held as four vec4 rows in registers. Workgroup memory holds vec4s
+// (four rows of op(A), or four columns of op(B), at one depth), so the inner loop is two vec4
+// reads and four vec4 multiply-adds per depth (written out, see `mac`), with no branch and no
+// dynamically indexed array.
+// Staging: each invocation copies one vec4 of each operand per step, choosing which one so that
+// neighbouring invocations read neighbouring addresses for either layout of the operand; reads
+// past M, N or K give zeros (the padding), so the inner loop needs no guard.
 
 struct GemmParams {
     m: u32,
@@ -25,9 +31,9 @@ struct GemmParams {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
-const TILE: u32 = 32u;
-const DEPTH: u32 = 32u;
-const QUADS: u32 = 8u; // TILE / 4
+const TILE: u32 = 64u;
+const DEPTH: u32 = 16u;
+const QUADS: u32 = 16u; // TILE / 4
 
 var<workgroup> tile_a: array<vec4<f32>, 256>; // [DEPTH][QUADS]: op(A)[4q..4q+4, k]
 var<workgroup> tile_b: array<vec4<f32>, 256>; // [DEPTH][QUADS]: op(B)[k, 4q..4q+4]
@@ -52,7 +58,46 @@ fn load_b(k: u32, col: u32) -> f32 {
     return b[k * params.n + col];
 }
 
-@compute @workgroup_size(8, 8, 1)
+// Slot (depth, quad) that invocation `li` stages: depth fastest where the operand is contiguous
+// along K (A plain, B transposed), quad fastest where it is contiguous along rows or columns.
+fn slot_of(li: u32, k_contiguous: bool) -> vec2<u32> {
+    if (k_contiguous) {
+        return vec2<u32>(li % DEPTH, li / DEPTH);
+    }
+    return vec2<u32>(li / QUADS, li % QUADS);
+}
+
+// The invocation's 4 x 4 block of C, as four vec4 rows.
+var<private> acc0: vec4<f32>;
+var<private> acc1: vec4<f32>;
+var<private> acc2: vec4<f32>;
+var<private> acc3: vec4<f32>;
+
+// One depth kk of the staged tiles into the block: rows 4 qa.., columns 4 qb...
+fn mac(kk: u32, qa: u32, qb: u32) {
+    let av = tile_a[kk * QUADS + qa];
+    let bv = tile_b[kk * QUADS + qb];
+    acc0 += bv * av.x;
+    acc1 += bv * av.y;
+    acc2 += bv * av.z;
+    acc3 += bv * av.w;
+}
+
+fn store(row: u32, col0: u32, values: vec4<f32>) {
+    for (var q = 0u; q < 4u; q++) {
+        let col = col0 + q;
+        if (row < params.m && col < params.n) {
+            let at = row * params.n + col;
+            var value = params.alpha * values[q];
+            if (params.beta != 0.0) {
+                value += params.beta * c[at];
+            }
+            c[at] = value;
+        }
+    }
+}
+
+@compute @workgroup_size(16, 16, 1)
 fn main(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(local_invocation_id) lid: vec3<u32>,
@@ -60,47 +105,42 @@ fn main(
 ) {
     let row0 = (wg.y + params.row_tile_offset) * TILE;
     let col0 = wg.x * TILE;
+    let sa = slot_of(li, params.trans_a == 0u);
+    let sb = slot_of(li, params.trans_b != 0u);
+    let ra = row0 + 4u * sa.y;
+    let cb = col0 + 4u * sb.y;
 
-    var acc0 = vec4<f32>(0.0);
-    var acc1 = vec4<f32>(0.0);
-    var acc2 = vec4<f32>(0.0);
-    var acc3 = vec4<f32>(0.0);
     for (var k0 = 0u; k0 < params.k; k0 += DEPTH) {
-        for (var e = 0u; e < 4u; e++) {
-            let slot = li + e * 64u;
-            let k = k0 + slot / QUADS;
-            let q = 4u * (slot % QUADS);
-            let r = row0 + q;
-            tile_a[slot] = vec4<f32>(load_a(r, k), load_a(r + 1u, k), load_a(r + 2u, k), load_a(r + 3u, k));
-            let col = col0 + q;
-            tile_b[slot] = vec4<f32>(load_b(k, col), load_b(k, col + 1u), load_b(k, col + 2u), load_b(k, col + 3u));
-        }
+        let ka = k0 + sa.x;
+        tile_a[sa.x * QUADS + sa.y] = vec4<f32>(load_a(ra, ka), load_a(ra + 1u, ka), load_a(ra + 2u, ka), load_a(ra + 3u, ka));
+        let kb = k0 + sb.x;
+        tile_b[sb.x * QUADS + sb.y] = vec4<f32>(load_b(kb, cb), load_b(kb, cb + 1u), load_b(kb, cb + 2u), load_b(kb, cb + 3u));
         workgroupBarrier();
-        for (var kk = 0u; kk < DEPTH; kk++) {
-            let av = tile_a[kk * QUADS + lid.y];
-            let bv = tile_b[kk * QUADS + lid.x];
-            acc0 += bv * av.x;
-            acc1 += bv * av.y;
-            acc2 += bv * av.z;
-            acc3 += bv * av.w;
-        }
+        // The DEPTH steps written out: Mesa's llvmpipe stops a shader's loops after about 2^16
+        // iterations in all per invocation, which an inner loop over DEPTH reaches for long K.
+        mac(0u, lid.y, lid.x);
+        mac(1u, lid.y, lid.x);
+        mac(2u, lid.y, lid.x);
+        mac(3u, lid.y, lid.x);
+        mac(4u, lid.y, lid.x);
+        mac(5u, lid.y, lid.x);
+        mac(6u, lid.y, lid.x);
+        mac(7u, lid.y, lid.x);
+        mac(8u, lid.y, lid.x);
+        mac(9u, lid.y, lid.x);
+        mac(10u, lid.y, lid.x);
+        mac(11u, lid.y, lid.x);
+        mac(12u, lid.y, lid.x);
+        mac(13u, lid.y, lid.x);
+        mac(14u, lid.y, lid.x);
+        mac(15u, lid.y, lid.x);
         workgroupBarrier();
     }
 
-    let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-    for (var r = 0u; r < 4u; r++) {
-        let row = row0 + 4u * lid.y + r;
-        let values = rows[r];
-        for (var q = 0u; q < 4u; q++) {
-            let col = col0 + 4u * lid.x + q;
-            if (row < params.m && col < params.n) {
-                let at = row * params.n + col;
-                var value = params.alpha * values[q];
-                if (params.beta != 0.0) {
-                    value += params.beta * c[at];
-                }
-                c[at] = value;
-            }
-        }
-    }
+    let row = row0 + 4u * lid.y;
+    let col = col0 + 4u * lid.x;
+    store(row, col, acc0);
+    store(row + 1u, col, acc1);
+    store(row + 2u, col, acc2);
+    store(row + 3u, col, acc3);
 }
