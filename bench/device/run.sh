@@ -39,12 +39,35 @@ fi
 if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
     export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi
+if [ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] && [ -f /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json ]; then
+    export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+fi
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
     export XDG_RUNTIME_DIR="$WORK/xdg"
     mkdir -m 700 "$XDG_RUNTIME_DIR"
 fi
+command -v nvidia-smi >/dev/null && note "$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null)"
 cd "$PACK" # the binaries find the bundled data in www/data/
 export RECON_ALIGN_REQUIRE_GPU=1 RECON_ALIGN_REQUIRE_DATA=1
+
+# Which adapter wgpu picks; the GPU steps below need a real one unless --smoke.
+adapter() { "$WORK/bin/gpu_bench" --adapter 2>/dev/null | sed -n 's/^adapter: //p'; }
+ADAPTER=$(adapter)
+# Some drivers find the dispatch libraries only through the linker's cache, not LD_LIBRARY_PATH
+# (NVIDIA's Vulkan driver in a bare container did): as root, register lib/ there for this run.
+LDCONF=/etc/ld.so.conf.d/zz-recon-align-device.conf
+if [ -z "$ADAPTER" ] && [ "$(id -u)" = 0 ] && [ -d /etc/ld.so.conf.d ]; then
+    note "no adapter through LD_LIBRARY_PATH; registering $PACK/lib with ldconfig for this run"
+    echo "$PACK/lib" >"$LDCONF" && ldconfig
+    trap 'rm -f "$LDCONF"; ldconfig; rm -rf "$WORK"' EXIT
+    ADAPTER=$(adapter)
+fi
+note "adapter: ${ADAPTER:-none}"
+case "$ADAPTER" in
+    "") fail "gpu adapter" ;;
+    *llvmpipe* | *lavapipe* | *SwiftShader*) [ $SMOKE = 1 ] && pass "gpu adapter" "emulator" || fail "gpu adapter is an emulator" ;;
+    *) pass "gpu adapter" "found" ;;
+esac
 
 # (1) GPU tests. Smoke: list them (the binaries load and link).
 for t in "$WORK"/bin/gpu_*; do
@@ -66,13 +89,6 @@ for t in "$WORK"/bin/gpu_*; do
 done
 
 # (2) Kernels: WGSL against faer on this machine's CPU cores.
-ADAPTER=$("$WORK/bin/gpu_bench" --adapter 2>/dev/null | sed -n 's/^adapter: //p')
-note "adapter: ${ADAPTER:-none}"
-case "$ADAPTER" in
-    "") fail "gpu adapter" ;;
-    *llvmpipe* | *lavapipe* | *SwiftShader*) [ $SMOKE = 1 ] && pass "gpu adapter" "emulator" || fail "gpu adapter is an emulator" ;;
-    *) pass "gpu adapter" "found" ;;
-esac
 SIZES="10000 60000"
 [ $SMOKE = 1 ] && SIZES="256"
 timeout 180 "$WORK/bin/gpu_bench" --json $SIZES >>"$ROWS" || fail "gpu_bench"

@@ -124,11 +124,14 @@ impl GpuContext {
 
     /// Multiply-adds one queue submission may carry (products are cut into submissions of at
     /// most this much work, so each stays well under a second): 2^28 on a CPU adapter (Mesa
-    /// lavapipe, a browser's fallback adapter), where that is about half a second; 2^30 on any
-    /// other, a few milliseconds on a hardware GPU.
+    /// lavapipe, a browser's fallback adapter), where that is about half a second; 2^33 on a
+    /// discrete GPU (under 10 ms at 2 TFLOP/s, the slowest such card in use; on an H200 2^30 left
+    /// the Gram of 60,000 images in submissions too small to fill the GPU, BENCHMARKS.md); 2^30
+    /// on any other (integrated, virtual, unknown), a few milliseconds there.
     pub fn muladds_per_submission(&self) -> usize {
         match self.info.device_type {
             wgpu::DeviceType::Cpu => 1 << 28,
+            wgpu::DeviceType::DiscreteGpu => 1 << 33,
             _ => 1 << 30,
         }
     }

@@ -28,6 +28,10 @@ pub struct GramPlan {
 /// Rows of a slice at least (fewer would spend more on the partials than on the sums).
 const MIN_SLICE_ROWS: usize = 256;
 
+/// Slices one submission carries at least, where that leaves slices of `MIN_SLICE_ROWS` or more:
+/// each slice is one layer of about (D/64)^2/2 workgroups, too few alone for a large GPU.
+const MIN_SLICES_PER_SUBMISSION: usize = 8;
+
 /// Rows of a slice at most: a partial's u32 sums of byte products are exact up to
 /// floor((2^32 - 1) / 255^2) = 66051 images; 66048 is a whole number of 256-image f32 runs.
 pub const MAX_SLICE_ROWS: usize = 66_048;
@@ -54,8 +58,11 @@ impl GramPlan {
     /// slices, and slices per submission.
     fn slicing(&self, rows: usize, partials: usize) -> (usize, usize, usize) {
         let per_submission = self.rows_per_submission.max(1);
+        // At least `MIN_SLICES_PER_SUBMISSION` slices (grid layers) per submission where the
+        // rows allow, so that one submission fills the GPU.
         let slice_rows = rows
             .div_ceil(partials.max(1))
+            .min(per_submission / MIN_SLICES_PER_SUBMISSION)
             .max(MIN_SLICE_ROWS)
             .min(per_submission)
             .min(MAX_SLICE_ROWS);

@@ -9,7 +9,7 @@
 //!   bin/*.xz                              stripped, xz-compressed release binaries: the CLI,
 //!                                         gpu_bench and the GPU test binaries
 //!   lib/                                  the Vulkan loader and GL dispatch libraries, as
-//!                                         Debian's libvulkan1, libglvnd0, libglx0, libegl1 ship them
+//!                                         Debian's libvulkan1 and libglvnd packages ship them
 //!   www/data/                             the bundled data
 //!   web/                                  dawn.mjs, the wasm built with `--features bench` (pkg/),
 //!                                         npm `webgpu`'s linux-x64 Dawn addon (xz), node.xz
@@ -26,8 +26,17 @@ pub const LIMIT: u64 = 60 << 20;
 /// The GPU test binaries that travel (tests/<name>.rs).
 pub const GPU_TESTS: [&str; 4] = ["gpu_kernels", "gpu_training", "gpu_mlp", "gpu_noise_maps"];
 
-/// Debian packages whose shared libraries travel in lib/.
-const LIBRARIES: [&str; 4] = ["libvulkan1", "libglvnd0", "libglx0", "libegl1"];
+/// Debian packages whose shared libraries travel in lib/: the Vulkan loader, and the GL vendor
+/// dispatch libraries that NVIDIA's Vulkan driver (libGLX_nvidia) loads.
+const LIBRARIES: [&str; 7] = [
+    "libvulkan1",
+    "libglvnd0",
+    "libglx0",
+    "libegl1",
+    "libopengl0",
+    "libgl1",
+    "libgles2",
+];
 
 /// Builds the folder and returns it. `bench_pkg` is the wasm package built with `--features
 /// bench` (site::bench_site builds it).
