@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use gpu_support::contracts::{mask_keeps_by_definition, residual_fraction};
 use gpu_support::optimum::{expected_loss, low_rank_dataset, moments, optimum_loss};
+use gpu_support::training::{max_abs32, max_diff, train};
 use gpu_support::{
     centred_f64, context, gram_f64, matmul_f64, patch_of_pixel, synthetic_dataset, transpose,
 };
@@ -16,27 +17,6 @@ use recon_align::train::{
     epoch_order, train_dae, train_dae_from, Backend, CpuDae, DaeConfig, DaeRun, DaeWeights, GpuDae,
     Optimiser, Resume,
 };
-
-fn train(backend: Backend<'_>, data: &Dataset, config: &DaeConfig) -> DaeRun {
-    let st = Preprocessing::of_dataset(data);
-    pollster::block_on(train_dae(
-        backend,
-        data,
-        &st,
-        config,
-        &AtomicBool::new(false),
-        |_| true,
-    ))
-    .unwrap()
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
-}
-
-fn max_abs32(a: &[f32]) -> f32 {
-    a.iter().fold(0.0, |m, v| m.max(v.abs()))
-}
 
 /// GPU and CPU steps from the same weights on the same batches; returns both losses and weights.
 fn gpu_and_cpu_steps(

@@ -7,6 +7,7 @@ use recon_align::spectral::{patch_of, ImageShape, Preprocessing};
 
 pub mod contracts;
 pub mod optimum;
+pub mod training;
 
 /// The GPU context, or None (with the reason printed) when no adapter exists.
 /// With RECON_ALIGN_REQUIRE_GPU=1 a missing adapter fails the test instead.
