@@ -131,7 +131,8 @@ impl GpuContext {
     pub fn muladds_per_submission(&self) -> usize {
         match self.info.device_type {
             wgpu::DeviceType::Cpu => 1 << 28,
-            wgpu::DeviceType::DiscreteGpu => 1 << 33,
+            // (2^32 - 1 where usize has 32 bits, as in wasm32.)
+            wgpu::DeviceType::DiscreteGpu => usize::try_from(1u64 << 33).unwrap_or(usize::MAX),
             _ => 1 << 30,
         }
     }
