@@ -2,14 +2,14 @@
 //!
 //! `cargo xtask bench kernels [--json] [N ...]` (default N = 10000 MNIST-shaped images), i.e.
 //! `cargo run --release --features bench --example gpu_bench [--json] [N ...]`; `--adapter` prints
-//! only the adapter wgpu picks. bench/device/run.sh
+//! only the adapter wgpu picks; `--gemm S` adds an S^3 product. bench/device/run.sh
 //! runs it with `--json 10000 60000` beside the same work in PyTorch (bench/device/torch_bench.py).
 
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use recon_align::dataset::Dataset;
-use recon_align::gpu::{gram, matmul, GpuContext, GpuImages, Op};
+use recon_align::gpu::{gram, matmul, GpuContext, GpuImages, GpuMatrix, Op};
 use recon_align::spectral::{Noise, Preprocessing};
 use recon_align::train::{train_dae, Backend, DaeConfig, Optimiser};
 
@@ -114,7 +114,16 @@ impl Row<'_> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
-    let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    // `--gemm S`: also time an S x S x S product, where the kernel rather than the submission's
+    // fixed cost sets the time.
+    let big_gemm: Option<usize> = args
+        .iter()
+        .position(|a| a == "--gemm")
+        .and_then(|i| args.get(i + 1)?.parse().ok());
+    let mut sizes: Vec<usize> = (args.iter().enumerate())
+        .filter(|(i, _)| *i == 0 || args[i - 1] != "--gemm")
+        .filter_map(|(_, a)| a.parse().ok())
+        .collect();
     if sizes.is_empty() {
         sizes.push(10_000);
     }
@@ -132,6 +141,37 @@ fn main() {
     for &n in &sizes {
         bench_size(&ctx, n, json);
     }
+    if let Some(side) = big_gemm {
+        bench_gemm(&ctx, side, json);
+    }
+}
+
+/// An S x S x S product of two random matrices on the GPU (no CPU row: it would take seconds).
+fn bench_gemm(ctx: &GpuContext, side: usize, json: bool) {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let values: Vec<f32> = (0..side * side)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        })
+        .collect();
+    let a = GpuMatrix::from_slice(ctx, side, side, &values).unwrap();
+    let t = per_call(|| {
+        let c = pollster::block_on(matmul(ctx, &a, Op::Plain, &a, Op::Plain)).unwrap();
+        pollster::block_on(ctx.wait()).unwrap();
+        drop(c);
+    });
+    let flops = 2.0 * (side as f64).powi(3);
+    Row {
+        part: "wgsl",
+        work: format!("gemm {side}^3"),
+        seconds: t,
+        rate: flops / t / 1e12,
+        unit: "TFLOP/s",
+    }
+    .print(json);
 }
 
 fn bench_size(ctx: &GpuContext, n: usize, json: bool) {

@@ -1,7 +1,12 @@
 // Benchmark (not a test): time from navigation until each default panel is done, and the bytes of
 // bundled data fetched, in headless Chromium, on the CPU path (no WebGPU) unless `webgpu` is given;
 // and, in the same run, the native commands that compute the same figures (bench/native-plan.mjs).
-//   cargo xtask bench page [BASELINE_SITE] [reps=N] [webgpu]
+// Each site is visited twice in one browser profile: `cold` (empty caches) and `warm` (a second
+// load, with the HTTP cache and the page's cache of G filled by the first; www/cache.js). The
+// first plot is the moment the alignment panel draws its first curve (the clean one; the noisy
+// one joins it later); `alignment` is the moment both are drawn.
+//   cargo xtask bench page [BASELINE_SITE] [reps=N] [webgpu] [first]
+// (`first`: each visit ends once the alignment panel is done; the other panels are not timed.)
 // builds dist/ and the release `recon-align`, serves dist/ (and BASELINE_SITE, a `dist/` built
 // from an older commit, when given) and runs this script with RECON_ALIGN_URL,
 // RECON_ALIGN_BASELINE_URL and RECON_ALIGN_BIN set. Each repetition loads the baseline, then this
@@ -18,16 +23,28 @@ const sites = [
   ['this tree', BASE_URL],
 ];
 const BIN = process.env.RECON_ALIGN_BIN;
-const plan = BIN ? nativePlan() : [];
 const round = (x, digits) => Number(x.toFixed(digits));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 // The progress rows of the default panels, in the order they usually finish.
-const PANELS = ['alignment', 'never', 'subspace', 'guided', 'train', 'sweep'];
+const PANELS = args.includes('first') ? ['alignment'] : ['alignment', 'never', 'subspace', 'guided', 'train', 'sweep'];
+const plan = BIN ? nativePlan().filter((f) => PANELS.includes(f.figure)) : [];
 
+/** Both visits of `url` in one fresh browser profile: [cold row, warm row]. */
 async function measure(url, webgpu) {
   const browser = await launch({ webgpu });
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const cold = await visit(context, url);
+    const warm = await visit(context, url);
+    return [{ visit: 'cold', ...cold }, { visit: 'warm', ...warm }];
+  } finally {
+    await browser.close();
+  }
+}
+
+async function visit(context, url) {
+  const page = await context.newPage();
+  try {
     let dataBytes = 0;
     // Dedicated workers' fetches are reported on the page too (Chromium).
     page.on('response', async (r) => {
@@ -38,14 +55,26 @@ async function measure(url, webgpu) {
     // When the page holds the data (a worker has checked it and sent its summary): no figure can
     // start before, so this is the floor under the first plot.
     const data = page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 900_000 }).then(() => (Date.now() - t0) / 1000);
+    // A site that draws both curves at once (a baseline) has its first plot when the panel is done.
+    const first = page.waitForSelector('#panel-alignment[data-drawn], #alignment-progress[data-state="done"]', { timeout: 900_000 }).then(() => (Date.now() - t0) / 1000);
     const times = await Promise.all(PANELS.map((p) => page.waitForSelector(`#${p}-progress[data-state="done"]`, { timeout: 900_000 })
       .then(() => (Date.now() - t0) / 1000)));
-    const row = { backend: await page.textContent('#backend'), data_mb: dataBytes / 1e6, data_s: await data };
+    const gram = await page.getAttribute('#panel-alignment', 'data-gram');
+    // A visit that computed G stores it in the background: the next visit is warm once it is there.
+    if (gram && gram !== 'cache' && gram !== 'off') {
+      // (waitForFunction takes a promise for true: the entry is polled here.)
+      const entries = () => page.evaluate(async () => (await (await caches.open('recon-align-gram-v1')).keys()).length);
+      for (const until = Date.now() + 60_000; (await entries()) === 0;) {
+        if (Date.now() > until) throw new Error('the cold visit stored no cache entry within 60 s');
+        await page.waitForTimeout(100);
+      }
+    }
+    const row = { backend: await page.textContent('#backend'), gram, data_mb: dataBytes / 1e6, data_s: await data, first_plot_s: await first };
     PANELS.forEach((p, i) => { row[`${p}_s`] = times[i]; });
     row.all_panels_s = Math.max(...times);
     return row;
   } finally {
-    await browser.close();
+    await page.close();
   }
 }
 
@@ -79,8 +108,10 @@ const rows = [];
 for (let rep = 0; rep < reps; rep++) {
   for (const webgpu of modes) {
     for (const [site, url] of sites) {
-      rows.push({ site, mode: webgpu ? 'webgpu flag' : 'no webgpu', rep, ...(await measure(url, webgpu)) });
-      console.log(JSON.stringify(rows.at(-1)));
+      for (const row of await measure(url, webgpu)) {
+        rows.push({ site, mode: webgpu ? 'webgpu flag' : 'no webgpu', rep, ...row });
+        console.log(JSON.stringify(rows.at(-1)));
+      }
     }
   }
   if (BIN) {
@@ -90,14 +121,18 @@ for (let rep = 0; rep < reps; rep++) {
 }
 console.table(rows);
 
-const FIGURES = [['page holds the data', 'data_s'], ['first plot (alignment)', 'alignment_s'], ...PANELS.slice(1).map((p) => [p, `${p}_s`]), ['all panels', 'all_panels_s']];
-for (const webgpu of modes) {
-  const mode = webgpu ? 'webgpu flag' : 'no webgpu';
-  const of = (site, key) => median(rows.filter((r) => r.site === site && (site === 'native' || r.mode === mode)).map((r) => r[key]));
+// The first plot (the clean curve) and the whole alignment figure are both set against native
+// `align`, which computes both curves.
+const FIGURES = [['page holds the data', 'data_s'], ['first plot (clean curve)', 'first_plot_s', 'alignment_s'],
+  ['alignment (both curves)', 'alignment_s'], ...PANELS.slice(1).map((p) => [p, `${p}_s`]), ['all panels', 'all_panels_s']];
+for (const [webgpu, visitName] of modes.flatMap((m) => [[m, 'cold'], [m, 'warm']])) {
+  const mode = `${webgpu ? 'webgpu flag' : 'no webgpu'}, ${visitName} visit`;
+  const of = (site, key) => median(rows.filter((r) => r.site === site
+    && (site === 'native' || (r.mode === (webgpu ? 'webgpu flag' : 'no webgpu') && r.visit === visitName))).map((r) => r[key]));
   if (sites.length === 2) {
     // Ratios baseline / this tree, from the medians over the repetitions.
     const ratios = {};
-    for (const key of ['data_mb', 'data_s', 'alignment_s', 'all_panels_s', ...PANELS.map((p) => `${p}_s`)]) {
+    for (const key of ['data_mb', 'data_s', 'first_plot_s', 'alignment_s', 'all_panels_s', ...PANELS.map((p) => `${p}_s`)]) {
       ratios[key] = { baseline: of('baseline', key), this_tree: of('this tree', key), ratio: of('baseline', key) / of('this tree', key) };
     }
     console.log(`${mode}: medians over ${reps} run(s), ratio = baseline / this tree`);
@@ -107,11 +142,11 @@ for (const webgpu of modes) {
     // Page (navigation until the progress row is done) against the native commands of that figure;
     // "all panels": page until every row is done, native the sum of all the commands.
     const table = {};
-    for (const [name, key] of FIGURES) {
+    for (const [name, key, nativeKey = key] of FIGURES) {
       const entry = { page_s: of('this tree', key) };
       if (sites.length === 2) entry.baseline_page_s = of('baseline', key);
       // The native commands have no "holds the data" moment of their own.
-      const native = of('native', key);
+      const native = of('native', nativeKey);
       entry.native_s = native == null ? null : round(native, 3);
       entry['page/native'] = native == null ? null : round(entry.page_s / native, 2);
       table[name] = entry;

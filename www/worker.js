@@ -30,6 +30,11 @@
 //   {type:'pong', seq, pending, cancelled, tokens}       (bookkeeping sizes, for the watchdog)
 //   {type:'crashed', id?, where, message}                (the wasm trapped, panicked or ran out of
 //                                                         memory: the page restarts the worker)
+// A bundled dataset's G is cached for repeat visits (www/cache.js), keyed by the SHA-256 of the data
+// and of this worker's WebAssembly module. A `curve` result says where this worker's G came from:
+// data.gram is 'cache' (a sound entry), 'computed' (no entry; one is stored once G is built),
+// 'corrupt' or 'refused' (an entry failed its checksum or the wasm's checks: ignored and replaced),
+// or 'off' (no Cache Storage here, or not a bundled dataset).
 // Tasks: alignment {noise}, curve {noise}, sweep-plan {}, impact {noise}, never {noise},
 //        subspace {seed}, mlp {seed, fraction, side}, guided {k, seed},
 //        train {k, noise, lr, optimiser, epochs, batch, seed} (Rust's TrainSettings),
@@ -37,6 +42,7 @@
 import * as wasm from '../pkg/recon_align.js';
 import { MAX_FILE_BYTES, URL_TIMEOUT_MS } from './limits.js';
 import { BUNDLED, fetchBundled } from './bundled.js';
+import { cacheAvailable, readEntry, sha256Hex, writeEntry } from './cache.js';
 
 const { default: init, Lab, detectBackend, cancel: cancelTask, cancelTokens } = wasm;
 
@@ -49,6 +55,10 @@ const cancelled = new Set(); // ids of pending tasks that were cancelled (a subs
 let queue = Promise.resolve(); // tasks run one at a time, in order
 let loads = Promise.resolve(); // dataset loads, one at a time, in order
 let backendKnown = null;   // resolves once the adapter has been probed
+let buildHash = null;      // resolves to the SHA-256 of the wasm module's bytes (null: unknown)
+// Where the current Lab's G came from (see above), and the cache entry to fill once G is built.
+let gramOrigin = 'off';
+let gramToStore = null;    // { lab, name, key } or null
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 // Each of these means the module can no longer be trusted: it trapped (a panic, `unreachable`),
@@ -141,18 +151,60 @@ async function loadUrls(msg) {
 // no task runs.
 const retired = [];
 let running = 0;
-function replaceLab(next, source, generation = 0) {
+function replaceLab(next, source, generation = 0, origin = { gram: 'off', store: null }) {
+  gramOrigin = origin.gram;
+  gramToStore = origin.store && { ...origin.store, lab: next };
   if (lab) retired.push(lab);
   lab = next;
   if (running === 0) retired.splice(0).forEach((l) => l.free());
   announce(source, generation);
 }
 
+/**
+ * A Lab of the bundled dataset `name` from its `bytes`, with G from the cache when a sound entry
+ * is there: `{ lab, origin }`, `origin` as `replaceLab` takes it.
+ */
+async function openBundled(bytes, name) {
+  const build = cacheAvailable() ? await buildHash : null;
+  if (!build) return { lab: Lab.fromBundled(bytes), origin: { gram: 'off', store: null } };
+  const key = { data: await sha256Hex(bytes), build };
+  let gram = 'computed';
+  try {
+    const entry = await readEntry(name, key);
+    if (entry.payload) {
+      try {
+        return { lab: Lab.fromBundledWithGram(bytes, entry.payload), origin: { gram: 'cache', store: null } };
+      } catch (e) {
+        if (isCrash(e)) throw e;
+        gram = 'refused'; // sound bytes that do not describe this data: replaced below
+      }
+    } else if (entry.corrupt) {
+      gram = 'corrupt';
+    }
+  } catch (e) {
+    if (isCrash(e)) throw e;
+    gram = 'off'; // the cache could not be read (storage disabled, quota): no cache this time
+  }
+  return { lab: Lab.fromBundled(bytes), origin: { gram, store: gram === 'off' ? null : { name, key } } };
+}
+
+/** Stores the current Lab's G once it is built, if its dataset's cache entry is still missing. */
+async function storeGram() {
+  const s = gramToStore;
+  if (!s || s.lab !== lab || !lab.hasGram()) return;
+  gramToStore = null;
+  try {
+    await writeEntry(s.name, s.key, lab.gramBytes());
+  } catch (e) {
+    if (isCrash(e)) throw e; // a full disk or a refused quota only costs the next visit its cache
+  }
+}
+
 const TASKS = {
   alignment: async (id, p) => lab.alignment(p.noise),
 
   // One alignment curve (the page asks for the clean one and the noisy one side by side).
-  curve: async (id, p) => lab.curve(p.noise),
+  curve: async (id, p) => ({ ...lab.curve(p.noise), gram: gramOrigin }),
 
   // The sweep's noises; the page runs one `impact` task per noise.
   'sweep-plan': async () => lab.sweepPlan(),
@@ -226,6 +278,8 @@ async function runTask({ id, task, params }) {
   const data = await fn(id, params ?? {});
   if (data === null || cancelled.has(id)) return post({ type: 'cancelled', id });
   post({ type: 'result', id, task, data, ms: performance.now() - t0 });
+  // G's bytes are copied at once; the write does not hold up the next task.
+  storeGram();
 }
 
 async function boot() {
@@ -233,8 +287,14 @@ async function boot() {
   const name = BUNDLED[FIRST_DATA] ? FIRST_DATA : 'mnist';
   const download = FIRST_DATA === 'none' ? null : fetchBundled(name);
   download?.catch(() => {}); // answered below, once the module can report it
+  // The module's bytes are read twice from one download: compiled as they stream, and hashed
+  // for the cache's key.
+  const wasmResponse = fetch(new URL('../pkg/recon_align_bg.wasm', import.meta.url)).then((resp) => {
+    buildHash = resp.ok && cacheAvailable() ? resp.clone().arrayBuffer().then(sha256Hex).catch(() => null) : null;
+    return resp;
+  });
   try {
-    memory = (await init()).memory;
+    memory = (await init({ module_or_path: wasmResponse })).memory;
   } catch (e) {
     fail('wasm', `the WebAssembly module failed to load: ${e}`);
     throw e;
@@ -243,7 +303,8 @@ async function boot() {
     (e) => post({ type: 'backend', backend: { kind: 'cpu', reason: 'WebGPU unavailable', detail: String(e) } }));
   if (!download) return;
   try {
-    replaceLab(Lab.fromBundled(await download), BUNDLED[name].source);
+    const { lab: next, origin } = await openBundled(await download, name);
+    replaceLab(next, BUNDLED[name].source, 0, origin);
   } catch (e) {
     fail('data', e, undefined, 0);
   }
@@ -278,7 +339,8 @@ self.onmessage = ({ data: msg }) => {
       if (msg.type === 'load-bundled') {
         // The page sends the bytes it downloaded once for all its workers.
         const bytes = msg.bytes ? new Uint8Array(msg.bytes) : await fetchBundled(msg.name);
-        replaceLab(Lab.fromBundled(bytes), BUNDLED[msg.name].source, msg.generation);
+        const { lab: next, origin } = await openBundled(bytes, msg.name);
+        replaceLab(next, BUNDLED[msg.name].source, msg.generation, origin);
       } else if (msg.type === 'load-idx') {
         replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files', msg.generation);
       } else if (msg.type === 'load-url') {

@@ -91,7 +91,9 @@ done
 # (2) Kernels: WGSL against faer on this machine's CPU cores.
 SIZES="10000 60000"
 [ $SMOKE = 1 ] && SIZES="256"
-timeout 180 "$WORK/bin/gpu_bench" --json $SIZES >>"$ROWS" || fail "gpu_bench"
+GEMM=""
+[ $SMOKE = 0 ] && GEMM="--gemm 2048" # a product large enough that the kernel sets its time
+timeout 180 "$WORK/bin/gpu_bench" --json $GEMM $SIZES >>"$ROWS" || fail "gpu_bench"
 
 # (3) The CLI's GPU commands, timed end to end (device start-up included).
 EPOCHS=""

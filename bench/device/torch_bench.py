@@ -62,9 +62,10 @@ def main():
 
         t = timed(epoch, 0.0)
         emit(f"dae epoch N={n} K=64 mask", t, n / t / 1e3, "k samples/s")
-    g = torch.randn(d, d, device=dev, generator=gen)
-    t = timed(lambda: g @ g)
-    emit("gemm 784^3", t, 2.0 * d ** 3 / t / 1e12, "TFLOP/s")
+    for side in (d, 2048):
+        g = torch.randn(side, side, device=dev, generator=gen)
+        t = timed(lambda: g @ g)
+        emit(f"gemm {side}^3", t, 2.0 * side ** 3 / t / 1e12, "TFLOP/s")
 
 
 if __name__ == "__main__":

@@ -36,9 +36,15 @@ const KEPT_ANSWERS: usize = 6;
 
 impl Lab {
     fn new(data: Dataset) -> Lab {
+        Lab::with_gram(data, None)
+    }
+
+    /// A Lab whose G is `gram` when given (a repeat visit's cached G, checked against `data` by
+    /// the caller), else built on first use.
+    pub(super) fn with_gram(data: Dataset, gram: Option<Gram>) -> Lab {
         Lab {
             data: Rc::new(data),
-            gram: RefCell::new(None),
+            gram: RefCell::new(gram.map(Rc::new)),
             clean: RefCell::new(None),
             study: RefCell::new(None),
             answers: RefCell::new(Vec::new()),
@@ -77,6 +83,11 @@ impl Lab {
             noisy,
             scale,
         })
+    }
+
+    /// G if it has been built (or given), without building it.
+    pub(super) fn built_gram(&self) -> Option<Rc<Gram>> {
+        self.gram.borrow().clone()
     }
 
     fn gram(&self) -> Result<Rc<Gram>, JsError> {

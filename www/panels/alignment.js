@@ -43,7 +43,10 @@ export function createAlignmentPanel(ctx) {
     x: { label: 'mask ratio p' }, y: { label: 'impact on supervised performance (%)' },
     series: [{ label: 'mask 1×1' }],
   });
-  let result = null; // { data, settings }
+  // { data, settings, pending, run }. The clean curve is drawn as soon as it is here; until the
+  // noisy one joins it, data.noisy is null and `pending` is 'computing' ('stopped' when its run was
+  // cancelled or failed), then false. `run` tells one run's partial result from another's.
+  let result = null;
   let sweep = null;
 
   const alignmentJSON = () => result && {
@@ -67,7 +70,7 @@ export function createAlignmentPanel(ctx) {
 
   function curves(d) {
     const out = [{ noise: 'none', alignment: d.clean }];
-    if (d.noise !== 'none') out.push({ noise: d.noise, alignment: d.noisy });
+    if (d.noise !== 'none' && d.noisy) out.push({ noise: d.noise, alignment: d.noisy });
     return out;
   }
 
@@ -88,18 +91,26 @@ export function createAlignmentPanel(ctx) {
   }
 
   function drawAlignment() {
-    const { data: d, settings } = result;
+    const { data: d, settings, pending } = result;
     const cs = curves(d);
     const marks = scaleSeries(d);
     curve.setSeries([
       ...cs.map((c, i) => ({ label: i === 0 ? 'no noise' : describeNoise(c.noise), color: i === 0 ? OKABE_ITO.black : OKABE_ITO.vermillion })),
       ...marks.series,
     ], d.k, [...cs.map((c) => c.alignment), ...marks.ys]);
-    curveBar.enable(true);
+    // The exports describe the whole figure: they wait for the noisy curve.
+    curveBar.enable(!pending);
+    // What is drawn, for the tests and the benchmark: the clean curve alone, or every curve.
+    shell.section.dataset.drawn = pending ? 'clean' : 'all';
+    shell.section.dataset.gram = d.gram ?? 'off';
     const clean = { n: d.n, d: d.d, noise: 'none', alignment: d.clean, scale: d.scale };
-    const noisy = d.noise === 'none' ? null : { n: d.n, d: d.d, noise: d.noise, alignment: d.noisy };
+    const noisy = d.noise === 'none' || !d.noisy ? null : { n: d.n, d: d.d, noise: d.noise, alignment: d.noisy };
     const t = alignmentTakeaway({ clean, noisy, K: settings.k, dataset: ctx.settings().dataset ?? 'data' });
-    say(shell, ...t.sentences, ...(noisy ? [] : ['Choose a noise above to see how denoising moves this curve.']));
+    const waiting = `The curve with ${describeNoise(d.noise)} is still being computed; it joins this plot, with what it shows, when it is ready.`;
+    const stopped = `The curve with ${describeNoise(d.noise)} was not computed (Recompute runs it).`;
+    const last = pending === 'stopped' ? stopped : pending ? waiting
+      : noisy ? null : 'Choose a noise above to see how denoising moves this curve.';
+    say(shell, ...t.sentences, ...(last ? [last] : []));
     if (ledeScale) ledeScale.textContent = t.lede;
   }
 
@@ -166,16 +177,36 @@ export function createAlignmentPanel(ctx) {
     /** Reruns what changed: the closed forms depend on the noise; K only moves the readout. */
     async run(changed) {
       const jobs = [];
-      const needAlign = !result || !changed || changed.some((c) => ['noise', 'sigma', 'p', 'patch', 'map'].includes(c));
+      const needAlign = !result || result.pending === 'stopped' || !changed || changed.some((c) => ['noise', 'sigma', 'p', 'patch', 'map'].includes(c));
       if (needAlign) {
         const settings = ctx.settings();
         // The clean and the noisy curve are two eigensolves: two workers compute them at once.
         const noise = noiseSpec(ctx.state());
-        jobs.push(runTasks(ctx, shell.progress, 'alignment', [['curve', { noise: 'none' }], ['curve', { noise }]]).then((parts) => {
-          if (!parts) return;
+        // The clean curve is drawn as soon as it arrives; the noisy one joins it.
+        const curveData = (clean, noisy) => ({
+          n: clean.n, d: clean.d, noise: noisy ? noisy.noise : noise, k: clean.alignment.map((_, i) => i + 1),
+          clean: clean.alignment, noisy: noisy?.alignment ?? null, scale: clean.scale, gram: clean.gram,
+        });
+        const run = {};
+        let noisyHere = false;
+        const early = (i, part) => {
+          if (i === 1) noisyHere = true;
+          if (i !== 0 || noisyHere || noise === 'none') return;
+          result = { data: curveData(part, null), settings, pending: 'computing', run };
+          drawAlignment();
+        };
+        jobs.push(runTasks(ctx, shell.progress, 'alignment', [['curve', { noise: 'none' }], ['curve', { noise }]], 0, early).then((parts) => {
+          if (!parts) {
+            // Cancelled or failed after the clean curve was drawn: say the noisy one is not coming.
+            if (result?.pending && result.run === run && !ctx.compute.isBusy('alignment')) {
+              result = { ...result, pending: 'stopped' };
+              drawAlignment();
+            }
+            return;
+          }
           const [clean, noisy] = parts;
-          const data = { n: noisy.n, d: noisy.d, noise: noisy.noise, k: noisy.alignment.map((_, i) => i + 1), clean: clean.alignment, noisy: noisy.alignment, scale: clean.scale };
-          result = { data, settings };
+          // A change of K while the noisy curve was computing moved the settings of the partial result.
+          result = { data: curveData(clean, noisy), settings: result?.run === run ? result.settings : settings, pending: false, run };
           drawAlignment();
         }));
       } else {

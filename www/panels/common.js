@@ -102,9 +102,9 @@ function failed(ctx, prog, slot, e) {
  * Runs several tasks of one figure side by side (the pool spreads them over its workers), in the
  * slots `group/0`, `group/1`, …, showing how many are done in the progress row `prog` (Cancel stops
  * them all). `jobs` holds `[task, params]` pairs. Resolves with their results in order, or null when
- * cancelled or failed.
+ * cancelled or failed. `onEach(i, data)`, when given, hears each result as it arrives.
  */
-export async function runTasks(ctx, prog, group, jobs, priority = 0) {
+export async function runTasks(ctx, prog, group, jobs, priority = 0, onEach = null) {
   const { bar } = prog;
   const set = setter(prog);
   set('queued', 'queued');
@@ -116,10 +116,11 @@ export async function runTasks(ctx, prog, group, jobs, priority = 0) {
     start: () => set('running', `${done}/${jobs.length} done`),
   }, priority));
   try {
-    const results = await Promise.all(scheduled.map((p) => p.then((data) => {
+    const results = await Promise.all(scheduled.map((p, i) => p.then((data) => {
       done += 1;
       bar.value = done;
       set('running', `${done}/${jobs.length} done`);
+      onEach?.(i, data);
       return data;
     })));
     set('done', 'done');

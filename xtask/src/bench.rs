@@ -21,7 +21,7 @@ pub const BENCHMARKS: &[(&str, &str, Runner)] = &[
     ),
     (
         "page",
-        "the page in headless Chromium, each panel's time, against a baseline site and the native commands: bench/page-bench.mjs [BASELINE_SITE] [reps=N] [webgpu]",
+        "the page in headless Chromium, cold and warm visits, each panel's time, against a baseline site and the native commands: bench/page-bench.mjs [BASELINE_SITE] [reps=N] [webgpu] [first]",
         page,
     ),
     (
@@ -81,7 +81,9 @@ fn browser(root: &Path, args: &[String]) -> Result {
     )
 }
 
-/// Builds and serves dist/ (the product) and runs bench/page-bench.mjs against it. A first
+/// Builds and serves dist/ (the product) and runs bench/page-bench.mjs against it: each site is
+/// visited twice in one browser profile, cold and warm (the second visit with the caches, G's
+/// included, that the first filled). A first
 /// argument that names a folder is a baseline site (a `dist/` built from another commit), served
 /// too and measured alternately with this tree's. The release `recon-align` is built too: the
 /// script times the native commands of the same figures in the same run (bench/native-plan.mjs).

@@ -1,0 +1,76 @@
+// The cache of repeat visits: G's bytes (src/web/gram_cache.rs) for a bundled dataset, kept in Cache
+// Storage so that a second visit builds its workers' Labs without a pass over the data.
+//
+// An entry's key is the SHA-256 of the data's bytes and the SHA-256 of the WebAssembly module's
+// bytes: a changed dataset or a changed build looks for another entry, so it is never served a
+// stale one (storing an entry removes the other entries of its dataset). An entry is
+//   magic "RAGCACHE" (8 bytes) | payload length (u64, little-endian) | SHA-256 of the payload | payload
+// and is used only when its length and checksum agree; a corrupt or truncated one is ignored, and
+// replaced once G is built.
+// Where Cache Storage is missing (a page not served from a secure context) nothing is cached.
+
+const STORE = 'recon-align-gram-v1';
+const MAGIC = new TextEncoder().encode('RAGCACHE');
+const HEADER = MAGIC.length + 8 + 32;
+
+/** The SHA-256 of `bytes` (an ArrayBuffer or a view) as lowercase hex. */
+export async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Whether this context has Cache Storage and WebCrypto's digest. */
+export const cacheAvailable = () => Boolean(globalThis.caches && globalThis.crypto?.subtle);
+
+/** The entry's address for dataset `name` and key `{data, build}` (hex hashes). */
+function entryUrl(name, key) {
+  return new URL(`gram-cache/${encodeURIComponent(name)}/${key.data}-${key.build}`, globalThis.location.href).href;
+}
+const datasetPrefix = (name) => new URL(`gram-cache/${encodeURIComponent(name)}/`, globalThis.location.href).href;
+
+/**
+ * The payload cached for `name` under `key`: `{ payload: Uint8Array }` when an entry is there and
+ * sound, `{ corrupt: why }` when one is there but its length or checksum is wrong,
+ * `{ miss: true }` when there is none.
+ */
+export async function readEntry(name, key) {
+  const store = await caches.open(STORE);
+  const url = entryUrl(name, key);
+  const resp = await store.match(url);
+  if (!resp) return { miss: true };
+  const bytes = new Uint8Array(await resp.arrayBuffer());
+  const why = await checkEntry(bytes);
+  // Left in place (every worker of the page reads it; each must hear it is corrupt): the entry
+  // stored once G is built replaces it.
+  if (why) return { corrupt: why };
+  return { payload: bytes.subarray(HEADER) };
+}
+
+/** Why `bytes` is not a sound entry, or null when it is. */
+async function checkEntry(bytes) {
+  if (bytes.length < HEADER || MAGIC.some((b, i) => bytes[i] !== b)) return 'no valid header';
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getBigUint64(MAGIC.length, true);
+  if (length !== BigInt(bytes.length - HEADER)) return `length ${bytes.length - HEADER}, header says ${length}`;
+  const payload = bytes.subarray(HEADER);
+  const sum = new Uint8Array(await crypto.subtle.digest('SHA-256', payload));
+  const stored = bytes.subarray(MAGIC.length + 8, HEADER);
+  if (sum.some((b, i) => b !== stored[i])) return 'checksum mismatch';
+  return null;
+}
+
+/** Stores `payload` (Uint8Array) for `name` under `key`, removing the dataset's other entries. */
+export async function writeEntry(name, key, payload) {
+  const bytes = new Uint8Array(HEADER + payload.length);
+  bytes.set(MAGIC, 0);
+  new DataView(bytes.buffer).setBigUint64(MAGIC.length, BigInt(payload.length), true);
+  bytes.set(new Uint8Array(await crypto.subtle.digest('SHA-256', payload)), MAGIC.length + 8);
+  bytes.set(payload, HEADER);
+  const store = await caches.open(STORE);
+  const url = entryUrl(name, key);
+  const prefix = datasetPrefix(name);
+  for (const req of await store.keys()) {
+    if (req.url.startsWith(prefix) && req.url !== url) await store.delete(req);
+  }
+  await store.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+}
