@@ -95,7 +95,18 @@ struct Row<'a> {
     unit: &'a str,
 }
 
-impl Row<'_> {
+impl<'a> Row<'a> {
+    /// A row of `flops` floating-point operations done in `seconds`, in TFLOP/s.
+    fn tflops(part: &'a str, work: &str, flops: f64, seconds: f64) -> Self {
+        Row {
+            part,
+            work: work.to_string(),
+            seconds,
+            rate: flops / seconds / 1e12,
+            unit: "TFLOP/s",
+        }
+    }
+
     fn print(&self, json: bool) {
         if json {
             println!(
@@ -164,21 +175,13 @@ fn bench_gemm(ctx: &GpuContext, side: usize, json: bool) {
         drop(c);
     });
     let flops = 2.0 * (side as f64).powi(3);
-    Row {
-        part: "wgsl",
-        work: format!("gemm {side}^3"),
-        seconds: t,
-        rate: flops / t / 1e12,
-        unit: "TFLOP/s",
-    }
-    .print(json);
+    Row::tflops("wgsl", &format!("gemm {side}^3"), flops, t).print(json);
 }
 
 fn bench_size(ctx: &GpuContext, n: usize, json: bool) {
     let data = mnist_like(n);
     let d = data.d();
     let st = Preprocessing::of_dataset(&data);
-    let tflops = |flops: f64, t: f64| flops / t / 1e12;
 
     // Gram G = X^T X: 2 N D^2 flops counted for the full matrix (as PyTorch's X^T X does), though
     // the GPU computes the upper half. Timed to the end of the GPU work, without the read-back.
@@ -190,39 +193,18 @@ fn bench_size(ctx: &GpuContext, n: usize, json: bool) {
         pollster::block_on(ctx.wait()).unwrap();
         drop(g);
     });
-    Row {
-        part: "wgsl",
-        work: work.clone(),
-        seconds: t,
-        rate: tflops(flops, t),
-        unit: "TFLOP/s",
-    }
-    .print(json);
+    Row::tflops("wgsl", &work, flops, t).print(json);
     let g = pollster::block_on(gram(ctx, &images, &st)).unwrap();
     let x64 = faer::Mat::<f64>::from_fn(n, d, |i, j| {
         (data.images[i * d + j] as f64 / 255.0 - st.mean[j]) / st.scale
     });
     let x32 = faer::Mat::<f32>::from_fn(n, d, |i, j| x64[(i, j)] as f32);
     let (_, t) = seconds(|| cpu_gram(&x64));
-    Row {
-        part: "cpu faer f64",
-        work: work.clone(),
-        seconds: t,
-        rate: tflops(flops, t),
-        unit: "TFLOP/s",
-    }
-    .print(json);
+    Row::tflops("cpu faer f64", &work, flops, t).print(json);
     let (_, t) = seconds(|| cpu_gram(&x32));
-    Row {
-        part: "cpu faer f32",
-        work,
-        seconds: t,
-        rate: tflops(flops, t),
-        unit: "TFLOP/s",
-    }
-    .print(json);
+    Row::tflops("cpu faer f32", &work, flops, t).print(json);
 
-    // GEMM G G (D x D x D), once per size list (it does not depend on N).
+    // GEMM G G (D x D x D).
     let flops = 2.0 * (d * d * d) as f64;
     let work = format!("gemm {d}^3");
     let t = per_call(|| {
@@ -230,34 +212,13 @@ fn bench_size(ctx: &GpuContext, n: usize, json: bool) {
         pollster::block_on(ctx.wait()).unwrap();
         drop(gg);
     });
-    Row {
-        part: "wgsl",
-        work: work.clone(),
-        seconds: t,
-        rate: tflops(flops, t),
-        unit: "TFLOP/s",
-    }
-    .print(json);
+    Row::tflops("wgsl", &work, flops, t).print(json);
     let g64 = cpu_gram(&x64);
     let g32 = cpu_gram(&x32);
     let t = per_call(|| drop(&g64 * &g64));
-    Row {
-        part: "cpu faer f64",
-        work: work.clone(),
-        seconds: t,
-        rate: tflops(flops, t),
-        unit: "TFLOP/s",
-    }
-    .print(json);
+    Row::tflops("cpu faer f64", &work, flops, t).print(json);
     let t = per_call(|| drop(&g32 * &g32));
-    Row {
-        part: "cpu faer f32",
-        work,
-        seconds: t,
-        rate: tflops(flops, t),
-        unit: "TFLOP/s",
-    }
-    .print(json);
+    Row::tflops("cpu faer f32", &work, flops, t).print(json);
 
     // One epoch of DAE training, K = 64, mask p = 0.5 on 2 x 2 patches, Adam, batch 128.
     let config = DaeConfig {

@@ -5,7 +5,8 @@ use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use super::dae::optimal_decoder;
-use super::eigen::{fix_signs, mul, symmetric_eigen_decreasing};
+use super::eigen::{fix_signs, mul};
+use super::top_eigen::{top_eigen, top_eigen_dense, EigenPath};
 use super::{Gram, LinearProbe, ProbeConfig, SpectralError, Split};
 use crate::dataset::Dataset;
 
@@ -66,14 +67,35 @@ pub struct GuidedReport {
     pub probe_acc_se: Vec<f64>,
 }
 
+/// How the guided encoder solves its symmetric eigenproblem.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GuidedSolver {
+    /// The partial top-K solve ([`top_eigen`]), falling back to the full one under its contract.
+    #[default]
+    TopK,
+    /// The full dense symmetric eigensolve, top K columns kept.
+    Dense,
+}
+
 /// The guided encoder: top-K generalized eigenvectors of (X^T Y Y^T X + lam G G, G), columns
 /// G-normalised (S^T G S = I).
 ///
 /// Through PCA, G = U Lam U^T (one eigendecomposition per Gram, shared by every lambda): with
 /// b = Lam^{-1/2} U^T X^T Y (D x C), the pencil reduces to the symmetric matrix b b^T + lam Lam,
-/// whose eigenvectors V give S = U Lam^{-1/2} V. One symmetric eigensolve per lambda, and no
-/// Cholesky factor or triangular solve (docs/maths.md, "Same reconstruction, different perception").
+/// whose eigenvectors V give S = U Lam^{-1/2} V. One partial symmetric eigensolve per lambda, and
+/// no Cholesky factor or triangular solve (docs/maths.md, "Same reconstruction, different
+/// perception").
 pub fn guided_encoder(gram: &Gram, lambda: f64, k: usize) -> Result<Mat<f64>, SpectralError> {
+    guided_encoder_with(gram, lambda, k, GuidedSolver::TopK)
+}
+
+/// [`guided_encoder`] with the eigensolver chosen by `solver`.
+pub fn guided_encoder_with(
+    gram: &Gram,
+    lambda: f64,
+    k: usize,
+    solver: GuidedSolver,
+) -> Result<Mat<f64>, SpectralError> {
     let d = gram.d();
     let pca = gram.pca()?;
     if let Some(bad) = pca.lambda.iter().find(|l| l.is_nan() || **l <= 0.0) {
@@ -83,11 +105,14 @@ pub fn guided_encoder(gram: &Gram, lambda: f64, k: usize) -> Result<Mat<f64>, Sp
     }
     let inv_root: Vec<f64> = pca.lambda.iter().map(|l| 1.0 / l.sqrt()).collect();
     let b = pca.whitened_class_sums(gram);
-    let mut reduced = mul(b.as_ref(), b.transpose());
-    for i in 0..d {
-        reduced[(i, i)] += lambda * pca.lambda[i];
-    }
-    let (_, v) = symmetric_eigen_decreasing(reduced.as_ref())?;
+    let diagonal: Vec<f64> = pca.lambda.iter().map(|l| lambda * l).collect();
+    let top = match solver {
+        GuidedSolver::TopK => top_eigen(&diagonal, b.as_ref(), k)?,
+        GuidedSolver::Dense => {
+            top_eigen_dense(&diagonal, b.as_ref(), k, EigenPath::DenseRequested)?
+        }
+    };
+    let v = top.vectors;
     let scaled_top = Mat::from_fn(d, k, |i, j| inv_root[i] * v[(i, j)]);
     let mut s = mul(pca.vectors.as_ref(), scaled_top.as_ref());
     fix_signs(&mut s);
@@ -120,6 +145,17 @@ pub fn guided(
     k: usize,
     lambdas: Option<&[f64]>,
     config: &ProbeConfig,
+) -> Result<GuidedReport, SpectralError> {
+    guided_with(data, k, lambdas, config, GuidedSolver::TopK)
+}
+
+/// [`guided`] with the encoders' eigensolver chosen by `solver`.
+pub fn guided_with(
+    data: &Dataset,
+    k: usize,
+    lambdas: Option<&[f64]>,
+    config: &ProbeConfig,
+    solver: GuidedSolver,
 ) -> Result<GuidedReport, SpectralError> {
     if k == 0 || k > data.d() {
         return Err(SpectralError::InvalidArgument(format!(
@@ -157,7 +193,7 @@ pub fn guided(
     let mut recon_error = Vec::with_capacity(lambdas.len());
     let mut probe_acc = Vec::with_capacity(lambdas.len());
     for &lambda in &lambdas {
-        let (error, accuracy) = evaluate(guided_encoder(&gram, lambda, k)?.as_ref())?;
+        let (error, accuracy) = evaluate(guided_encoder_with(&gram, lambda, k, solver)?.as_ref())?;
         recon_error.push(error);
         probe_acc.push(accuracy);
     }

@@ -15,6 +15,8 @@
 //! - [`never_beneficial`]: the label-free test (principal angles to PCA's top-K subspace).
 //! - [`subspace_split`]: top/bottom variance subspaces and their linear probes.
 //! - [`guided`]: the supervised-plus-reconstruction closed form.
+//! - [`top_eigen`]: the top-K eigenpairs of a diagonal plus a low-rank matrix, under a stated
+//!   tolerance, with the full dense solve as fallback (the guided encoder's eigensolve).
 //! - [`spectrum_energy`]: energy of a linear map's reconstructions along the data eigenvectors;
 //!   [`GrowthModes`]: the directions gradient descent grows, their rates and optimum energies.
 
@@ -39,6 +41,7 @@ mod probe;
 mod rng;
 mod shared_eigen;
 mod subspace;
+mod top_eigen;
 
 pub use alignment::{
     alignment, alignment_curve, impact, impact_sweep, label_energies_of_basis, total_label_energy,
@@ -53,7 +56,8 @@ pub use energy::{spectrum_energy, spectrum_energy_of_autoencoder, spectrum_energ
 pub use gram::{Gram, ImageShape, DEFAULT_RELATIVE_RIDGE};
 pub use growth::GrowthModes;
 pub use guided::{
-    binomial_standard_error, guided, guided_encoder, GuidedReport, SplitSizes, GUIDED_GRID,
+    binomial_standard_error, guided, guided_encoder, guided_encoder_with, guided_with,
+    GuidedReport, GuidedSolver, SplitSizes, GUIDED_GRID,
 };
 pub use mask_family::MaskFamily;
 pub use never_beneficial::{
@@ -70,6 +74,10 @@ pub use rng::SplitMix64;
 pub use subspace::{
     min_max_rescale, project_images, subspace_split, SubspaceSide, SubspaceSideTable,
     SubspaceSplit, SubspaceStudy, SubspaceTable, SUBSPACE_FRACTIONS,
+};
+pub use top_eigen::{
+    top_eigen, top_eigen_dense, EigenPath, TopEigen, TOP_EIGEN_MAX_RESTARTS, TOP_EIGEN_MIN_GAP,
+    TOP_EIGEN_TOLERANCE,
 };
 
 use std::fmt;

@@ -57,7 +57,8 @@ async function run({ id, task, params }) {
   if (task === 'curve') {
     await step(0, 1, 'pencil');
     const { clean, noisy } = alignmentOf(params.noise);
-    return { n: 10000, d: D, noise: params.noise, alignment: noisy, scale: params.noise === 'none' ? scaleOf(clean) : null };
+    // `gram`: where the real worker's G came from (the fake has no cache: 'off').
+    return { n: 10000, d: D, noise: params.noise, alignment: noisy, scale: params.noise === 'none' ? scaleOf(clean) : null, gram: 'off' };
   }
   if (task === 'sweep-plan') {
     const ps = Array.from({ length: 10 }, (_, i) => (0.99 * i) / 9);
