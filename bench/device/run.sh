@@ -16,7 +16,7 @@ set -uo pipefail
 PACK=$(cd "$(dirname "$0")" && pwd)
 SMOKE=0
 [ "${1:-}" = "--smoke" ] && SMOKE=1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/recon-align-device.XXXXXX")
+WORK=$(mktemp -d -t recon-align-device.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 ROWS="$WORK/rows.jsonl"
 : >"$ROWS"
