@@ -52,18 +52,11 @@ impl Preprocessing {
         }
     }
 
-    /// The per-pixel mean in f32, as the GPU kernels and their CPU twins read it.
-    pub fn mean_f32(&self) -> Vec<f32> {
-        self.mean.iter().map(|&m| m as f32).collect()
-    }
-
-    /// Pixel `j` of byte value `byte`, centred and scaled in f32 exactly as the shaders do it.
+    /// Pixel `j` of byte value `byte`, centred and scaled in f32 as the DAE kernel and its CPU twin
+    /// compute it: (byte - 255 mean_j) * (1 / (255 scale)), each constant rounded once from f64,
+    /// so a pixel at its mean is exactly 0 (`train::dae`'s `ByteCentring` holds the same constants
+    /// for a whole image).
     pub fn centred_f32(&self, byte: u8, j: usize) -> f32 {
-        (byte as f32 / 255.0 - self.mean[j] as f32) * self.inv_scale_f32()
-    }
-
-    /// 1 / scale in f32, as the GPU kernels and their CPU twins multiply by it.
-    pub fn inv_scale_f32(&self) -> f32 {
-        1.0 / self.scale as f32
+        (f32::from(byte) - (255.0 * self.mean[j]) as f32) * (1.0 / (255.0 * self.scale)) as f32
     }
 }

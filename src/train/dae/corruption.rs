@@ -21,7 +21,7 @@ pub(crate) struct ByteCentring {
 }
 
 impl ByteCentring {
-    /// The f32 constants of `preprocessing`.
+    /// The f32 constants of `preprocessing`, those of [`Preprocessing::centred_f32`].
     pub fn new(preprocessing: &Preprocessing) -> Self {
         Self {
             mean255: preprocessing
