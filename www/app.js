@@ -2,6 +2,8 @@
 // typed table (www/state.js) mirrored in the URL hash; charts (www/charts.js) only draw.
 import { Compute } from './compute.js';
 import { WorkerPool, poolSize } from './pool.js';
+import { startVisit } from './boot.js';
+import { ResultCache, sameKey } from './results.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { notice } from './notices.js';
 import { SCHEMA, PANELS, RUN_ORDER, parseHash, parseValue, toHash, noiseSpec, validate, trainSteps, trainingImages, defaults } from './state.js';
@@ -22,7 +24,10 @@ const CREATE = {
 for (const id of PANELS) if (!CREATE[id]) throw new Error(`no panel module for "${id}"`);
 
 let state;
-let dataset = null; // { source, summary }
+// { source, summary, key, cached }: `key` names a bundled dataset's bytes and build (null for other
+// data); `cached` is true while the page shows the summary of an earlier visit and no worker has
+// confirmed that it holds the same data.
+let dataset = null;
 const panels = new Map();
 
 function showBackend(b) {
@@ -284,8 +289,15 @@ function start() {
   $('copy-link').addEventListener('click', copyLink);
   window.addEventListener('hashchange', onHashChange);
 
+  // The module and the first dataset are downloaded once, for every worker, from here on.
+  const visit = startVisit(state.data);
   const compute = new Compute(poolSize());
-  const spawn = (name) => new Worker(new URL(`./worker.js?data=${name}`, import.meta.url), { type: 'module' });
+  compute.memo = new ResultCache();
+  const spawn = (name) => {
+    const worker = new Worker(new URL(`./worker.js?data=${name}&wasm=page`, import.meta.url), { type: 'module' });
+    Promise.all([visit.module, visit.build]).then(([module, build]) => worker.postMessage({ type: 'wasm', module, build }));
+    return worker;
+  };
   let pool;
   try {
     pool = new WorkerPool(spawn, compute, state.data, {
@@ -293,7 +305,7 @@ function start() {
       restart: (why) => notice(`The computation stopped: ${why}. The compute worker was restarted with ${dataset?.source ?? 'the data'}; pending figures run again and every setting is kept.`, 'error'),
       loadFailed: (why) => byodStatus(`Could not load the data: ${why}. The previous data stays.`, 'error'),
       gaveUp: (why) => notice(why, 'error'),
-    });
+    }, visit.bytes);
   } catch (e) {
     notice(`This browser cannot start a module Web Worker (${e}); the demo cannot run here.`, 'error');
     return;
@@ -312,6 +324,28 @@ function start() {
   };
   buildPanels(ctx);
   wireByod(pool);
+  warmStart(visit, compute);
+}
+
+/**
+ * A repeat visit: once the hashes of the module and of the first dataset are known, the summary
+ * an earlier visit stored for them (www/results.js) is shown and the panels start, their results
+ * coming from the same cache, without waiting for a worker to hold the data.
+ */
+async function warmStart(visit, compute) {
+  try {
+    const name = state.data;
+    const [build, first] = await Promise.all([visit.build, visit.first().catch(() => null)]);
+    if (!build || !first?.hash || dataset) return;
+    compute.memo.setKey({ name, data: first.hash, build });
+    const cached = await compute.memo.dataset();
+    if (!cached || dataset || state.data !== name) return;
+    onDataset({ ...cached, cached: true }, compute);
+    // The figures the cache holds are drawn before the workers load the data.
+    await compute.lookupsSettled();
+  } finally {
+    visit.release();
+  }
 }
 
 let backendShown = false;
@@ -322,7 +356,19 @@ function onWorkerMessage(msg, compute) {
       if (!backendShown) showBackend(msg.backend);
       backendShown = true;
       break;
-    case 'dataset': onDataset(msg, compute); break;
+    case 'dataset': {
+      // A worker holds these data: results are looked up and stored under its key (none for
+      // data that is not bundled).
+      compute.memo.setKey(msg.key, true);
+      if (dataset?.cached && sameKey(dataset.key, msg.key)) {
+        // The summary and figures already shown from the cache stand.
+        dataset.cached = false;
+        break;
+      }
+      if (msg.key) compute.memo.store(compute.memo.key, 'dataset', {}, { source: msg.source, summary: msg.summary, samples: msg.samples, labels: msg.labels, key: msg.key });
+      onDataset(msg, compute);
+      break;
+    }
     case 'notice': notice(msg.message); break;
     case 'error':
       if (['data', 'wasm', 'load-idx', 'load-url', 'load-bundled'].includes(msg.where)) {
@@ -350,9 +396,9 @@ function boundNotices(s, summary, keys = ['k', 'batch']) {
   if (keys.includes('batch') && s.batch > m) notice(`Batch ${s.batch.toLocaleString('en')} is larger than the ${m.toLocaleString('en')} training images (the training part of N=${summary.n.toLocaleString('en')}); training uses batches of ${m.toLocaleString('en')}.`);
 }
 
-function onDataset({ source, summary, samples, labels }, compute) {
+function onDataset({ source, summary, samples, labels, key = null, cached = false }, compute) {
   const first = dataset === null;
-  dataset = { source, summary };
+  dataset = { source, summary, key, cached };
   const s = summary;
   const el = $('dataset-summary');
   el.textContent = `${source}: N=${s.n.toLocaleString('en')}, ${s.h}×${s.w}×${s.c} (D=${s.d}), ${s.classes} classes`;

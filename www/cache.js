@@ -33,10 +33,11 @@ const datasetPrefix = (name) => new URL(`gram-cache/${encodeURIComponent(name)}/
  * sound, `{ corrupt: why }` when one is there but its length or checksum is wrong,
  * `{ miss: true }` when there is none.
  */
-export async function readEntry(name, key) {
-  const store = await caches.open(STORE);
-  const url = entryUrl(name, key);
-  const resp = await store.match(url);
+export const readEntry = (name, key) => readSealed(STORE, entryUrl(name, key));
+
+/** The sealed entry at `url` of Cache Storage `store`, as `readEntry` answers. */
+export async function readSealed(store, url) {
+  const resp = await (await caches.open(store)).match(url);
   if (!resp) return { miss: true };
   const bytes = new Uint8Array(await resp.arrayBuffer());
   const why = await checkEntry(bytes);
@@ -60,17 +61,22 @@ async function checkEntry(bytes) {
 }
 
 /** Stores `payload` (Uint8Array) for `name` under `key`, removing the dataset's other entries. */
-export async function writeEntry(name, key, payload) {
+export const writeEntry = (name, key, payload) => writeSealed(STORE, entryUrl(name, key), payload, datasetPrefix(name));
+
+/**
+ * Stores `payload` (Uint8Array), sealed, at `url` of Cache Storage `store`, after removing the
+ * entries whose address starts with `prefix` and is not under `keep` (an entry of a dataset's
+ * older data or build; `keep` defaults to `url` itself).
+ */
+export async function writeSealed(store, url, payload, prefix, keep = url) {
   const bytes = new Uint8Array(HEADER + payload.length);
   bytes.set(MAGIC, 0);
   new DataView(bytes.buffer).setBigUint64(MAGIC.length, BigInt(payload.length), true);
   bytes.set(new Uint8Array(await crypto.subtle.digest('SHA-256', payload)), MAGIC.length + 8);
   bytes.set(payload, HEADER);
-  const store = await caches.open(STORE);
-  const url = entryUrl(name, key);
-  const prefix = datasetPrefix(name);
-  for (const req of await store.keys()) {
-    if (req.url.startsWith(prefix) && req.url !== url) await store.delete(req);
+  const cache = await caches.open(store);
+  for (const req of await cache.keys()) {
+    if (req.url.startsWith(prefix) && !req.url.startsWith(keep)) await cache.delete(req);
   }
-  await store.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+  await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
 }

@@ -33,6 +33,21 @@ export class Compute {
     // Per worker: the Worker (null while none), whether it holds the page's current dataset, the
     // job it runs, and the affinity keys of its latest jobs (what its caches hold).
     this.workers = Array.from({ length: size }, () => ({ worker: null, ready: false, running: null, keys: [] }));
+    // The cache of results (www/results.js's ResultCache), or null: a job it covers is looked up
+    // there first, and its worker's result is stored there.
+    this.memo = null;
+    this.lookups = new Set(); // the cache lookups in flight
+    // Lookups run one after another, in the order the jobs were scheduled (the page schedules its
+    // first figure first), so that the first figure's results are not held up by the others'.
+    this.lookupChain = Promise.resolve();
+  }
+
+  /** Resolves once no cache lookup is in flight (those that a finished one started included). */
+  async lookupsSettled() {
+    while (this.lookups.size > 0) {
+      await Promise.allSettled([...this.lookups]);
+      await new Promise((r) => setTimeout(r, 0));
+    }
   }
 
   /**
@@ -41,19 +56,44 @@ export class Compute {
    * Cancelled when replaced or cancelled, or with an Error from the worker. Long jobs that nobody
    * waits for (the sweep) take a negative priority so they run after the rest. A free worker
    * leaves a job to the busy worker whose caches hold its `affinityOf` while other jobs wait.
+   * A job the cache of results covers waits in the queue, not given to any worker, until the
+   * cache has answered: a cached result resolves it (`on.cached()` is called, `on.start` is not).
    */
   schedule(slot, task, params, on = {}, priority = 0) {
     const affinity = affinityOf(task, params);
     this.cancelExactly(slot);
+    const memo = this.memo?.covers(task) ? this.memo : null;
     let job;
     const promise = new Promise((resolve, reject) => {
-      job = { slot, task, params, on, resolve, reject, priority, affinity, id: this.nextId++, attempts: 0 };
+      job = {
+        slot, task, params, on, resolve, reject, priority, affinity, id: this.nextId++, attempts: 0,
+        memoKey: memo?.key ?? null, looking: Boolean(memo),
+      };
       // Higher priority first; equal priorities keep their order.
       const at = this.queue.findIndex((j) => j.priority < priority);
       this.queue.splice(at < 0 ? this.queue.length : at, 0, job);
     });
     // The job itself, for `withdraw`.
     promise.job = job;
+    if (memo) {
+      const lookup = this.lookupChain
+        .then(() => (this.queue.includes(job) ? memo.lookup(task, params, job.memoKey) : null))
+        .catch(() => null)
+        .then((found) => {
+          // Cancelled or replaced meanwhile: nothing to do.
+          if (!this.queue.includes(job)) return;
+          job.looking = false;
+          if (found) {
+            this.queue.splice(this.queue.indexOf(job), 1);
+            job.on.cached?.();
+            job.resolve(found.data);
+          }
+          this.pump();
+        })
+        .finally(() => this.lookups.delete(lookup));
+      this.lookups.add(lookup);
+      this.lookupChain = lookup.catch(() => {});
+    }
     this.pump();
     return promise;
   }
@@ -106,24 +146,30 @@ export class Compute {
     return key == null ? -1 : this.workers.findIndex((w) => w.keys.includes(key));
   }
 
-  /** The next job for free worker `i`: the first that no busy worker is better placed to run. */
+  /**
+   * The next job for free worker `i`: the first that no busy worker is better placed to run (jobs
+   * still looked up in the cache of results are not ready to run).
+   */
   pick(i) {
     const waits = (job) => {
       const h = this.holder(job.affinity);
       return h >= 0 && h !== i && this.workers[h].running !== null && this.workers[h].ready;
     };
-    const at = this.queue.findIndex((j) => !waits(j));
+    const at = this.queue.findIndex((j) => !j.looking && !waits(j));
     // A job left for another worker is still better started here than not at all.
-    return this.queue.splice(at < 0 ? 0 : at, 1)[0];
+    const job = at >= 0 ? this.queue[at] : this.queue.find((j) => !j.looking);
+    this.queue.splice(this.queue.indexOf(job), 1);
+    return job;
   }
 
   pump() {
     for (;;) {
-      if (this.queue.length === 0) return;
+      const first = this.queue.find((j) => !j.looking);
+      if (!first) return;
       // Free workers that hold the current data; the one holding the first job's key first.
       const free = this.workers.map((w, i) => i).filter((i) => this.workers[i].worker && this.workers[i].ready && !this.workers[i].running);
       if (free.length === 0) return;
-      const h = this.holder(this.queue[0].affinity);
+      const h = this.holder(first.affinity);
       const i = free.includes(h) ? h : free[0];
       const w = this.workers[i];
       const job = this.pick(i);
@@ -189,7 +235,10 @@ export class Compute {
         if (job && !job.cancelling) job.on.epoch?.(msg.data);
         return true;
       case 'result':
-        if (job && !job.cancelling) job.resolve(msg.data);
+        if (job && !job.cancelling) {
+          if (job.memoKey) this.memo?.store(job.memoKey, job.task, job.params, msg.data);
+          job.resolve(msg.data);
+        }
         this.finish(i, msg.id);
         return true;
       case 'cancelled':

@@ -3,8 +3,11 @@
 //
 // Protocol (all messages are plain objects):
 // The page starts it as worker.js?data=NAME (NAME a bundled dataset: mnist or fashion; `none`
-// loads nothing, for a restarted worker that is sent the page's last good dataset).
+// loads nothing, for a restarted worker that is sent the page's last good dataset), and with
+// `&wasm=page` when it sends the compiled module itself (www/boot.js) as its first message.
 // UI -> worker
+//   {type:'wasm', module: WebAssembly.Module | null, build: hex | null}
+//                                                        (with wasm=page only; null: fetch it here)
 //   {type:'load-bundled', name, bytes?, generation}      (mnist or fashion; bytes: the file,
 //                                                         when the page has downloaded it)
 //   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name, generation}
@@ -20,7 +23,9 @@
 // `dataset` or an `error` about it, repeats it, so that a page with several workers hears once.
 // worker -> UI
 //   {type:'backend', backend: {kind:'webgpu', adapter, backend} | {kind:'cpu', reason, detail}}
-//   {type:'dataset', generation, source, summary, samples: Uint8Array(100*d), labels: Uint8Array(100)}
+//   {type:'dataset', generation, source, summary, samples: Uint8Array(100*d), labels: Uint8Array(100),
+//    key: {name, data, build} | null}                   (key: the SHA-256s of a bundled dataset's
+//                                                        bytes and of the module; null otherwise)
 //   {type:'progress', id, task, done, total, label}
 //   {type:'epoch', id, data}                             (task 'train', once per epoch)
 //   {type:'result', id, task, data}
@@ -81,11 +86,16 @@ const breathe = () => new Promise((r) => setTimeout(r, 0));
 
 /** The dataset the page asked for when it started the worker (`worker.js?data=…`). */
 const FIRST_DATA = new URL(self.location.href).searchParams.get('data') ?? 'mnist';
+/** The module sent by the page (`wasm=page`): resolves with the page's `wasm` message. */
+let moduleFromPage = null;
+const fromPage = new URL(self.location.href).searchParams.get('wasm') === 'page'
+  ? new Promise((resolve) => { moduleFromPage = resolve; })
+  : null;
 
-function announce(source, generation) {
+function announce(source, generation, key) {
   const samples = lab.samples(100);
   const labels = lab.sampleLabels(100);
-  post({ type: 'dataset', generation, source, summary: lab.summary(), samples, labels },
+  post({ type: 'dataset', generation, source, summary: lab.summary(), samples, labels, key },
     [samples.buffer, labels.buffer]);
 }
 
@@ -151,13 +161,13 @@ async function loadUrls(msg) {
 // no task runs.
 const retired = [];
 let running = 0;
-function replaceLab(next, source, generation = 0, origin = { gram: 'off', store: null }) {
+function replaceLab(next, source, generation = 0, origin = { gram: 'off', store: null, key: null }) {
   gramOrigin = origin.gram;
   gramToStore = origin.store && { ...origin.store, lab: next };
   if (lab) retired.push(lab);
   lab = next;
   if (running === 0) retired.splice(0).forEach((l) => l.free());
-  announce(source, generation);
+  announce(source, generation, origin.key ?? null);
 }
 
 /**
@@ -166,14 +176,15 @@ function replaceLab(next, source, generation = 0, origin = { gram: 'off', store:
  */
 async function openBundled(bytes, name) {
   const build = cacheAvailable() ? await buildHash : null;
-  if (!build) return { lab: Lab.fromBundled(bytes), origin: { gram: 'off', store: null } };
+  if (!build) return { lab: Lab.fromBundled(bytes), origin: { gram: 'off', store: null, key: null } };
   const key = { data: await sha256Hex(bytes), build };
+  const named = { name, ...key };
   let gram = 'computed';
   try {
     const entry = await readEntry(name, key);
     if (entry.payload) {
       try {
-        return { lab: Lab.fromBundledWithGram(bytes, entry.payload), origin: { gram: 'cache', store: null } };
+        return { lab: Lab.fromBundledWithGram(bytes, entry.payload), origin: { gram: 'cache', store: null, key: named } };
       } catch (e) {
         if (isCrash(e)) throw e;
         gram = 'refused'; // sound bytes that do not describe this data: replaced below
@@ -185,7 +196,7 @@ async function openBundled(bytes, name) {
     if (isCrash(e)) throw e;
     gram = 'off'; // the cache could not be read (storage disabled, quota): no cache this time
   }
-  return { lab: Lab.fromBundled(bytes), origin: { gram, store: gram === 'off' ? null : { name, key } } };
+  return { lab: Lab.fromBundled(bytes), origin: { gram, store: gram === 'off' ? null : { name, key }, key: named } };
 }
 
 /** Stores the current Lab's G once it is built, if its dataset's cache entry is still missing. */
@@ -287,14 +298,17 @@ async function boot() {
   const name = BUNDLED[FIRST_DATA] ? FIRST_DATA : 'mnist';
   const download = FIRST_DATA === 'none' ? null : fetchBundled(name);
   download?.catch(() => {}); // answered below, once the module can report it
-  // The module's bytes are read twice from one download: compiled as they stream, and hashed
-  // for the cache's key.
-  const wasmResponse = fetch(new URL('../pkg/recon_align_bg.wasm', import.meta.url)).then((resp) => {
+  // The page's compiled module and its hash (www/boot.js) when it sends them; otherwise the
+  // module's bytes are read twice from one download here: compiled as they stream, and hashed for
+  // the caches' key.
+  const given = await fromPage;
+  const wasmSource = given?.module ?? fetch(new URL('../pkg/recon_align_bg.wasm', import.meta.url)).then((resp) => {
     buildHash = resp.ok && cacheAvailable() ? resp.clone().arrayBuffer().then(sha256Hex).catch(() => null) : null;
     return resp;
   });
+  if (given?.module) buildHash = Promise.resolve(given.build ?? null);
   try {
-    memory = (await init({ module_or_path: wasmResponse })).memory;
+    memory = (await init({ module_or_path: wasmSource })).memory;
   } catch (e) {
     fail('wasm', `the WebAssembly module failed to load: ${e}`);
     throw e;
@@ -312,6 +326,10 @@ async function boot() {
 
 self.onmessage = ({ data: msg }) => {
   if (dead) return;
+  if (msg.type === 'wasm') {
+    moduleFromPage?.(msg);
+    return;
+  }
   if (msg.type === 'cancel') {
     // Only a task that is still pending can be cancelled; its id is forgotten when it finishes.
     if (pending.has(msg.id)) cancelled.add(msg.id);

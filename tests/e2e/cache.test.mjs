@@ -1,8 +1,12 @@
-// The cache of repeat visits (www/cache.js): a second visit builds G from Cache Storage and gets
-// the command-line tool's numbers; a changed build or a changed dataset is never served the old
-// entry; a truncated, corrupted or mismatched entry is ignored and replaced. What each visit did
-// is read from the alignment panel's `data-gram` (the worker's answer: cache, computed, corrupt,
-// refused or off), the numbers from its alignment.json export.
+// The caches of repeat visits. The cache of G (www/cache.js): a second visit builds G from Cache
+// Storage and gets the command-line tool's numbers; a changed build or a changed dataset is never
+// served the old entry; a truncated, corrupted or mismatched entry is ignored and replaced. What
+// each visit did is read from the alignment panel's `data-gram` (the worker's answer: cache,
+// computed, corrupt, refused or off), the numbers from its alignment.json export. Those visits
+// start with the cache of results emptied, so that the curves are computed from G.
+// The cache of results (www/results.js): a second visit draws the figure from it, with the same
+// numbers, and says so in the progress row; a changed build, changed data or a corrupt entry is
+// never served; settings it holds no result for are computed by the workers as on a first visit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +21,8 @@ const LINK = 'embed=1&panel=alignment&noise=gaussian&sigma=0.5';
 const NOISE = 'gaussian:0.5';
 const TOLERANCE = 1e-6; // percent, as numbers.test.mjs
 const STORE = 'recon-align-gram-v1';
+const RESULTS = 'recon-align-results-v1';
+const FROM_CACHE = /from this browser's cache of an earlier visit/;
 
 const cliCache = new Map();
 /** `recon-align align --json` on `data` (a bundled name or a file) with `noise`. */
@@ -37,8 +43,8 @@ function assertClose(actual, expected, what) {
 }
 
 /** Both curves of one visit against the CLI's on `data`. */
-function assertCli(json, data, what) {
-  assert.deepEqual(json.curves.map((c) => c.noise), ['none', NOISE], what);
+function assertCli(json, data, what, noise = NOISE) {
+  assert.deepEqual(json.curves.map((c) => c.noise), ['none', noise], what);
   for (const curve of json.curves) assertClose(curve.alignment, cliAlignment(data, curve.noise).alignment, `${what}: ${curve.noise}`);
 }
 
@@ -49,15 +55,33 @@ async function profile() {
   return { browser, context };
 }
 
+/** Runs `fn(args)` in a page of the site (Cache Storage is per origin) and returns its value. */
+async function onSite(context, fn, args) {
+  const page = await context.newPage();
+  try {
+    await page.goto(new URL('www/limits.js', BASE_URL).href);
+    return await page.evaluate(fn, args);
+  } finally {
+    await page.close();
+  }
+}
+
+/** The entry URLs of Cache Storage `store` in `context`. */
+const entriesOf = (context, store) => onSite(context, async (s) => (await (await caches.open(s)).keys()).map((r) => r.url), store);
+
 /**
  * One visit in `context`: waits for the alignment panel, then (when `stored`) for the cache entry
- * it stores. Returns `{ gram, json, keys }`, `keys` the cache's entry URLs after the visit.
+ * of G it stores. Returns `{ gram, json, keys, label }`, `keys` the entry URLs of the cache of G
+ * after the visit, `label` the alignment progress row's text. Unless `results` is true, the cache
+ * of results is emptied first, so that the curves are computed.
  */
-async function visit(context, { stored = true } = {}) {
+async function visit(context, { stored = true, results = false, link = LINK } = {}) {
+  if (!results) await onSite(context, (s) => caches.delete(s), RESULTS);
   // openPage opens its page with the `newPage` it is given: here the profile's.
-  const { page, problems } = await openPage(context, LINK);
+  const { page, problems } = await openPage(context, link);
   try {
     await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
+    const label = await page.textContent('#alignment-progress');
     const gram = await page.getAttribute('#panel-alignment', 'data-gram');
     const json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
     // The entry is stored in the background once G is built (waitForFunction would take the
@@ -69,7 +93,7 @@ async function visit(context, { stored = true } = {}) {
       await page.waitForTimeout(200);
     }
     assert.deepEqual(problems, [], 'no console errors');
-    return { gram, json, keys };
+    return { gram, json, keys, label };
   } finally {
     await page.close();
   }
@@ -177,6 +201,90 @@ test('a truncated, corrupted or mismatched entry is ignored and replaced', async
       const again = await visit(context);
       assert.equal(again.gram, 'cache', `${what}: the entry was stored again, sound`);
     }
+  } finally {
+    await browser.close();
+  }
+});
+
+/** Waits until the cache of results in `context` holds the dataset and both curves of `noise`. */
+async function resultsStored(context, noise = NOISE) {
+  const wanted = ['dataset', 'curve?' + encodeURIComponent(JSON.stringify([['noise', 'none']])),
+    'curve?' + encodeURIComponent(JSON.stringify([['noise', noise]]))];
+  for (const until = Date.now() + 60_000; ;) {
+    const urls = await entriesOf(context, RESULTS);
+    if (wanted.every((w) => urls.some((u) => u.split('/').pop().startsWith(w)))) return urls;
+    assert.ok(Date.now() < until, `the visit stored the dataset and both curves within 60 s: ${urls.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('a repeat visit draws the figure from the cache of results, with the same numbers', async () => {
+  const { browser, context } = await profile();
+  try {
+    const cold = await visit(context, { results: true });
+    assert.doesNotMatch(cold.label, FROM_CACHE, 'a fresh profile computes the curves');
+    assertCli(cold.json, 'mnist', 'cold visit');
+    await resultsStored(context);
+    const warm = await visit(context, { results: true });
+    assert.match(warm.label, /all results from this browser's cache/, 'both curves come from the cache, and the row says so');
+    // Every bit is kept (typed arrays, NaN and -0 included): the warm figure is the cold one.
+    assert.deepEqual(warm.json, cold.json, 'the warm export equals the cold one');
+    assertCli(warm.json, 'mnist', 'warm visit');
+    // Settings the cache holds only part of: the clean curve comes from it, the noisy one is
+    // computed by a worker, which got the data once the cached figure was drawn.
+    const other = await visit(context, { results: true, link: LINK.replace('sigma=0.5', 'sigma=0.75') });
+    assert.match(other.label, /1 of 2 results from this browser's cache/, other.label);
+    assertCli(other.json, 'mnist', 'a setting not cached', 'gaussian:0.75');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the cache of results serves no changed build, no changed data and no corrupt entry', async () => {
+  const { browser, context } = await profile();
+  try {
+    const cold = await visit(context, { results: true });
+    await resultsStored(context);
+    const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+    // A corrupt entry (one bit of the noisy curve flipped, its length kept): not served, computed
+    // again, and the same numbers.
+    await onSite(context, async ([store, noise]) => {
+      const cache = await caches.open(store);
+      const req = (await cache.keys()).find((r) => r.url.includes(encodeURIComponent(noise)));
+      const bytes = new Uint8Array(await (await cache.match(req)).arrayBuffer());
+      bytes[bytes.length - 10] ^= 1;
+      await cache.put(req, new Response(bytes));
+    }, [RESULTS, NOISE]);
+    const corrupt = await visit(context, { results: true });
+    assert.match(corrupt.label, /1 of 2 results from this browser's cache/, `only the sound entry is served: ${corrupt.label}`);
+    assert.deepEqual(corrupt.json.curves, cold.json.curves, 'the curve computed again equals the first');
+
+    // Another build: the same module with a custom section appended (still a valid module).
+    const wasm = readFileSync(join(REPO_ROOT, 'pkg', 'recon_align_bg.wasm'));
+    const name = Buffer.from('recon-align-test-build');
+    const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.from('changed')]);
+    const rebuilt = Buffer.concat([wasm, Buffer.from([0, payload.length]), payload]);
+    await context.route(/recon_align_bg\.wasm$/, (r) => r.fulfill({ contentType: 'application/wasm', body: rebuilt }));
+    const otherBuild = await visit(context, { results: true });
+    assert.doesNotMatch(otherBuild.label, FROM_CACHE, 'a changed build computes its curves');
+    assertCli(otherBuild.json, 'mnist', 'changed build');
+    const urls = await resultsStored(context);
+    assert.ok(urls.every((u) => u.includes(`-${sha(rebuilt)}/`)), `only the new build's results are kept: ${urls.join(', ')}`);
+
+    // Changed data under the same name: the bundled digits with one pixel changed.
+    const raw = gunzipSync(readFileSync(join(REPO_ROOT, 'www', 'data', 'mnist.bin')));
+    raw[32 + 14 * 28 + 14] = 255 - raw[32 + 14 * 28 + 14];
+    const changed = gzipSync(raw);
+    const file = join(mkdtempSync(join(tmpdir(), 'recon-align-results-')), 'changed.bin');
+    writeFileSync(file, changed);
+    await context.route(/\/www\/data\/mnist\.bin$/, (r) => r.fulfill({ contentType: 'application/octet-stream', body: changed }));
+    const otherData = await visit(context, { results: true });
+    assert.doesNotMatch(otherData.label, FROM_CACHE, 'changed data computes its curves');
+    assertCli(otherData.json, file, 'changed data');
+    assert.notDeepEqual(otherData.json.curves, otherBuild.json.curves, 'the curves follow the data');
+    const after = await resultsStored(context);
+    assert.ok(after.every((u) => u.includes(`/${sha(changed)}-`)), `only the new data's results are kept: ${after.join(', ')}`);
   } finally {
     await browser.close();
   }

@@ -169,6 +169,9 @@ const pending = new Set();
 self.onmessage = async ({ data: msg }) => {
   if (msg.type === 'cancel') { if (pending.has(msg.id)) cancelled.add(msg.id); return; }
   if (msg.type === 'cancel-load') return;
+  // The page's compiled module (worker.js?wasm=page): the fake computes nothing with it, and its
+  // made-up results carry no key, so the page's cache of results never stores them.
+  if (msg.type === 'wasm') return;
   if (msg.type === 'ping') {
     post({ type: 'pong', seq: msg.seq, pending: pending.size, cancelled: cancelled.size, tokens: 0 });
     return;
@@ -176,7 +179,7 @@ self.onmessage = async ({ data: msg }) => {
   if (msg.type === 'load-bundled') {
     const source = msg.name === 'fashion' ? 'bundled Fashion-MNIST (the 10,000 test images)' : 'bundled MNIST (first 10,000 training digits)';
     post({ type: 'dataset', generation: msg.generation, source, summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
-      samples: new Uint8Array(100 * D), labels: new Uint8Array(100) });
+      samples: new Uint8Array(100 * D), labels: new Uint8Array(100), key: null });
     return;
   }
   if (msg.type === 'load-idx' || msg.type === 'load-url') {
@@ -187,7 +190,7 @@ self.onmessage = async ({ data: msg }) => {
     }
     const n = head.getUint32(4);
     post({ type: 'dataset', generation: msg.generation, source: msg.name, summary: { n, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(n / 10) },
-      samples: new Uint8Array(100 * D), labels: new Uint8Array(100) });
+      samples: new Uint8Array(100 * D), labels: new Uint8Array(100), key: null });
     return;
   }
   if (msg.type === 'run') {
@@ -208,4 +211,4 @@ self.onmessage = async ({ data: msg }) => {
 post({ type: 'backend', backend: { kind: 'webgpu', adapter: 'fake adapter', backend: 'fake' } });
 // worker.js?data=none (a restarted worker) waits for the page to send its dataset.
 if (new URL(self.location.href).searchParams.get('data') !== 'none') post({ type: 'dataset', generation: 0, source: 'fake digits', summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
-  samples: Uint8Array.from({ length: 100 * D }, (_, i) => (i % 28 > 10 && i % 28 < 18 ? 255 : 0)), labels: Uint8Array.from({ length: 100 }, (_, i) => i % 10) });
+  samples: Uint8Array.from({ length: 100 * D }, (_, i) => (i % 28 > 10 && i % 28 < 18 ? 255 : 0)), labels: Uint8Array.from({ length: 100 }, (_, i) => i % 10), key: null });

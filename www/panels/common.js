@@ -59,8 +59,10 @@ export async function runTask(ctx, prog, slot, task, params, on = {}, priority =
   bar.removeAttribute('value');
   prog.cancel.onclick = () => ctx.compute.cancel(slot);
   try {
+    let cached = false;
     const data = await ctx.compute.schedule(slot, task, params, {
       start: () => { set('running', 'running…'); on.start?.(); },
+      cached: () => { cached = true; },
       progress: (m) => {
         if (m.total > 0) { bar.max = m.total; bar.value = m.done; }
         set('running', m.label ? `${m.label} (${m.done}/${m.total})` : `${m.done}/${m.total}`);
@@ -70,11 +72,21 @@ export async function runTask(ctx, prog, slot, task, params, on = {}, priority =
     bar.max = 1;
     bar.value = 1;
     // A first stage (`on.more` says what follows) leaves the row running.
-    set(on.more ? 'running' : 'done', on.more ?? 'done');
+    set(on.more ? 'running' : 'done', on.more ?? doneLabel(cached ? 1 : 0, 1));
     return data;
   } catch (e) {
     return failed(ctx, prog, slot, e);
   }
+}
+
+/**
+ * The label of a finished row whose `cached` of `total` results came from this browser's cache of
+ * an earlier visit (www/results.js) rather than from a computation now.
+ */
+function doneLabel(cached, total) {
+  if (cached === 0) return 'done';
+  const what = cached === total ? (total === 1 ? 'the result' : 'all results') : `${cached} of ${total} results`;
+  return `done (${what} from this browser's cache of an earlier visit: same data, same build)`;
 }
 
 /** Sets the state and the label of progress row `prog`. */
@@ -112,8 +124,10 @@ export async function runTasks(ctx, prog, group, jobs, priority = 0, onEach = nu
   bar.value = 0;
   prog.cancel.onclick = () => ctx.compute.cancel(group);
   let done = 0;
+  let cached = 0;
   const scheduled = jobs.map(([task, params], i) => ctx.compute.schedule(`${group}/${i}`, task, params, {
     start: () => set('running', `${done}/${jobs.length} done`),
+    cached: () => { cached += 1; },
   }, priority));
   try {
     const results = await Promise.all(scheduled.map((p, i) => p.then((data) => {
@@ -123,7 +137,7 @@ export async function runTasks(ctx, prog, group, jobs, priority = 0, onEach = nu
       onEach?.(i, data);
       return data;
     })));
-    set('done', 'done');
+    set('done', doneLabel(cached, jobs.length));
     return results;
   } catch (e) {
     // The rest of this run is of no use now (a rerun's jobs, in the same slots, are not touched).

@@ -1,0 +1,65 @@
+// What the page starts before anything else, once per visit: the WebAssembly module, downloaded,
+// hashed and compiled once for every worker (each worker is sent the compiled module), and the first
+// bundled dataset, downloaded and hashed once (each worker is sent its bytes). The two hashes are
+// the key of the caches of repeat visits (www/cache.js, www/results.js): they are computed from the
+// very bytes the workers run and read, so a changed build or a changed dataset is never mistaken
+// for the one cached.
+import { fetchBundled } from './bundled.js';
+import { sha256Hex, cacheAvailable } from './cache.js';
+
+const WASM_URL = new URL('../pkg/recon_align_bg.wasm', import.meta.url);
+
+/**
+ * The module's download, once: `{ module, build }`, promises of the compiled module and of the
+ * SHA-256 of its bytes (hex). Either resolves to null when it cannot be had (the download or the
+ * compilation failed; WebCrypto is missing): each worker then downloads and compiles the module
+ * itself and reports what fails, and nothing is cached.
+ */
+export function loadModule() {
+  const bytes = fetch(WASM_URL).then((resp) => (resp.ok ? resp.arrayBuffer() : null)).catch(() => null);
+  return {
+    module: bytes.then((b) => (b ? WebAssembly.compile(b) : null)).catch(() => null),
+    build: bytes.then((b) => (b && cacheAvailable() ? sha256Hex(b) : null)).catch(() => null),
+  };
+}
+
+/**
+ * Starts the visit's downloads: the module (`module` and `build`, as `loadModule` gives), and the
+ * first bundled dataset `firstName`: `first()`, the promise of `{ bytes, hash }` (hash null where
+ * WebCrypto is missing).
+ */
+export function startVisit(firstName) {
+  const { module, build } = loadModule();
+  const first = fetchBundled(firstName).then(async (bytes) => ({
+    bytes, hash: cacheAvailable() ? await sha256Hex(bytes).catch(() => null) : null,
+  }));
+  first.catch(() => {}); // reported by whoever awaits it
+  let firstTaken = false;
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  return {
+    module,
+    build,
+    /** The first download of `firstName` (its promise), whoever asks first. */
+    first: () => first,
+    /**
+     * The bytes of bundled dataset `name` for the pool: the first download once (after `release`),
+     * then fresh downloads.
+     */
+    bytes: async (name) => {
+      if (name === firstName && !firstTaken) {
+        firstTaken = true;
+        const { bytes } = await first;
+        await gate;
+        return bytes;
+      }
+      return fetchBundled(name);
+    },
+    /**
+     * Lets the first dataset go to the workers. A repeat visit first draws what the cache of
+     * results holds (www/app.js, warmStart), while the workers, which would load the data on the
+     * same cores, wait.
+     */
+    release: () => release(),
+  };
+}
