@@ -2,7 +2,8 @@
 // bundled data fetched, in headless Chromium, on the CPU path (no WebGPU) unless `webgpu` is given;
 // and, in the same run, the native commands that compute the same figures (bench/native-plan.mjs).
 // Each site is visited twice in one browser profile: `cold` (empty caches) and `warm` (a second
-// load, with the HTTP cache and the page's cache of G filled by the first; www/cache.js). The
+// load, with the HTTP cache and the page's caches of G and of results filled by the first;
+// www/cache.js, www/results.js: the warm visit draws what the cache of results holds). The
 // first plot is the moment the alignment panel draws its first curve (the clean one; the noisy
 // one joins it later); `alignment` is the moment both are drawn.
 //   cargo xtask bench page [BASELINE_SITE] [reps=N] [webgpu] [first]
@@ -69,7 +70,20 @@ async function visit(context, url) {
         await page.waitForTimeout(100);
       }
     }
-    const row = { backend: await page.textContent('#backend'), gram, data_mb: dataBytes / 1e6, data_s: await data, first_plot_s: await first };
+    // ... and its results (www/results.js) as they arrive: the summary and both curves at least.
+    const label = await page.textContent('#alignment-progress .progress-label');
+    const fromCache = /from this browser's cache/.test(label);
+    if (!fromCache) {
+      const results = () => page.evaluate(async () => (await (await caches.open('recon-align-results-v1')).keys())
+        .map((r) => r.url.split('/').pop().split('?')[0]));
+      for (const until = Date.now() + 60_000; ;) {
+        const tasks = await results();
+        if (tasks.includes('dataset') && tasks.filter((t) => t === 'curve').length >= 2) break;
+        if (Date.now() > until) throw new Error(`the cold visit stored no summary and curves within 60 s: ${tasks}`);
+        await page.waitForTimeout(100);
+      }
+    }
+    const row = { backend: await page.textContent('#backend'), gram, results: fromCache ? 'cache' : 'computed', data_mb: dataBytes / 1e6, data_s: await data, first_plot_s: await first };
     PANELS.forEach((p, i) => { row[`${p}_s`] = times[i]; });
     row.all_panels_s = Math.max(...times);
     return row;

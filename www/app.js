@@ -2,7 +2,7 @@
 // typed table (www/state.js) mirrored in the URL hash; charts (www/charts.js) only draw.
 import { Compute } from './compute.js';
 import { WorkerPool, poolSize } from './pool.js';
-import { startVisit } from './boot.js';
+import { visit } from './boot.js';
 import { ResultCache, sameKey } from './results.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { notice } from './notices.js';
@@ -289,8 +289,8 @@ function start() {
   $('copy-link').addEventListener('click', copyLink);
   window.addEventListener('hashchange', onHashChange);
 
-  // The module and the first dataset are downloaded once, for every worker, from here on.
-  const visit = startVisit(state.data);
+  // The module and the first dataset are downloaded once, for every worker (www/boot.js started
+  // both before this module ran).
   const compute = new Compute(poolSize());
   compute.memo = new ResultCache();
   const spawn = (name) => {
@@ -334,7 +334,8 @@ function start() {
  */
 async function warmStart(visit, compute) {
   try {
-    const name = state.data;
+    const name = visit.firstName;
+    if (state.data !== name) return;
     const [build, first] = await Promise.all([visit.build, visit.first().catch(() => null)]);
     if (!build || !first?.hash || dataset) return;
     compute.memo.setKey({ name, data: first.hash, build });
@@ -404,7 +405,11 @@ function onDataset({ source, summary, samples, labels, key = null, cached = fals
   el.textContent = `${source}: N=${s.n.toLocaleString('en')}, ${s.h}×${s.w}×${s.c} (D=${s.d}), ${s.classes} classes`;
   el.dataset.state = 'ready';
   $('data-note').textContent = `${source}, N=${s.n.toLocaleString('en')}`;
-  drawDigits($('digit-grid'), samples, labels, s);
+  // The sample images wait until the browser is idle: the figures come first.
+  const grid = $('digit-grid');
+  delete grid.dataset.count;
+  const idle = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 50));
+  idle(() => { if (dataset?.summary === summary) drawDigits(grid, samples, labels, s); }, { timeout: 2000 });
   controlFor('k').max = String(s.d);
   controlFor('guided_k').max = String(s.d);
   controlFor('batch').max = String(s.n);

@@ -4,8 +4,11 @@
 // the key of the caches of repeat visits (www/cache.js, www/results.js): they are computed from the
 // very bytes the workers run and read, so a changed build or a changed dataset is never mistaken
 // for the one cached.
+// index.html loads this module on its own, ahead of the page's other modules, and preloads the
+// module's bytes: the downloads start as soon as the page can, and www/app.js finds them under way.
 import { fetchBundled } from './bundled.js';
 import { sha256Hex, cacheAvailable } from './cache.js';
+import { parseHash } from './state.js';
 
 const WASM_URL = new URL('../pkg/recon_align_bg.wasm', import.meta.url);
 
@@ -38,6 +41,7 @@ export function startVisit(firstName) {
   let release;
   const gate = new Promise((resolve) => { release = resolve; });
   return {
+    firstName,
     module,
     build,
     /** The first download of `firstName` (its promise), whoever asks first. */
@@ -63,3 +67,6 @@ export function startVisit(firstName) {
     release: () => release(),
   };
 }
+
+/** This visit's downloads, for the dataset the address asks for (www/app.js reports its problems). */
+export const visit = startVisit(parseHash(globalThis.location.hash).state.data);

@@ -1,12 +1,13 @@
-// The cache of repeat visits: G's bytes (src/web/gram_cache.rs) for a bundled dataset, kept in Cache
-// Storage so that a second visit builds its workers' Labs without a pass over the data.
+// The cache of G for repeat visits: G's bytes (src/web/gram_cache.rs) for a bundled dataset, kept in
+// Cache Storage so that a second visit builds its workers' Labs without a pass over the data; and
+// the sealed entries that it and the cache of results (www/results.js) share.
 //
 // An entry's key is the SHA-256 of the data's bytes and the SHA-256 of the WebAssembly module's
 // bytes: a changed dataset or a changed build looks for another entry, so it is never served a
-// stale one (storing an entry removes the other entries of its dataset). An entry is
+// stale one (storing an entry removes the other entries of its dataset). An entry is sealed:
 //   magic "RAGCACHE" (8 bytes) | payload length (u64, little-endian) | SHA-256 of the payload | payload
 // and is used only when its length and checksum agree; a corrupt or truncated one is ignored, and
-// replaced once G is built.
+// replaced once its content is computed again.
 // Where Cache Storage is missing (a page not served from a secure context) nothing is cached.
 
 const STORE = 'recon-align-gram-v1';
@@ -41,8 +42,8 @@ export async function readSealed(store, url) {
   if (!resp) return { miss: true };
   const bytes = new Uint8Array(await resp.arrayBuffer());
   const why = await checkEntry(bytes);
-  // Left in place (every worker of the page reads it; each must hear it is corrupt): the entry
-  // stored once G is built replaces it.
+  // Left in place (every worker of the page reads G's entry; each must hear it is corrupt): the
+  // entry stored once the content is computed again replaces it.
   if (why) return { corrupt: why };
   return { payload: bytes.subarray(HEADER) };
 }

@@ -137,9 +137,16 @@ test('the fake worker sends exactly the keys and types the real worker sends', {
       const refusal = t.messages.find((m) => m.type === 'error' && m.id == null);
       assert.deepEqual([refusal.where, refusal.generation], ['load-idx', 4], `${who}: a refused load repeats its generation`);
     }
+    // A bundled dataset's message names its data and build (the key of the caches); the fake's
+    // never does, so that the page caches none of its made-up results. Loaded data has no key on
+    // either, and the shapes are compared on that.
+    const bundled = real.messages.find((m) => m.type === 'dataset' && m.source !== 'small');
+    assert.deepEqual(shape(bundled.key), { build: 'string', data: 'string', name: 'string' }, 'real: a bundled dataset has a key');
+    assert.match(bundled.key.data, /^[0-9a-f]{64}$/, 'real: the key holds SHA-256s');
     for (const type of ['backend', 'dataset', 'epoch', 'pong']) {
-      const r = real.messages.find((m) => m.type === type);
-      const f = fake.messages.find((m) => m.type === type);
+      const pick = (m) => m.type === type && (type !== 'dataset' || m.source === 'small');
+      const r = real.messages.find(pick);
+      const f = fake.messages.find(pick);
       assert.ok(r && f, `both workers send a ${type} message`);
       if (type === 'backend') assert.deepEqual(Object.keys(f.backend).sort(), ['adapter', 'backend', 'kind']);
       else assert.deepEqual(shape(f), shape(r), `${type} message`);

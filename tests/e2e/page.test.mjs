@@ -24,7 +24,9 @@ for (const webgpu of [true, false]) {
       assert.match(summary, /N=10,000/);
       assert.match(summary, /D=784/);
 
-      // 100 digits drawn, and they are not blank: MNIST digits have bright strokes.
+      // 100 digits drawn (once the browser is idle), and they are not blank: MNIST digits have
+      // bright strokes.
+      await page.waitForSelector('#digit-grid[data-count="100"]', { timeout: 60_000 });
       assert.equal(await page.locator('#digit-grid canvas').count(), 100);
       const bright = await page.evaluate(() => [...document.querySelectorAll('#digit-grid canvas')]
         .map((c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data)

@@ -164,3 +164,71 @@ test('the pool loads every worker and tells the page about each load once', asyn
     pool.supervisors.forEach((s) => clearInterval(s.timer));
   }
 });
+
+/**
+ * A stand-in for www/results.js's ResultCache with the members Compute uses, over a Map. The real
+ * one (over Cache Storage) runs in the browser tests of cache.test.mjs; the test below checks that
+ * it has the same members.
+ */
+class MemoStub {
+  constructor(entries = {}) {
+    this.key = { name: 'mnist', data: 'd0', build: 'b0' };
+    this.entries = new Map(Object.entries(entries));
+    this.asked = [];
+    this.stored = [];
+  }
+  covers(task) { return task !== 'train'; }
+  async lookup(task, params, key) {
+    this.asked.push([task, params.noise, key]);
+    await settle();
+    const data = this.entries.get(`${task} ${params.noise}`);
+    return data === undefined ? null : { data };
+  }
+  store(key, task, params, data) { this.stored.push([key, task, params.noise, data]); }
+}
+
+test('the stand-in cache of results has the real one\'s members', async () => {
+  const { ResultCache } = await import('../../www/results.js');
+  const real = new ResultCache();
+  for (const m of ['covers', 'lookup', 'store']) assert.equal(typeof real[m], typeof MemoStub.prototype[m], m);
+  assert.ok('key' in real, 'key');
+  assert.equal(real.lookup.length, 2, 'lookup(task, params, key = current)');
+  assert.equal(real.store.length, 4, 'store(key, task, params, data)');
+});
+
+test('a cached result resolves its job without a worker; a miss runs on a worker and is stored', async () => {
+  const { compute, workers: [a] } = computeOf(1);
+  const memo = new MemoStub({ 'curve none': [1, 2] });
+  compute.memo = memo;
+  const events = [];
+  const hit = compute.schedule('c0', 'curve', { noise: 'none' }, { cached: () => events.push('cached'), start: () => events.push('start') });
+  const miss = compute.schedule('c1', 'curve', { noise: 'mask:0.5:1' });
+  const train = compute.schedule('t', 'train', { noise: 'none' });
+  // Training is not looked up: it starts at once; the curves wait for their lookups.
+  assert.deepEqual(a.runs().map((r) => r.task), ['train']);
+  assert.deepEqual(await hit, [1, 2]);
+  assert.deepEqual(events, ['cached'], 'a cached job never starts');
+  compute.handle({ type: 'result', id: a.runs()[0].id, data: 'trained' }, 0);
+  assert.equal(await train, 'trained');
+  await compute.lookupsSettled();
+  assert.deepEqual(a.runs().map((r) => r.task), ['train', 'curve'], 'the miss runs on the worker');
+  compute.handle({ type: 'result', id: a.runs()[1].id, data: [3] }, 0);
+  assert.deepEqual(await miss, [3]);
+  assert.deepEqual(memo.stored, [[memo.key, 'curve', 'mask:0.5:1', [3]]], 'only the computed curve is stored, with its key');
+  assert.deepEqual(memo.asked.map(([t, n]) => `${t} ${n}`), ['curve none', 'curve mask:0.5:1'], 'lookups in schedule order');
+});
+
+test('a job replaced or cancelled while it is looked up is neither served nor run', async () => {
+  const { compute, workers: [a] } = computeOf(1);
+  compute.memo = new MemoStub({ 'curve none': [1] });
+  const first = compute.schedule('c', 'curve', { noise: 'none' });
+  const replacement = compute.schedule('c', 'curve', { noise: 'gaussian:1' });
+  const cancelled = compute.schedule('d', 'never', { noise: 'none' });
+  compute.cancel('d');
+  await assert.rejects(first, Cancelled);
+  await assert.rejects(cancelled, Cancelled);
+  await compute.lookupsSettled();
+  assert.deepEqual(a.runs().map((r) => [r.task, r.params.noise]), [['curve', 'gaussian:1']], 'only the replacement runs');
+  compute.handle({ type: 'result', id: a.runs()[0].id, data: [9] }, 0);
+  assert.deepEqual(await replacement, [9]);
+});

@@ -46,21 +46,46 @@ pub const CSP: &str =
 connect-src 'self' https:; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'none'";
 
+/// The validator of a file's bytes: a browser that holds a copy with this tag is answered
+/// 304 Not Modified, and every response says `Cache-Control: no-cache` (use a held copy only after
+/// asking). So a repeat visit reads unchanged files from its HTTP cache, as on a static host that
+/// sends validators, and a rebuilt file is never served stale.
+fn etag(body: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    format!("\"{:016x}-{:x}\"", h.finish(), body.len())
+}
+
 fn respond(mut stream: TcpStream, dir: &Path) -> Result {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request = String::new();
     reader.read_line(&mut request)?;
-    // Drain the headers; nothing in them changes the answer.
+    // Read the headers; only If-None-Match changes the answer.
     let mut line = String::new();
+    let mut if_none_match = None;
     while reader.read_line(&mut line)? > 2 {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("if-none-match") {
+                if_none_match = Some(value.trim().to_string());
+            }
+        }
         line.clear();
     }
     let mut parts = request.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     let path = target.split(['?', '#']).next().unwrap_or("/");
+    let mut tag = String::new();
     let (code, kind, body) = match (method, resolve(dir, path)) {
         ("GET" | "HEAD", Some(file)) => match std::fs::read(&file) {
-            Ok(body) => ("200 OK", mime(&file), body),
+            Ok(body) => {
+                tag = etag(&body);
+                if if_none_match.as_deref() == Some(tag.as_str()) {
+                    ("304 Not Modified", mime(&file), Vec::new())
+                } else {
+                    ("200 OK", mime(&file), body)
+                }
+            }
             Err(_) => ("404 Not Found", "text/plain", b"not found\n".to_vec()),
         },
         ("GET" | "HEAD", None) => ("404 Not Found", "text/plain", b"not found\n".to_vec()),
@@ -70,9 +95,14 @@ fn respond(mut stream: TcpStream, dir: &Path) -> Result {
             b"GET only\n".to_vec(),
         ),
     };
+    let cache = if tag.is_empty() {
+        "Cache-Control: no-store".to_string()
+    } else {
+        format!("Cache-Control: no-cache\r\nETag: {tag}")
+    };
     write!(
         stream,
-        "HTTP/1.1 {code}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nContent-Security-Policy: {CSP}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {code}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n{cache}\r\nContent-Security-Policy: {CSP}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     if method != "HEAD" {
@@ -111,7 +141,8 @@ fn mime(path: &Path) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{resolve, CSP};
+    use super::{resolve, spawn, CSP};
+    use std::io::{Read, Write};
 
     #[test]
     fn the_header_and_the_meta_tag_give_the_same_policy() {
@@ -150,5 +181,39 @@ mod tests {
             assert_eq!(resolve(&dir, hostile), None, "{hostile}");
         }
         assert_eq!(resolve(&dir, "/missing.js"), None);
+    }
+
+    /// GET `path` from `addr` with an optional If-None-Match; the status line and the headers.
+    fn get(addr: std::net::SocketAddr, path: &str, tag: Option<&str>) -> String {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        let extra = tag.map_or(String::new(), |t| format!("If-None-Match: {t}\r\n"));
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n{extra}\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn an_unchanged_file_is_revalidated_and_a_changed_one_is_sent_again() {
+        let dir = std::env::temp_dir().join(format!("xtask-etag-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.js"), "first").unwrap();
+        let addr = spawn(&dir).unwrap();
+        let first = get(addr, "/a.js", None);
+        assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+        assert!(first.contains("Cache-Control: no-cache"), "{first}");
+        let tag = first
+            .lines()
+            .find_map(|l| l.strip_prefix("ETag: "))
+            .expect("an ETag")
+            .to_string();
+        let again = get(addr, "/a.js", Some(&tag));
+        assert!(again.starts_with("HTTP/1.1 304"), "{again}");
+        assert!(again.ends_with("\r\n\r\n"), "a 304 has no body: {again}");
+        std::fs::write(dir.join("a.js"), "second").unwrap();
+        let changed = get(addr, "/a.js", Some(&tag));
+        assert!(changed.starts_with("HTTP/1.1 200"), "{changed}");
+        assert!(changed.ends_with("second"), "{changed}");
+        assert!(get(addr, "/missing.js", None).contains("Cache-Control: no-store"));
     }
 }
