@@ -51,15 +51,36 @@ async function visit(context, url) {
     page.on('response', async (r) => {
       if (r.url().includes('/www/data/')) dataBytes += (await r.body().catch(() => Buffer.alloc(0))).length;
     });
-    const t0 = Date.now();
-    await page.goto(url);
-    // When the page holds the data (a worker has checked it and sent its summary): no figure can
-    // start before, so this is the floor under the first plot.
-    const data = page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 900_000 }).then(() => (Date.now() - t0) / 1000);
-    // A site that draws both curves at once (a baseline) has its first plot when the panel is done.
-    const first = page.waitForSelector('#panel-alignment[data-drawn], #alignment-progress[data-state="done"]', { timeout: 900_000 }).then(() => (Date.now() - t0) / 1000);
-    const times = await Promise.all(PANELS.map((p) => page.waitForSelector(`#${p}-progress[data-state="done"]`, { timeout: 900_000 })
-      .then(() => (Date.now() - t0) / 1000)));
+    // Each moment is taken in the page: the first time its selector matches (a MutationObserver),
+    // then the next animation frame (the one that paints it), in seconds since the navigation
+    // started (performance.timeOrigin). Neither the load event nor the test driver's polling
+    // delays it.
+    // When the page holds the data (the summary of a worker, or of the cache of results): no
+    // figure can start before, so this is the floor under the first plot. A site that draws both
+    // curves at once (a baseline) has its first plot when the panel is done.
+    const moments = {
+      data: '#dataset-summary[data-state="ready"]',
+      first: '#panel-alignment[data-drawn], #alignment-progress[data-state="done"]',
+      ...Object.fromEntries(PANELS.map((p) => [p, `#${p}-progress[data-state="done"]`])),
+    };
+    await page.addInitScript((selectors) => {
+      const seen = {};
+      globalThis.benchMoments = seen;
+      const check = () => {
+        for (const [name, sel] of Object.entries(selectors)) {
+          if (name in seen || !document.querySelector(sel)) continue;
+          seen[name] = null;
+          requestAnimationFrame(() => { seen[name] = performance.now() / 1000; });
+        }
+      };
+      new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true });
+    }, moments);
+    await page.goto(url, { waitUntil: 'commit' });
+    await Promise.all(Object.keys(moments).map((name) => page.waitForFunction((n) => typeof globalThis.benchMoments?.[n] === 'number', name, { timeout: 900_000, polling: 100 })));
+    const at = await page.evaluate(() => globalThis.benchMoments);
+    const data = at.data;
+    const first = at.first;
+    const times = PANELS.map((p) => at[p]);
     const gram = await page.getAttribute('#panel-alignment', 'data-gram');
     // A visit that computed G stores it in the background: the next visit is warm once it is there.
     if (gram && gram !== 'cache' && gram !== 'off') {
@@ -73,7 +94,10 @@ async function visit(context, url) {
     // ... and its results (www/results.js) as they arrive: the summary and both curves at least.
     const label = await page.textContent('#alignment-progress .progress-label');
     const fromCache = /from this browser's cache/.test(label);
-    if (!fromCache) {
+    // A site with a cache of results has opened it by now (its first lookup creates it); an older
+    // site (a baseline) has none to wait for.
+    const hasResults = await page.evaluate(() => caches.has('recon-align-results-v1'));
+    if (hasResults && !fromCache) {
       const results = () => page.evaluate(async () => (await (await caches.open('recon-align-results-v1')).keys())
         .map((r) => r.url.split('/').pop().split('?')[0]));
       for (const until = Date.now() + 60_000; ;) {
@@ -83,9 +107,10 @@ async function visit(context, url) {
         await page.waitForTimeout(100);
       }
     }
-    const row = { backend: await page.textContent('#backend'), gram, results: fromCache ? 'cache' : 'computed', data_mb: dataBytes / 1e6, data_s: await data, first_plot_s: await first };
-    PANELS.forEach((p, i) => { row[`${p}_s`] = times[i]; });
-    row.all_panels_s = Math.max(...times);
+    // A result from the cache of results carries the provenance of G from the visit that computed it.
+    const row = { backend: await page.textContent('#backend'), gram: fromCache ? '-' : gram, results: !hasResults ? 'none' : fromCache ? 'cache' : 'computed', data_mb: dataBytes / 1e6, data_s: round(data, 3), first_plot_s: round(first, 3) };
+    PANELS.forEach((p, i) => { row[`${p}_s`] = round(times[i], 3); });
+    row.all_panels_s = round(Math.max(...times), 3);
     return row;
   } finally {
     await page.close();

@@ -8,7 +8,8 @@
 // module's bytes: the downloads start as soon as the page can, and www/app.js finds them under way.
 import { fetchBundled } from './bundled.js';
 import { sha256Hex, cacheAvailable } from './cache.js';
-import { parseHash } from './state.js';
+import { parseHash, noiseSpec } from './state.js';
+import { ResultCache, resultsHinted } from './results.js';
 
 const WASM_URL = new URL('../pkg/recon_align_bg.wasm', import.meta.url);
 
@@ -29,9 +30,11 @@ export function loadModule() {
 /**
  * Starts the visit's downloads: the module (`module` and `build`, as `loadModule` gives), and the
  * first bundled dataset `firstName`: `first()`, the promise of `{ bytes, hash }` (hash null where
- * WebCrypto is missing).
+ * WebCrypto is missing). `memo` is the page's cache of results, keyed by both hashes once they are
+ * known; `cached` the promise of the dataset's summary that an earlier visit stored there (null
+ * when there is none), read together with the alignment curves of `firstNoise` (a noise spec).
  */
-export function startVisit(firstName) {
+export function startVisit(firstName, firstNoise = null) {
   const { module, build } = loadModule();
   const first = fetchBundled(firstName).then(async (bytes) => ({
     bytes, hash: cacheAvailable() ? await sha256Hex(bytes).catch(() => null) : null,
@@ -40,10 +43,27 @@ export function startVisit(firstName) {
   let firstTaken = false;
   let release;
   const gate = new Promise((resolve) => { release = resolve; });
+  // Without a hint that results of this dataset were stored, nothing is worth holding the workers
+  // for (a first visit must not wait for the cache to say it holds nothing).
+  const hinted = resultsHinted(firstName);
+  if (!hinted) release();
+  const memo = new ResultCache();
+  if (hinted) memo.open();
+  const cached = Promise.all([build, first.catch(() => null)]).then(async ([b, f]) => {
+    if (!b || !f?.hash || memo.key) return null;
+    memo.setKey({ name: firstName, data: f.hash, build: b });
+    if (!hinted) return null;
+    // The first figure's curves (www/panels/alignment.js asks for these two) are read with the
+    // summary.
+    for (const noise of new Set(['none', firstNoise].filter(Boolean))) memo.prefetch('curve', { noise });
+    return memo.dataset();
+  }).catch(() => null);
   return {
     firstName,
     module,
     build,
+    memo,
+    cached,
     /** The first download of `firstName` (its promise), whoever asks first. */
     first: () => first,
     /**
@@ -69,4 +89,5 @@ export function startVisit(firstName) {
 }
 
 /** This visit's downloads, for the dataset the address asks for (www/app.js reports its problems). */
-export const visit = startVisit(parseHash(globalThis.location.hash).state.data);
+const asked = parseHash(globalThis.location.hash).state;
+export const visit = startVisit(asked.data, noiseSpec(asked));

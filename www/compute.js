@@ -5,6 +5,15 @@
 // asking about `name` covers all its parts (the sweep's points, the MLP probes).
 import { parseNoise } from './state.js';
 
+/** Resolves after the browser's next rendering step (or 100 ms, in a hidden tab; at once without one). */
+function nextFrame() {
+  return new Promise((resolve) => {
+    if (!globalThis.requestAnimationFrame) { setTimeout(resolve, 0); return; }
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 100);
+  });
+}
+
 export class Cancelled extends Error {
   constructor() { super('cancelled'); this.name = 'Cancelled'; }
 }
@@ -56,8 +65,9 @@ export class Compute {
    * Cancelled when replaced or cancelled, or with an Error from the worker. Long jobs that nobody
    * waits for (the sweep) take a negative priority so they run after the rest. A free worker
    * leaves a job to the busy worker whose caches hold its `affinityOf` while other jobs wait.
-   * A job the cache of results covers waits in the queue, not given to any worker, until the
-   * cache has answered: a cached result resolves it (`on.cached()` is called, `on.start` is not).
+   * A job the cache of results covers is stored there once computed; while the cache may hold it
+   * (`worthLooking`), it waits in the queue, not given to any worker, until the cache has
+   * answered: a cached result resolves it (`on.cached()` is called, `on.start` is not).
    */
   schedule(slot, task, params, on = {}, priority = 0) {
     const affinity = affinityOf(task, params);
@@ -67,7 +77,7 @@ export class Compute {
     const promise = new Promise((resolve, reject) => {
       job = {
         slot, task, params, on, resolve, reject, priority, affinity, id: this.nextId++, attempts: 0,
-        memoKey: memo?.key ?? null, looking: Boolean(memo),
+        memoKey: memo?.key ?? null, looking: Boolean(memo?.worthLooking()),
       };
       // Higher priority first; equal priorities keep their order.
       const at = this.queue.findIndex((j) => j.priority < priority);
@@ -75,7 +85,7 @@ export class Compute {
     });
     // The job itself, for `withdraw`.
     promise.job = job;
-    if (memo) {
+    if (job.looking) {
       const lookup = this.lookupChain
         .then(() => (this.queue.includes(job) ? memo.lookup(task, params, job.memoKey) : null))
         .catch(() => null)
@@ -83,12 +93,16 @@ export class Compute {
           // Cancelled or replaced meanwhile: nothing to do.
           if (!this.queue.includes(job)) return;
           job.looking = false;
-          if (found) {
-            this.queue.splice(this.queue.indexOf(job), 1);
-            job.on.cached?.();
-            job.resolve(found.data);
+          if (!found) {
+            this.pump();
+            return null;
           }
+          this.queue.splice(this.queue.indexOf(job), 1);
+          job.on.cached?.();
+          job.resolve(found.data);
           this.pump();
+          // The figure it completes is painted before the next cached result arrives.
+          return nextFrame();
         })
         .finally(() => this.lookups.delete(lookup));
       this.lookups.add(lookup);

@@ -71,6 +71,29 @@ export function decode(text) {
   });
 }
 
+const HINT = 'recon-align-results:';
+
+/**
+ * Whether this browser stored results of dataset `name` on an earlier visit (a hint kept in
+ * localStorage, for speed only: the page does not hold its workers back for a cache that is likely
+ * empty; what is served is decided by the cache itself).
+ */
+export function resultsHinted(name) {
+  try {
+    return Boolean(globalThis.localStorage?.getItem(HINT + name));
+  } catch {
+    return false; // storage disabled
+  }
+}
+
+function hint(name) {
+  try {
+    globalThis.localStorage?.setItem(HINT + name, '1');
+  } catch {
+    // storage disabled or full: the next visit only loses the head start
+  }
+}
+
 /** Whether keys `a` and `b` name the same dataset, data and build. */
 export const sameKey = (a, b) => Boolean(a && b && a.name === b.name && a.data === b.data && a.build === b.build);
 
@@ -83,6 +106,20 @@ export class ResultCache {
     // whether a worker holds that very data and build (only then are results stored).
     this.key = null;
     this.confirmed = false;
+    // Lookups started ahead of their tasks (`prefetch`), by address.
+    this.ahead = new Map();
+  }
+
+  /** Opens the store now, so that the first lookup does not pay for it (a hint of a repeat visit). */
+  open() {
+    if (cacheAvailable()) caches.open(STORE).catch(() => {});
+  }
+
+  /** Starts the lookup of `task` with `params` for the current key, for a task scheduled soon. */
+  prefetch(task, params) {
+    if (!this.key) return;
+    const url = this.url(this.key, task, params);
+    if (!this.ahead.has(url)) this.ahead.set(url, this.read(url));
   }
 
   /** Looks up results of dataset `key` ({ name, data, build } hashes), or of none (null). */
@@ -92,9 +129,18 @@ export class ResultCache {
     this.confirmed = Boolean(this.key && (confirmed || (same && this.confirmed)));
   }
 
-  /** Whether results of `task` are cached at all here. */
+  /** Whether results of `task` are kept here: a task of CACHED_TASKS, while a key is set. */
   covers(task) {
     return this.key !== null && CACHED_TASKS.has(task) && cacheAvailable();
+  }
+
+  /**
+   * Whether looking results up is worth it: once this browser has stored results of the current
+   * dataset (a first visit's tasks go straight to the workers instead of waiting for a cache that
+   * holds nothing; what they compute is stored all the same).
+   */
+  worthLooking() {
+    return this.key !== null && resultsHinted(this.key.name);
   }
 
   prefix(name) {
@@ -115,8 +161,16 @@ export class ResultCache {
    */
   async lookup(task, params, key = this.key) {
     if (!key) return null;
+    const url = this.url(key, task, params);
+    const ahead = this.ahead.get(url);
+    this.ahead.delete(url);
+    return ahead ?? this.read(url);
+  }
+
+  /** The sound entry at `url`, decoded, as `{ data }`, or null. */
+  async read(url) {
     try {
-      const entry = await readSealed(STORE, this.url(key, task, params));
+      const entry = await readSealed(STORE, url);
       return entry.payload ? { data: decode(new TextDecoder().decode(entry.payload)) } : null;
     } catch {
       return null;
@@ -133,6 +187,7 @@ export class ResultCache {
     try {
       const payload = new TextEncoder().encode(encode(data));
       await writeSealed(STORE, this.url(key, task, params), payload, this.prefix(key.name), this.folder(key));
+      if (task === 'dataset') hint(key.name);
       await this.trim(key);
     } catch {
       // not cached

@@ -178,6 +178,7 @@ class MemoStub {
     this.stored = [];
   }
   covers(task) { return task !== 'train'; }
+  worthLooking() { return true; }
   async lookup(task, params, key) {
     this.asked.push([task, params.noise, key]);
     await settle();
@@ -190,7 +191,7 @@ class MemoStub {
 test('the stand-in cache of results has the real one\'s members', async () => {
   const { ResultCache } = await import('../../www/results.js');
   const real = new ResultCache();
-  for (const m of ['covers', 'lookup', 'store']) assert.equal(typeof real[m], typeof MemoStub.prototype[m], m);
+  for (const m of ['covers', 'worthLooking', 'lookup', 'store']) assert.equal(typeof real[m], typeof MemoStub.prototype[m], m);
   assert.ok('key' in real, 'key');
   assert.equal(real.lookup.length, 2, 'lookup(task, params, key = current)');
   assert.equal(real.store.length, 4, 'store(key, task, params, data)');
@@ -231,4 +232,17 @@ test('a job replaced or cancelled while it is looked up is neither served nor ru
   assert.deepEqual(a.runs().map((r) => [r.task, r.params.noise]), [['curve', 'gaussian:1']], 'only the replacement runs');
   compute.handle({ type: 'result', id: a.runs()[0].id, data: [9] }, 0);
   assert.deepEqual(await replacement, [9]);
+});
+
+test('while the cache of results holds nothing for the data, jobs go straight to the workers and are stored', async () => {
+  const { compute, workers: [a] } = computeOf(1);
+  const memo = new MemoStub({ 'curve none': [1] });
+  memo.worthLooking = () => false;
+  compute.memo = memo;
+  const job = compute.schedule('c', 'curve', { noise: 'none' });
+  assert.deepEqual(a.runs().map((r) => r.task), ['curve'], 'runs at once, without a lookup');
+  compute.handle({ type: 'result', id: a.runs()[0].id, data: [2] }, 0);
+  assert.deepEqual(await job, [2]);
+  assert.deepEqual(memo.asked, [], 'nothing looked up');
+  assert.deepEqual(memo.stored.map(([, t, n, d]) => [t, n, d]), [['curve', 'none', [2]]], 'the result is stored');
 });
