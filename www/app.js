@@ -3,7 +3,7 @@
 import { Compute } from './compute.js';
 import { WorkerPool, poolSize } from './pool.js';
 import { visit } from './boot.js';
-import { ResultCache, sameKey } from './results.js';
+import { sameKey } from './results.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { notice } from './notices.js';
 import { SCHEMA, PANELS, RUN_ORDER, parseHash, parseValue, toHash, noiseSpec, validate, trainSteps, trainingImages, defaults } from './state.js';
@@ -13,6 +13,9 @@ import { createNeverPanel } from './panels/never.js';
 import { createSubspacePanel } from './panels/subspace.js';
 import { createGuidedPanel } from './panels/guided.js';
 import { createDesignerPanel } from './panels/designer.js';
+import { watchTheme } from './theme.js';
+import { embedDialog } from './embed-dialog.js';
+import { reportHeight } from './embed-frame.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -196,9 +199,13 @@ function applyLayout() {
   const body = document.body;
   body.classList.toggle('embed', state.embed);
   body.dataset.panel = state.panel;
+  // The theme only restyles (no panel depends on it); www/theme.js follows later changes.
+  watchTheme(() => state);
   if (state.embed) {
     $('settings').hidden = !state.controls;
     $('panel-data').hidden = true;
+    // Tells a host page how tall this embed is (www/embed.js sizes the iframe from it).
+    reportHeight(state.panel);
   }
 }
 
@@ -208,12 +215,14 @@ function shownPanels() {
 
 function buildPanels(ctx) {
   const main = $('panels');
+  const embedButton = state.embed ? null : embedDialog(ctx.state);
   for (const id of PANELS) {
     if (!shownPanels().includes(id)) continue;
     const p = CREATE[id](ctx);
     panels.set(id, p);
     main.append(p.shell.section);
     p.shell.progress.rerun.addEventListener('click', () => p.run(null));
+    if (embedButton) p.shell.exports.append(embedButton(id));
   }
   if (!state.embed && state.panel !== 'all') {
     // A link to one panel in the full page: scroll to it once it exists.
@@ -251,6 +260,20 @@ function wireByod(pool) {
     byodStatus(`Reading ${images.name} and ${labels.name}…`);
     const [a, b] = await Promise.all([images.arrayBuffer(), labels.arrayBuffer()]);
     pool.load({ type: 'load-idx', images: a, labels: b, name: `${images.name} + ${labels.name}` });
+  });
+  $('load-file').addEventListener('click', async () => {
+    const file = $('data-file').files?.[0];
+    if (!file) {
+      byodStatus('Choose a NumPy .npz or a CIFAR .tar.gz or .bin file.', 'error');
+      return;
+    }
+    if (file.size > MAX_FILE_BYTES) {
+      byodStatus(`Could not load the data: ${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MiB; this page reads at most ${(MAX_FILE_BYTES / 2 ** 20).toFixed(0)} MiB per file. The current data stays.`, 'error');
+      return;
+    }
+    byodStatus(`Reading ${file.name}…`);
+    const bytes = await file.arrayBuffer();
+    pool.load({ type: 'load-file', name: file.name, bytes, shape: $('data-shape').value.trim() });
   });
   $('cancel-load').addEventListener('click', () => pool.cancelLoad());
   $('load-urls').addEventListener('click', () => {
@@ -292,7 +315,7 @@ function start() {
   // The module and the first dataset are downloaded once, for every worker (www/boot.js started
   // both before this module ran).
   const compute = new Compute(poolSize());
-  compute.memo = new ResultCache();
+  compute.memo = visit.memo;
   const spawn = (name) => {
     const worker = new Worker(new URL(`./worker.js?data=${name}&wasm=page`, import.meta.url), { type: 'module' });
     Promise.all([visit.module, visit.build]).then(([module, build]) => worker.postMessage({ type: 'wasm', module, build }));
@@ -334,13 +357,8 @@ function start() {
  */
 async function warmStart(visit, compute) {
   try {
-    const name = visit.firstName;
-    if (state.data !== name) return;
-    const [build, first] = await Promise.all([visit.build, visit.first().catch(() => null)]);
-    if (!build || !first?.hash || dataset) return;
-    compute.memo.setKey({ name, data: first.hash, build });
-    const cached = await compute.memo.dataset();
-    if (!cached || dataset || state.data !== name) return;
+    const cached = await visit.cached;
+    if (!cached || dataset || state.data !== visit.firstName) return;
     onDataset({ ...cached, cached: true }, compute);
     // The figures the cache holds are drawn before the workers load the data.
     await compute.lookupsSettled();
@@ -372,7 +390,7 @@ function onWorkerMessage(msg, compute) {
     }
     case 'notice': notice(msg.message); break;
     case 'error':
-      if (['data', 'wasm', 'load-idx', 'load-url', 'load-bundled'].includes(msg.where)) {
+      if (['data', 'wasm', 'load-idx', 'load-file', 'load-url', 'load-bundled'].includes(msg.where)) {
         const kept = dataset ? ` The current data (${dataset.source}) and its figures stay.` : '';
         byodStatus(`Could not load the data: ${msg.message}.${kept}`, 'error');
         notice(`Could not load the data: ${msg.message}.${kept}`, 'error');

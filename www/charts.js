@@ -2,14 +2,28 @@
 // Drawing is uPlot's (www/vendor/uPlot.esm.js, from npm); SVG export is our own, built from the
 // same data and the scales uPlot chose, so the two pictures agree.
 import uPlot from './vendor/uPlot.esm.js';
+import { themeColours, onThemeChange } from './theme.js';
+import { ChartTable } from './chart-table.js';
 
-/** Okabe & Ito's colour-blind-safe palette. */
+/**
+ * Okabe & Ito's colour-blind-safe palette. Its black stands for the theme's ink: drawn and exported
+ * as a light grey on the dark theme (see `themed`).
+ */
 export const OKABE_ITO = {
   black: '#000000', orange: '#E69F00', sky: '#56B4E9', green: '#009E73',
   yellow: '#F0E442', blue: '#0072B2', vermillion: '#D55E00', purple: '#CC79A7',
 };
 /** Series colours in order (yellow last: it is faint on white). */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
+
+/** The colour drawn for series colour `c` in a theme's `colours`: Okabe-Ito black becomes its ink. */
+export function themed(c, colours) {
+  return String(c).toLowerCase() === OKABE_ITO.black ? colours.ink : c;
+}
+
+/** Every chart on the page, redrawn (same data, no computation) when the theme changes. */
+const LIVE = new Set();
+onThemeChange(() => LIVE.forEach((chart) => chart.restyle()));
 
 /** Early-to-late colour along training, vermillion (t=0) to blue (t=1), as in the paper's figure. */
 export function earlyLate(t) {
@@ -46,17 +60,50 @@ export class LineChart {
     this.wrap = document.createElement('figure');
     this.wrap.className = spec.wide ? 'chart wide' : 'chart';
     this.wrap.dataset.chart = spec.id;
+    // The figure's accessible name is its caption; its description, the panel's takeaway (see
+    // `describe`); its text alternative, the table of plotted numbers (www/chart-table.js).
     const cap = document.createElement('figcaption');
+    cap.id = `chart-${spec.id}-title`;
     cap.textContent = spec.title;
+    this.wrap.setAttribute('aria-labelledby', cap.id);
     this.plotEl = document.createElement('div');
     this.plotEl.className = 'chart-plot';
     this.plotEl.setAttribute('role', 'group');
     this.plotEl.setAttribute('aria-label', `${spec.title}: ${spec.y.label} against ${spec.x.label}`);
-    this.wrap.append(cap, this.plotEl);
+    /** The Table button's view of the plotted numbers (`table()` gives them as rows). */
+    this.tableView = new ChartTable(this, `chart-${spec.id}-table`, fmt);
+    this.wrap.append(cap, this.plotEl, this.tableView.box);
     container.append(this.wrap);
     this.plot = null;
     this.resizer = new ResizeObserver(() => this.resize());
     this.resizer.observe(this.plotEl);
+    LIVE.add(this);
+  }
+
+  /**
+   * Points the figure's description at the sentences saying what it shows: `spec.takeaway` (an
+   * element id) or else its panel's takeaway.
+   */
+  describe() {
+    const id = this.spec.takeaway ?? this.wrap.closest('.panel')?.querySelector('.takeaway')?.id;
+    if (id) this.wrap.setAttribute('aria-describedby', id);
+  }
+
+  /** Sets the title shown in the caption (and the table's). */
+  retitle(title) {
+    this.spec.title = title;
+    this.wrap.querySelector('figcaption').textContent = title;
+    this.plotEl.setAttribute('aria-label', `${title}: ${this.spec.y.label} against ${this.spec.x.label}`);
+  }
+
+  /** Redraws the current data in the theme's colours. */
+  restyle() {
+    if (this.plot) this.rebuild(this.xs, this.ys);
+  }
+
+  /** The colour of series `i` in `colours` (the theme's). */
+  colour(i, colours) {
+    return themed(this.spec.series[i].color ?? PALETTE[i % PALETTE.length], colours);
   }
 
   size() {
@@ -84,6 +131,7 @@ export class LineChart {
     }
     this.store(xs, ys);
     this.plot.setData(this.uData());
+    this.tableView.render();
   }
 
   store(xs, ys) {
@@ -102,6 +150,8 @@ export class LineChart {
     this.store(xs, ys);
     this.plot?.destroy();
     const { spec } = this;
+    const colours = themeColours();
+    this.wrap.dataset.theme = colours.theme;
     const scale = (axis) => (axis.log ? { distr: 3, log: 10 } : { distr: 1 });
     const range = (axis) => (axis.min != null || axis.max != null
       ? (u, lo, hi) => [axis.min ?? lo, axis.max ?? hi] : undefined);
@@ -121,9 +171,9 @@ export class LineChart {
     // A log axis marks its decades only (uPlot's own labels round small values to 0).
     const decades = (u, splits) => splits.map((v) => (isDecade(v) ? v : null));
     const axis = (a) => ({
-      label: a.label, stroke: '#333',
-      grid: { stroke: '#e6e6ea', ...(a.log ? { filter: decades } : {}) },
-      ticks: { stroke: '#ccc', ...(a.log ? { filter: decades } : {}) },
+      label: a.label, stroke: colours.axis,
+      grid: { stroke: colours.grid, ...(a.log ? { filter: decades } : {}) },
+      ticks: { stroke: colours.tick, ...(a.log ? { filter: decades } : {}) },
       values: (u, splits) => splits.map((v) => (v == null ? '' : a.log ? fmtDecade(v) : fmt(v))),
       ...(a.log ? { filter: decades } : {}),
     });
@@ -138,7 +188,7 @@ export class LineChart {
       ...spec.series.map((s, i) => ({
         label: s.label,
         scale: s.scale ?? 'y',
-        stroke: s.scale === 'hidden' ? 'transparent' : (s.color ?? PALETTE[i % PALETTE.length]),
+        stroke: s.scale === 'hidden' ? 'transparent' : this.colour(i, colours),
         width: s.width ?? 2,
         dash: s.dash,
         points: { show: s.points ?? s.line === false, size: 6 },
@@ -147,10 +197,12 @@ export class LineChart {
         spanGaps: s.spanGaps ?? false,
       })),
     ];
-    const hooks = this.whiskers().length ? { draw: [(u) => this.drawWhiskers(u)] } : {};
+    const hooks = this.whiskers().length ? { draw: [(u) => this.drawWhiskers(u, colours)] } : {};
     this.plot = new uPlot({ ...this.size(), scales, axes, series, hooks, legend: { live: true }, cursor: { drag: { x: false, y: false } } },
       this.uData(), this.plotEl);
     this.wrap.dataset.points = String(this.xs.length);
+    this.describe();
+    this.tableView.render();
   }
 
   /** The series drawn with whiskers: `{ i, j }`, series i with half-widths from series j. */
@@ -167,7 +219,7 @@ export class LineChart {
   }
 
   // uPlot's draw hook: the whiskers on its canvas, clipped to the plotting area, with caps.
-  drawWhiskers(u) {
+  drawWhiskers(u, colours) {
     const { ctx, bbox } = u;
     const r = uPlot.pxRatio || 1;
     ctx.save();
@@ -176,11 +228,10 @@ export class LineChart {
     ctx.clip();
     ctx.lineWidth = 1.5 * r;
     for (const e of this.whiskerEnds()) {
-      const s = this.spec.series[e.i];
       const x = u.valToPos(e.x, 'x', true);
       const [y0, y1] = [u.valToPos(e.lo, e.scale, true), u.valToPos(e.hi, e.scale, true)];
       if (![x, y0, y1].every(Number.isFinite)) continue;
-      ctx.strokeStyle = s.color ?? PALETTE[e.i % PALETTE.length];
+      ctx.strokeStyle = this.colour(e.i, colours);
       ctx.beginPath();
       for (const [a, b] of [[[x, y0], [x, y1]], [[x - 3 * r, y0], [x + 3 * r, y0]], [[x - 3 * r, y1], [x + 3 * r, y1]]]) {
         ctx.moveTo(...a);
@@ -210,7 +261,7 @@ export class LineChart {
     };
   }
 
-  /** PNG from uPlot's canvas, on white, with the title and a legend drawn around it. */
+  /** PNG from uPlot's canvas, on the theme's panel colour, with the title and a legend around it. */
   async toPNG() {
     if (!this.plot) throw new Error('nothing drawn yet');
     const src = this.plot.ctx.canvas;
@@ -222,9 +273,10 @@ export class LineChart {
     out.width = src.width;
     out.height = src.height + top + legendH;
     const ctx = out.getContext('2d');
-    ctx.fillStyle = '#fff';
+    const colours = themeColours();
+    ctx.fillStyle = colours.panel;
     ctx.fillRect(0, 0, out.width, out.height);
-    ctx.fillStyle = '#1b1b1f';
+    ctx.fillStyle = colours.fg;
     ctx.font = `${Math.round(15 * r)}px sans-serif`;
     ctx.fillText(this.spec.title, 8 * r, 20 * r);
     ctx.drawImage(src, 0, top);
@@ -233,17 +285,18 @@ export class LineChart {
     visible.forEach((s, i) => {
       const x = (i % 3) * colW + 8 * r;
       const y = src.height + top + (Math.floor(i / 3) * 18 + 14) * r;
-      ctx.fillStyle = s.color ?? PALETTE[this.spec.series.indexOf(s) % PALETTE.length];
+      ctx.fillStyle = this.colour(this.spec.series.indexOf(s), colours);
       ctx.fillRect(x, y - 8 * r, 14 * r, 4 * r);
-      ctx.fillStyle = '#1b1b1f';
+      ctx.fillStyle = colours.fg;
       ctx.fillText(s.label, x + 20 * r, y);
     });
     return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'));
   }
 
-  /** A standalone SVG built from the data and the x/y ranges uPlot is showing. */
+  /** A standalone SVG built from the data and the x/y ranges uPlot is showing, in the theme's colours. */
   toSVG() {
     const { spec } = this;
+    const colours = themeColours();
     const W = 720;
     const H = 440;
     const m = { l: 72, r: spec.y2 ? 72 : 20, t: 36, b: 56 };
@@ -270,18 +323,18 @@ export class LineChart {
     const px = (v) => m.l + X.map(v) * plotW;
     const py = (v, S) => m.t + (1 - S.map(v)) * plotH;
     const out = [];
-    out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + legendRows * 18 + 8}" viewBox="0 0 ${W} ${H + legendRows * 18 + 8}" font-family="sans-serif" font-size="12">`);
-    out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
+    out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + legendRows * 18 + 8}" viewBox="0 0 ${W} ${H + legendRows * 18 + 8}" font-family="sans-serif" font-size="12" fill="${colours.fg}">`);
+    out.push(`<rect width="100%" height="100%" fill="${colours.panel}"/>`);
     out.push(`<text x="${m.l}" y="22" font-size="15">${escapeXml(spec.title)}</text>`);
-    out.push(`<rect x="${m.l}" y="${m.t}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
+    out.push(`<rect x="${m.l}" y="${m.t}" width="${plotW}" height="${plotH}" fill="none" stroke="${colours.frame}"/>`);
     for (const t of ticks(X)) {
       const x = px(t).toFixed(1);
-      out.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${m.t + plotH}" stroke="#e6e6ea"/>`);
+      out.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${m.t + plotH}" stroke="${colours.grid}"/>`);
       out.push(`<text x="${x}" y="${m.t + plotH + 16}" text-anchor="middle">${escapeXml(fmt(t))}</text>`);
     }
     for (const t of ticks(Y)) {
       const y = py(t, Y).toFixed(1);
-      out.push(`<line x1="${m.l}" x2="${m.l + plotW}" y1="${y}" y2="${y}" stroke="#e6e6ea"/>`);
+      out.push(`<line x1="${m.l}" x2="${m.l + plotW}" y1="${y}" y2="${y}" stroke="${colours.grid}"/>`);
       out.push(`<text x="${m.l - 6}" y="${y}" dy="4" text-anchor="end">${escapeXml(fmt(t))}</text>`);
     }
     if (Y2) {
@@ -295,7 +348,7 @@ export class LineChart {
     out.push(`<clipPath id="plot"><rect x="${m.l}" y="${m.t}" width="${plotW}" height="${plotH}"/></clipPath>`);
     for (const { s, i } of visible) {
       const S = s.scale === 'y2' ? Y2 : Y;
-      const colour = s.color ?? PALETTE[i % PALETTE.length];
+      const colour = this.colour(i, colours);
       const dash = s.dash ? ` stroke-dasharray="${s.dash.join(' ')}"` : '';
       let d = '';
       let pen = 'M';
@@ -315,13 +368,13 @@ export class LineChart {
       const S = e.scale === 'y2' ? Y2 : Y;
       if (!S || (S.log && e.lo <= 0) || (X.log && e.x <= 0)) continue;
       const [x, y0, y1] = [px(e.x), py(e.lo, S), py(e.hi, S)].map((v) => v.toFixed(2));
-      const colour = spec.series[e.i].color ?? PALETTE[e.i % PALETTE.length];
+      const colour = this.colour(e.i, colours);
       out.push(`<path d="M${x},${y0}L${x},${y1}M${(px(e.x) - 3).toFixed(2)},${y0}h6M${(px(e.x) - 3).toFixed(2)},${y1}h6" stroke="${colour}" stroke-width="1.5" fill="none" clip-path="url(#plot)"/>`);
     }
     visible.forEach(({ s, i }, n) => {
       const x = 12 + (n % 3) * (W / 3);
       const y = H + Math.floor(n / 3) * 18;
-      out.push(`<rect x="${x}" y="${y - 6}" width="14" height="4" fill="${s.color ?? PALETTE[i % PALETTE.length]}"/>`);
+      out.push(`<rect x="${x}" y="${y - 6}" width="14" height="4" fill="${this.colour(i, colours)}"/>`);
       out.push(`<text x="${x + 20}" y="${y}">${escapeXml(s.label)}</text>`);
     });
     out.push('</svg>');

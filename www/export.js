@@ -50,17 +50,22 @@ export function exportBar(name, makers, onError) {
     });
     bar.append(b);
   }
-  bar.enable = (on) => bar.querySelectorAll('button').forEach((b) => { b.disabled = !on; });
+  bar.enable = (on) => bar.querySelectorAll('button.export').forEach((b) => { b.disabled = !on; });
   return bar;
 }
 
-/** Exports of one chart: figure as PNG and SVG, data as CSV and JSON (with the page settings). */
+/**
+ * Exports of one chart: figure as PNG and SVG, data as CSV and JSON (with the page settings), and
+ * the "Table" button showing the plotted numbers (the chart's text alternative).
+ */
 export function chartExports(chart, settings, onError, overrides = {}) {
-  return exportBar(chart.spec.id, {
+  const bar = exportBar(chart.spec.id, {
     png: () => chart.toPNG(),
     svg: () => chart.toSVG(),
     csv: () => chart.toCSV(),
     json: () => ({ ...chart.toJSON(), settings: settings() }),
     ...overrides,
   }, onError);
+  bar.prepend(chart.tableView.toggle());
+  return bar;
 }

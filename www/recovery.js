@@ -8,7 +8,7 @@
 // the worker's answer (`dataset`, or an `error` about the load) repeats it.
 import { WATCHDOG_MS } from './limits.js';
 
-export const LOADS = ['load-bundled', 'load-idx', 'load-url', 'data'];
+export const LOADS = ['load-bundled', 'load-idx', 'load-file', 'load-url', 'data'];
 const PING_EVERY_MS = 5_000;
 /** More restarts than this within RESTART_WINDOW_MS and the supervisor gives up. */
 const MAX_RESTARTS = 3;

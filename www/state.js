@@ -56,6 +56,7 @@ export const SCHEMA = [
   { key: 'panel', type: 'enum', def: 'all', values: ['all', ...PANELS], doc: 'panel to show (embed) or run first' },
   { key: 'embed', type: 'bool', def: false, doc: 'embed mode: one panel, no page chrome' },
   { key: 'controls', type: 'bool', def: false, doc: 'embed mode: show the settings bar too' },
+  { key: 'theme', type: 'enum', def: 'auto', values: ['auto', 'light', 'dark'], doc: 'colour theme: auto follows the reader\'s prefers-color-scheme (changing it only restyles)' },
 ];
 
 const ROW = new Map(SCHEMA.map((r) => [r.key, r]));
@@ -185,11 +186,12 @@ export const usesMap = (noise) => noise === 'dropmap' || noise === 'gaussmap';
 
 /**
  * Serialises a state to a hash string (without '#'), in table order; every key is written but the
- * embed flags when off and the map when the noise does not use it.
+ * embed flags when off, the theme when auto, and the map when the noise does not use it.
  */
 export function toHash(state) {
   return SCHEMA
     .filter((row) => !(row.key === 'embed' || row.key === 'controls') || state[row.key])
+    .filter((row) => row.key !== 'theme' || state.theme !== 'auto')
     .filter((row) => row.key !== 'map' || usesMap(state.noise))
     .map((row) => `${row.key}=${encodeURIComponent(formatValue(row, state[row.key]))}`)
     .join('&');

@@ -11,6 +11,9 @@
 //   {type:'load-bundled', name, bytes?, generation}      (mnist or fashion; bytes: the file,
 //                                                         when the page has downloaded it)
 //   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name, generation}
+//   {type:'load-file', name, bytes: ArrayBuffer, shape?: 'C,H,W', generation}
+//                                                        (one file of any format Lab.fromFile reads:
+//                                                         NumPy .npz, CIFAR .tar.gz or .bin)
 //   {type:'load-url', images: url, labels: url, generation} (http(s) only; streamed with a byte
 //                                                         cap and a timeout)
 //   {type:'cancel-load'}                                 (stops a load-url in progress)
@@ -361,6 +364,8 @@ self.onmessage = ({ data: msg }) => {
         replaceLab(next, BUNDLED[msg.name].source, msg.generation, origin);
       } else if (msg.type === 'load-idx') {
         replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files', msg.generation);
+      } else if (msg.type === 'load-file') {
+        replaceLab(Lab.fromFile(msg.name ?? 'data', new Uint8Array(msg.bytes), msg.shape || undefined), msg.name ?? 'your file', msg.generation);
       } else if (msg.type === 'load-url') {
         const [images, labels] = await loadUrls(msg);
         replaceLab(Lab.fromIdx(images, labels), `IDX from ${new URL(msg.images, self.location.href).host}`, msg.generation);

@@ -14,7 +14,7 @@ use super::{
 
 /// Loads `--data`, truncated to `--limit`.
 pub(super) fn load(args: &DataArgs) -> Result<Dataset, Failure> {
-    let data = recon_align::dataset::load_source(&args.data)
+    let data = recon_align::dataset::load_path(&args.data, args.shape)
         .map_err(|e| Failure::Run(format!("cannot load '{}': {e}", args.data)))?;
     Ok(match args.limit {
         Some(n) => data.truncate(n),

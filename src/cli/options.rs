@@ -9,10 +9,14 @@ use recon_align::train::TrainSettings;
 #[derive(Debug, Args)]
 pub struct DataArgs {
     /// mnist (the bundled first 10,000 MNIST training digits), fashion (the bundled 10,000
-    /// Fashion-MNIST test images), a bundled .bin file, or a folder with
-    /// train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]
+    /// Fashion-MNIST test images), a file (NumPy .npz, CIFAR-10/100 .tar.gz or .bin batch, a
+    /// bundled .bin), or a folder with train-images-idx3-ubyte[.gz] and
+    /// train-labels-idx1-ubyte[.gz], or with x.npy and y.npy (README, "Your own data")
     #[arg(long, value_name = "SRC")]
     pub data: String,
+    /// Image shape C,H,W of flat N x D NumPy images (e.g. 3,32,32)
+    #[arg(long, value_name = "C,H,W", value_parser = image_shape)]
+    pub shape: Option<recon_align::dataset::Shape>,
     /// Use only the first N images
     #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub limit: Option<usize>,
@@ -308,6 +312,11 @@ fn at_least_one(text: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// An image shape C,H,W.
+fn image_shape(text: &str) -> Result<recon_align::dataset::Shape, String> {
+    recon_align::dataset::parse_shape(text).map_err(|e| e.to_string())
 }
 
 /// A mask drop probability, in [0, 1).

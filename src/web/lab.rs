@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::dataset::{check_for_page, check_page_size, Dataset};
+use crate::dataset::{check_for_page, check_page_size, parse_shape, Dataset};
 use crate::spectral::{
     alignment_curve, alignment_scale, guided, min_max_rescale, never_beneficial, project_images,
     Gram, Noise, ProbeConfig, SubspaceSide, SubspaceStudy, DEFAULT_SUBSPACE_TOLERANCE,
@@ -165,6 +165,22 @@ impl Lab {
     #[wasm_bindgen(js_name = fromIdx)]
     pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<Lab, JsError> {
         let data = Dataset::from_idx_checked(images, labels, &|n, d| check_page_size(n, d))
+            .map_err(js_err)?;
+        check_for_page(&data).map_err(js_err)?;
+        Ok(Lab::new(data))
+    }
+
+    /// Loads a single data file of any format [`Dataset::from_file`] reads (NumPy `.npz`, CIFAR
+    /// `.tar.gz` or `.bin`, the bundled format), told by its bytes and its `name`; `shape`
+    /// ("C,H,W") is the image shape of flat N x D NumPy rows. Checked in full for the page before
+    /// it is returned, the sizes before any pixel is inflated.
+    #[wasm_bindgen(js_name = fromFile)]
+    pub fn from_file(name: &str, bytes: &[u8], shape: Option<String>) -> Result<Lab, JsError> {
+        let shape = match shape.as_deref().map(str::trim) {
+            Some(text) if !text.is_empty() => Some(parse_shape(text).map_err(js_err)?),
+            _ => None,
+        };
+        let data = Dataset::from_file_checked(name, bytes, shape, &|n, d| check_page_size(n, d))
             .map_err(js_err)?;
         check_for_page(&data).map_err(js_err)?;
         Ok(Lab::new(data))

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, BASE_URL, REPO_ROOT } from './browser.mjs';
+import { smallNpz } from './numpy-files.mjs';
 
 const FAKE = readFileSync(join(REPO_ROOT, 'tests/e2e/fake-worker.js'), 'utf8');
 
@@ -63,8 +64,8 @@ const TASKS = [
 ];
 
 /** Runs every task in a worker at `url` (in a page of the site) and returns all its messages. */
-async function transcript(page, url, idx) {
-  return page.evaluate(async ({ url, idx, tasks }) => {
+async function transcript(page, url, idx, npz) {
+  return page.evaluate(async ({ url, idx, npz, tasks }) => {
     const worker = new Worker(url, { type: 'module' });
     const messages = [];
     const waiters = [];
@@ -86,12 +87,19 @@ async function transcript(page, url, idx) {
     const refused = next((m) => m.type === 'error' && m.id == null);
     worker.postMessage({ type: 'load-idx', name: 'bad', generation: 4, images: new ArrayBuffer(16), labels: new Uint8Array(idx.labels).buffer });
     await refused;
+    // One file of any format (Lab.fromFile): a NumPy .npz, then a file it refuses.
+    const fileLoaded = next((m) => m.type === 'dataset' && m.source === 'small.npz');
+    worker.postMessage({ type: 'load-file', name: 'small.npz', generation: 5, bytes: new Uint8Array(npz).buffer, shape: '' });
+    await Promise.race([fileLoaded, next((m) => m.type === 'error' && m.generation === 5)]);
+    const fileRefused = next((m) => m.type === 'error' && m.generation === 6);
+    worker.postMessage({ type: 'load-file', name: 'notes.txt', generation: 6, bytes: new TextEncoder().encode('not data').buffer });
+    await fileRefused;
     const pong = next((m) => m.type === 'pong');
     worker.postMessage({ type: 'ping', seq: 1 });
     await pong;
     worker.terminate();
     return { messages, results };
-  }, { url, idx, tasks: TASKS });
+  }, { url, idx, npz, tasks: TASKS });
 }
 
 test('the fake worker sends exactly the keys and types the real worker sends', { timeout: 600_000 }, async () => {
@@ -101,8 +109,9 @@ test('the fake worker sends exactly the keys and types the real worker sends', {
     await page.route('**/fake-worker.js', (r) => r.fulfill({ contentType: 'text/javascript', body: FAKE }));
     await page.goto(`${BASE_URL}www/style.css`); // any page of the site: same origin, no app
     const idx = smallIdx(400);
-    const real = await transcript(page, `${BASE_URL}www/worker.js`, idx);
-    const fake = await transcript(page, `${BASE_URL}www/fake-worker.js`, idx);
+    const npz = [...smallNpz(400)];
+    const real = await transcript(page, `${BASE_URL}www/worker.js`, idx, npz);
+    const fake = await transcript(page, `${BASE_URL}www/fake-worker.js`, idx, npz);
     for (const [i, [task]] of TASKS.entries()) {
       assert.equal(real.results[i].type, 'result', `real ${task}: ${real.results[i].message ?? ''}`);
       assert.equal(fake.results[i].type, 'result', `fake ${task}: ${fake.results[i].message ?? ''}`);
@@ -136,7 +145,13 @@ test('the fake worker sends exactly the keys and types the real worker sends', {
       assert.equal(t.messages.find((m) => m.type === 'dataset' && m.source === 'small').generation, 3, `${who}: a dataset repeats its load's generation`);
       const refusal = t.messages.find((m) => m.type === 'error' && m.id == null);
       assert.deepEqual([refusal.where, refusal.generation], ['load-idx', 4], `${who}: a refused load repeats its generation`);
+      const file = t.messages.find((m) => m.type === 'dataset' && m.source === 'small.npz');
+      assert.equal(file?.generation, 5, `${who}: a load-file answers with a dataset and its generation`);
+      const fileRefusal = t.messages.find((m) => m.type === 'error' && m.generation === 6);
+      assert.equal(fileRefusal?.where, 'load-file', `${who}: a refused load-file says so`);
+      assert.match(fileRefusal.message, /not a data file/, `${who}: the refusal says why`);
     }
+    assert.deepEqual(shape(fake.messages.find((m) => m.source === 'small.npz')), shape(real.messages.find((m) => m.source === 'small.npz')), 'load-file dataset message');
     // A bundled dataset's message names its data and build (the key of the caches); the fake's
     // never does, so that the page caches none of its made-up results. Loaded data has no key on
     // either, and the shapes are compared on that.

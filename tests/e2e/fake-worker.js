@@ -193,6 +193,18 @@ self.onmessage = async ({ data: msg }) => {
       samples: new Uint8Array(100 * D), labels: new Uint8Array(100), key: null });
     return;
   }
+  if (msg.type === 'load-file') {
+    // Any zip (an .npz) or gzip (a CIFAR .tar.gz) loads as 1,000 made-up images; anything else is
+    // refused, as the real worker refuses what Lab.fromFile cannot read.
+    const head = new Uint8Array(msg.bytes, 0, Math.min(2, msg.bytes.byteLength));
+    if (!((head[0] === 0x50 && head[1] === 0x4b) || (head[0] === 0x1f && head[1] === 0x8b))) {
+      post({ type: 'error', where: msg.type, message: `\`${msg.name}\` is not a data file this tool reads`, generation: msg.generation });
+      return;
+    }
+    post({ type: 'dataset', generation: msg.generation, source: msg.name, summary: { n: 1000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(100) },
+      samples: new Uint8Array(100 * D), labels: new Uint8Array(100), key: null });
+    return;
+  }
   if (msg.type === 'run') {
     pending.add(msg.id);
     try {

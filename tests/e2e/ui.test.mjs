@@ -23,8 +23,9 @@ test('hostile and malformed links give the defaults, a notice, and run no script
       assert.equal(await page.evaluate(() => location.hash), DEFAULT_HASH, 'the hash is rewritten to the defaults');
       assert.equal(await page.inputValue('#ctl-k'), '32');
       assert.equal(await page.inputValue('#ctl-p'), '0.5');
-      // Nothing from the URL became markup: only the page's own module script, no injected nodes.
-      assert.equal(await page.locator('script').count(), 1);
+      // Nothing from the URL became markup: only the page's own module scripts (www/boot.js and
+      // www/app.js), no injected nodes.
+      assert.deepEqual(await page.locator('script').evaluateAll((els) => els.map((e) => e.getAttribute('src'))), ['www/boot.js', 'www/app.js']);
       assert.equal(await page.locator('#notices img, #notices svg, #notices b, #notices script').count(), 0);
       assert.equal(await page.evaluate(() => document.body.classList.contains('embed')), false);
       await page.waitForSelector('#alignment-progress[data-state="done"]');

@@ -34,12 +34,12 @@ export function createAlignmentPanel(ctx) {
   const sweepBox = document.createElement('div');
   sweepBox.className = 'charts';
   const sweepKChart = new LineChart(sweepBox, {
-    id: 'sweep', title: 'Mask sweep: impact on supervised performance vs width K (colour: mask ratio p; line: patch)',
+    takeaway: 'sweep-takeaway', id: 'sweep', title: 'Mask sweep: impact on supervised performance vs width K (colour: mask ratio p; line: patch)',
     x: { label: 'width K (number of features)', log: true }, y: { label: 'impact on supervised performance (%)' },
     series: [{ label: 'mask' }],
   });
   const sweepChart = new LineChart(sweepBox, {
-    id: 'sweep-p', title: 'Mask sweep at one width: impact on supervised performance vs mask ratio p',
+    takeaway: 'sweep-takeaway', id: 'sweep-p', title: 'Mask sweep at one width: impact on supervised performance vs mask ratio p',
     x: { label: 'mask ratio p' }, y: { label: 'impact on supervised performance (%)' },
     series: [{ label: 'mask 1×1' }],
   });
@@ -123,8 +123,7 @@ export function createAlignmentPanel(ctx) {
     const ps = [...new Set(s.series.map((r) => r.p))].sort((a, b) => a - b);
     const ys = patches.map((patch) => ps.map((p) => s.series.find((r) => r.patch === patch && r.p === p)?.impact[i] ?? null));
     ys.push(ps.map(() => s.gaussian.impact[i]));
-    sweepChart.spec.title = `Mask sweep: impact on supervised performance at K=${s.k[i]}`;
-    sweepChart.wrap.querySelector('figcaption').textContent = sweepChart.spec.title;
+    sweepChart.retitle(`Mask sweep: impact on supervised performance at K=${s.k[i]}`);
     sweepChart.setSeries([
       ...patches.map((patch) => ({ label: `mask ${patch}×${patch}`, color: PATCH_COLOURS[patch], points: true })),
       { label: describeNoise(s.gaussian.noise), color: OKABE_ITO.black, dash: [6, 4] },

@@ -1,4 +1,7 @@
-//! The static site: bundled data, the wasm module, and `dist/`.
+//! The static site: bundled data, the wasm module, and `dist/` (with its link-preview image).
+
+mod font;
+mod og_image;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -150,7 +153,34 @@ pub fn dist(root: &Path) -> Result {
     wasm(root)?;
     let dist = root.join("dist");
     page(root, &dist, &root.join("pkg"))?;
+    og_image::write(root, &dist.join(OG_IMAGE))?;
+    if let Ok(url) = std::env::var("RECON_ALIGN_PUBLIC_URL") {
+        absolute_previews(&dist.join("index.html"), &url)?;
+    }
     println!("xtask: static site in {}", dist.display());
+    Ok(())
+}
+
+/// The link-preview image's file name in `dist/`, as index.html's og:image and twitter:image name it.
+const OG_IMAGE: &str = "og-image.png";
+
+/// Makes the preview image's address in `index.html` absolute (`url` is where the site is
+/// published, e.g. `https://example.org/recon-align/`): link previews need a full address.
+fn absolute_previews(index: &Path, url: &str) -> Result {
+    let relative = format!("content=\"{OG_IMAGE}\"");
+    let html = fs::read_to_string(index)?;
+    if !html.contains(&relative) {
+        return Err(format!("index.html has no {relative}").into());
+    }
+    let base = if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    };
+    fs::write(
+        index,
+        html.replace(&relative, &format!("content=\"{base}{OG_IMAGE}\"")),
+    )?;
     Ok(())
 }
 
@@ -174,9 +204,79 @@ fn page(root: &Path, site: &Path, pkg: &Path) -> Result {
         fs::remove_dir_all(site)?;
     }
     fs::create_dir_all(site)?;
-    fs::copy(root.join("index.html"), site.join("index.html"))?;
+    let html = fs::read_to_string(root.join("index.html"))?;
+    fs::write(site.join("index.html"), with_module_preloads(&html, root)?)?;
     copy_dir(&root.join("www"), &site.join("www"))?;
     copy_dir(pkg, &site.join("pkg"))
+}
+
+/// Where index.html takes the list of the page's modules.
+const PRELOAD_MARKER: &str = "<!-- modulepreload: written by cargo xtask dist -->";
+
+/// `html` with its marker replaced by one `<link rel="modulepreload">` per module that
+/// www/app.js imports, directly or not: the browser then fetches them all at once instead of one
+/// level of imports after another.
+fn with_module_preloads(html: &str, root: &Path) -> Result<String> {
+    if !html.contains(PRELOAD_MARKER) {
+        return Err(format!("index.html has no `{PRELOAD_MARKER}`").into());
+    }
+    let mut modules = Vec::new();
+    import_graph(root, "www/app.js", &mut modules, &mut Vec::new())?;
+    let links: Vec<String> = modules
+        .iter()
+        .map(|m| format!("<link rel=\"modulepreload\" href=\"{m}\">"))
+        .collect();
+    Ok(html.replace(PRELOAD_MARKER, &links.join("\n  ")))
+}
+
+/// Appends `module` (a path relative to `root`) and every module it imports statically, each once,
+/// dependencies first (within a cycle of imports, which ES modules allow, in the order met).
+/// `seen` holds the modules already met, finished or not.
+fn import_graph(
+    root: &Path,
+    module: &str,
+    out: &mut Vec<String>,
+    seen: &mut Vec<String>,
+) -> Result {
+    if seen.iter().any(|m| m == module) {
+        return Ok(());
+    }
+    seen.push(module.to_string());
+    let source = fs::read_to_string(root.join(module))?;
+    let dir = Path::new(module).parent().unwrap_or(Path::new(""));
+    for spec in static_imports(&source) {
+        let mut path = dir.to_path_buf();
+        for part in spec.split('/') {
+            match part {
+                "." => {}
+                ".." => {
+                    path.pop();
+                }
+                p => path.push(p),
+            }
+        }
+        import_graph(root, &path.to_string_lossy(), out, seen)?;
+    }
+    out.push(module.to_string());
+    Ok(())
+}
+
+/// The relative specifiers of a module's static `import … from './x.js'`, `import './x.js'` and
+/// `export … from './x.js'` statements (one statement per line, as in www/).
+fn static_imports(source: &str) -> Vec<&str> {
+    source
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("import ") || l.starts_with("export "))
+        .filter(|l| l.starts_with("import '") || l.starts_with("import \"") || l.contains(" from "))
+        .filter_map(|l| {
+            let quoted = l.rsplit(" from ").next().unwrap_or(l);
+            let quoted = quoted.trim_start_matches("import ").trim();
+            let q = quoted.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+            quoted[1..].split(q).next()
+        })
+        .filter(|s| s.starts_with("./") || s.starts_with("../"))
+        .collect()
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {
@@ -196,6 +296,44 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_module_of_the_page_is_preloaded_once() {
+        let root = crate::project_root();
+        let html =
+            with_module_preloads(&fs::read_to_string(root.join("index.html")).unwrap(), &root)
+                .unwrap();
+        let links: Vec<&str> = html
+            .split("<link rel=\"modulepreload\" href=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap())
+            .collect();
+        // Every module file under www/ that the page loads, counted independently: all but the
+        // worker's own modules and files that are not modules of the page.
+        for must in [
+            "www/app.js",
+            "www/boot.js",
+            "www/state.js",
+            "www/charts.js",
+            "www/vendor/uPlot.esm.js",
+            "www/panels/alignment.js",
+            "www/takeaways/format.js",
+        ] {
+            assert!(links.contains(&must), "{must} is preloaded: {links:?}");
+        }
+        assert!(
+            !links.contains(&"www/worker.js"),
+            "the worker is not the page's module"
+        );
+        let mut unique = links.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), links.len(), "each module once");
+        for link in &links {
+            assert!(root.join(link).is_file(), "{link} exists");
+        }
+        assert_eq!(static_imports("import { a } from './a.js';\nexport { b } from \"../b.js\";\nimport './c.js';\nconst x = 'import y from \"./no.js\"';\nimport * as w from 'https://x/y.js';"), vec!["./a.js", "../b.js", "./c.js"]);
+    }
 
     #[test]
     fn bundled_data_is_gzip_and_reads_back_the_same() {
