@@ -2,7 +2,7 @@
 // Drawing is uPlot's (www/vendor/uPlot.esm.js, from npm); SVG export is our own, built from the
 // same data and the scales uPlot chose, so the two pictures agree.
 import uPlot from './vendor/uPlot.esm.js';
-import { themeColours, onThemeChange } from './theme.js';
+import { themeColours, onThemeChange, liftForContrast } from './theme.js';
 import { ChartTable } from './chart-table.js';
 
 /**
@@ -16,9 +16,15 @@ export const OKABE_ITO = {
 /** Series colours in order (yellow last: it is faint on white). */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
 
-/** The colour drawn for series colour `c` in a theme's `colours`: Okabe-Ito black becomes its ink. */
+/**
+ * The colour drawn for series colour `c` in a theme's `colours`: Okabe-Ito black becomes its ink,
+ * and on the dark theme a colour under 3:1 against the panel is lifted (`liftForContrast`).
+ */
 export function themed(c, colours) {
-  return String(c).toLowerCase() === OKABE_ITO.black ? colours.ink : c;
+  if (String(c).toLowerCase() === OKABE_ITO.black) return colours.ink;
+  // On the dark theme a line darker than 3:1 against the panel (the sweep's darkest viridis
+  // colours) is lifted toward white.
+  return colours.theme === 'dark' ? liftForContrast(c, colours.panel) : c;
 }
 
 /** Every chart on the page, redrawn (same data, no computation) when the theme changes. */

@@ -84,3 +84,31 @@ export function watchTheme(getState) {
   window.addEventListener('hashchange', later);
   document.getElementById('settings')?.addEventListener('change', later);
 }
+
+/** WCAG's relative luminance of a colour `#rrggbb`. */
+function luminance(hex) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG's contrast ratio of two colours `#rrggbb`. */
+export function contrast(a, b) {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * Colour `c` (`#rrggbb`; anything else is returned as it is) mixed with white in steps of 5% until
+ * it has at least `min` contrast against background `bg`: a line too dark to see on the dark
+ * theme (WCAG asks 3:1 of graphics) becomes a lighter colour of the same hue.
+ */
+export function liftForContrast(c, bg, min = 3) {
+  if (!/^#[0-9a-f]{6}$/i.test(c) || !/^#[0-9a-f]{6}$/i.test(bg) || contrast(c, bg) >= min) return c;
+  const rgb = [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  for (let t = 0; t <= 1; t += 0.05) {
+    const mixed = `#${rgb.map((v) => Math.round(v + (255 - v) * t).toString(16).padStart(2, '0')).join('')}`;
+    if (contrast(mixed, bg) >= min) return mixed;
+  }
+  return '#ffffff';
+}
