@@ -4,7 +4,7 @@ import { Compute } from './compute.js';
 import { WorkerPool, poolSize } from './pool.js';
 import { visit } from './boot.js';
 import { sameKey } from './results.js';
-import { MAX_FILE_BYTES } from './limits.js';
+import { byodStatus, wireByod } from './byod.js';
 import { notice } from './notices.js';
 import { SCHEMA, PANELS, RUN_ORDER, parseHash, parseValue, toHash, noiseSpec, validate, trainSteps, trainingImages, defaults } from './state.js';
 import { createTrainPanel } from './panels/train.js';
@@ -234,68 +234,6 @@ function showSplit(split) {
   if (!split) return;
   $('split-note').textContent = `${split.train.toLocaleString('en')} training and ${split.test.toLocaleString('en')} test images, seed ${split.seed}`;
   $('split-note').dataset.state = 'ready';
-}
-
-// ---- bring your own data ----
-
-function byodStatus(text, level = '') {
-  const el = $('byod-status');
-  el.textContent = text;
-  el.dataset.level = level;
-}
-
-function wireByod(pool) {
-  $('load-files').addEventListener('click', async () => {
-    const images = $('idx-images').files?.[0];
-    const labels = $('idx-labels').files?.[0];
-    if (!images || !labels) {
-      byodStatus('Choose both an images file and a labels file.', 'error');
-      return;
-    }
-    const big = [images, labels].find((f) => f.size > MAX_FILE_BYTES);
-    if (big) {
-      byodStatus(`Could not load the data: ${big.name} is ${(big.size / 2 ** 20).toFixed(0)} MiB; this page reads at most ${(MAX_FILE_BYTES / 2 ** 20).toFixed(0)} MiB per file. The current data stays.`, 'error');
-      return;
-    }
-    byodStatus(`Reading ${images.name} and ${labels.name}…`);
-    const [a, b] = await Promise.all([images.arrayBuffer(), labels.arrayBuffer()]);
-    pool.load({ type: 'load-idx', images: a, labels: b, name: `${images.name} + ${labels.name}` });
-  });
-  $('load-file').addEventListener('click', async () => {
-    const file = $('data-file').files?.[0];
-    if (!file) {
-      byodStatus('Choose a NumPy .npz or a CIFAR .tar.gz or .bin file.', 'error');
-      return;
-    }
-    if (file.size > MAX_FILE_BYTES) {
-      byodStatus(`Could not load the data: ${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MiB; this page reads at most ${(MAX_FILE_BYTES / 2 ** 20).toFixed(0)} MiB per file. The current data stays.`, 'error');
-      return;
-    }
-    byodStatus(`Reading ${file.name}…`);
-    const bytes = await file.arrayBuffer();
-    pool.load({ type: 'load-file', name: file.name, bytes, shape: $('data-shape').value.trim() });
-  });
-  $('cancel-load').addEventListener('click', () => pool.cancelLoad());
-  $('load-urls').addEventListener('click', () => {
-    const urls = [$('url-images').value.trim(), $('url-labels').value.trim()];
-    const parsed = [];
-    for (const u of urls) {
-      let url;
-      try {
-        url = new URL(u, location.href);
-      } catch {
-        byodStatus(`Not a URL: "${u.slice(0, 80)}".`, 'error');
-        return;
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        byodStatus(`Only http(s) URLs can be loaded, not "${url.protocol}".`, 'error');
-        return;
-      }
-      parsed.push(url.href);
-    }
-    byodStatus('Fetching…');
-    pool.load({ type: 'load-url', images: parsed[0], labels: parsed[1] });
-  });
 }
 
 // ---- start ----
