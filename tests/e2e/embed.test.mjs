@@ -242,7 +242,12 @@ test('the snippet, pasted into a host page, computes the same numbers as the ful
     await frame.waitForSelector('[data-export="alignment.json"]:not([disabled])', { timeout: 60_000 });
     const [download] = await Promise.all([host.page.waitForEvent('download', { timeout: 30_000 }), frame.click('[data-export="alignment.json"]')]);
     const embedded = JSON.parse(readFileSync(await download.path(), 'utf8'));
-    assert.deepEqual(embedded.settings, full.settings, 'the snippet carries every setting (seed included)');
+    // The same settings, seed included; only the embed flags differ (the snippet shows one panel).
+    const { embed, panel, controls, ...same } = embedded.settings;
+    const { embed: e0, panel: p0, controls: c0, ...fullSame } = full.settings;
+    assert.deepEqual([embed, panel, e0, p0], [true, 'alignment', false, 'all']);
+    assert.deepEqual(same, fullSame, 'the snippet carries every setting (seed included)');
+    assert.equal(same.seed, 7);
     assert.deepEqual(embedded.curves, full.curves, 'the embed computes the full page\'s curves, bit for bit');
     assert.equal(embedded.curves[1].noise, 'gaussian:0.75');
     assert.deepEqual(host.problems, []);
