@@ -16,10 +16,20 @@ use faer::{Mat, MatRef, Side};
 
 use super::SpectralError;
 
-/// The largest principal angle (radians) between span(U_K) and span(Q_K) for K = 1..=D, given
-/// O = U^T Q (D x D, orthogonal).
-pub(crate) fn largest_angles(o: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralError> {
+/// The largest principal angle (radians) between span(U_K) and span(Q_K) for each K of `widths`
+/// (increasing, within 1..=D), given O = U^T Q (D x D, orthogonal). The QR factors grow through
+/// every width; the Lanczos runs only at the widths asked for.
+pub(crate) fn largest_angles(
+    o: MatRef<'_, f64>,
+    widths: &[usize],
+) -> Result<Vec<f64>, SpectralError> {
     let d = o.nrows();
+    let mut wanted = vec![false; d + 1];
+    for &k in widths {
+        if (1..=d).contains(&k) {
+            wanted[k] = true;
+        }
+    }
     let rows: Vec<f64> = (0..d * d).map(|i| o[(i / d, i % d)]).collect();
     let at = |r: usize, c: usize| rows[r * d + c];
     let mut out = Vec::with_capacity(d);
@@ -35,6 +45,9 @@ pub(crate) fn largest_angles(o: MatRef<'_, f64>) -> Result<Vec<f64>, SpectralErr
         qr.grow(&rows);
         sine_start.push(0.0);
         cosine_start.push(0.0);
+        if !wanted[k] {
+            continue;
+        }
         if k == d {
             out.push(0.0);
             break;

@@ -61,8 +61,8 @@ pub use guided::{
 };
 pub use mask_family::MaskFamily;
 pub use never_beneficial::{
-    never_beneficial, principal_angles, NeverBeneficialReport, SubspaceVerdict,
-    DEFAULT_SUBSPACE_TOLERANCE,
+    never_beneficial, never_beneficial_at, principal_angles, tested_widths, NeverBeneficialReport,
+    SubspaceVerdict, ALL_WIDTHS_UP_TO, DEFAULT_SUBSPACE_TOLERANCE,
 };
 pub use noise::{patch_of, Noise};
 pub use noise_map::{NoiseMap, MAP_CELLS, MAP_SIDE};

@@ -28,7 +28,8 @@ pub struct NeverBeneficialReport {
     pub noise: String,
     /// Base tolerance on the sine of the largest principal angle.
     pub tolerance: f64,
-    /// The widths K = 1..=D.
+    /// The widths K tested, increasing: every K = 1..=D, or a grid of them for a large D
+    /// ([`tested_widths`]). Every other series is given at these widths.
     pub k: Vec<usize>,
     /// The exact largest principal angle, in degrees, between the width-K features learned with
     /// the noise and PCA's, span(X S_K) against span(X U_K), for each K: what any probe on the
@@ -43,13 +44,15 @@ pub struct NeverBeneficialReport {
     /// each K: asin of `tolerance`, widened where an eigengap is so small that double precision
     /// cannot pin a subspace down better (Davis-Kahan); 90 where the width is undetermined.
     pub tolerance_deg: Vec<f64>,
-    /// (lambda_K - lambda_{K+1}) / lambda_1, PCA's relative eigengap after K (lambda_{D+1} = 0).
+    /// (lambda_K - lambda_{K+1}) / lambda_1, PCA's relative eigengap after K (lambda_{D+1} = 0),
+    /// at each K tested.
     pub pca_relative_gap: Vec<f64>,
     /// The comparison at each K: same, different, or undetermined (a tie at the K boundary).
     pub status: Vec<SubspaceVerdict>,
     /// `never beneficial` when no determined width is different, else `changes the subspace`.
     pub verdict: String,
-    /// True when no K is [`SubspaceVerdict::Different`]: the noise never helps any task.
+    /// True when no K tested is [`SubspaceVerdict::Different`]: the noise never helps any task
+    /// (at every width when every width was tested).
     pub never_beneficial: bool,
 }
 
@@ -106,7 +109,43 @@ pub(crate) fn orthonormal_basis(m: MatRef<'_, f64>) -> Mat<f64> {
     scaled.qr().compute_thin_Q()
 }
 
-/// For each width K, compares the top-K generalized eigenspace of `noise` with PCA's top-K
+/// Every width is tested up to this D; above it, [`tested_widths`] is a grid (the test costs
+/// O(D^3) per width tested at the top widths, hours in all at D = 3072).
+pub const ALL_WIDTHS_UP_TO: usize = 1024;
+
+/// The widths the never-beneficial test compares by default: every K = 1..=D when D <=
+/// [`ALL_WIDTHS_UP_TO`]; otherwise every K up to 64, then 64 widths spaced evenly in log K up to
+/// D (about 120 widths in all).
+pub fn tested_widths(d: usize) -> Vec<usize> {
+    if d <= ALL_WIDTHS_UP_TO {
+        return (1..=d).collect();
+    }
+    let mut out: Vec<usize> = (1..=64).collect();
+    let ratio = (d as f64 / 64.0).ln();
+    for j in 1..=64 {
+        let k = (64.0 * (ratio * j as f64 / 64.0).exp()).round() as usize;
+        let k = k.clamp(1, d);
+        if out.last().is_none_or(|&last| k > last) {
+            out.push(k);
+        }
+    }
+    if out.last() != Some(&d) {
+        out.push(d);
+    }
+    out
+}
+
+/// [`never_beneficial_at`] at the default widths, [`tested_widths`].
+pub fn never_beneficial(
+    gram: &Gram,
+    noise: &Noise,
+    tolerance: f64,
+) -> Result<NeverBeneficialReport, SpectralError> {
+    never_beneficial_at(gram, noise, tolerance, &tested_widths(gram.d()))
+}
+
+/// For each width K of `widths` (increasing, within 1..=D), compares the top-K generalized
+/// eigenspace of `noise` with PCA's top-K
 /// eigenspace by the exact largest principal angle between their features (and, as a second
 /// series, between their pixel-space filters); no labels are used. The same features at every
 /// determined K mean the noise cannot help any task.
@@ -114,10 +153,11 @@ pub(crate) fn orthonormal_basis(m: MatRef<'_, f64>) -> Mat<f64> {
 /// A width is undetermined when PCA's or the pencil's eigenvalues K and K+1 are tied to working
 /// precision: the relative eigengap is below about 100 sqrt(D) eps (the Davis-Kahan precision
 /// limit of a subspace then exceeds 0.1), so the top-K subspace is not defined there.
-pub fn never_beneficial(
+pub fn never_beneficial_at(
     gram: &Gram,
     noise: &Noise,
     tolerance: f64,
+    widths: &[usize],
 ) -> Result<NeverBeneficialReport, SpectralError> {
     let d = gram.d();
     let pca = gram.pca()?;
@@ -127,7 +167,16 @@ pub fn never_beneficial(
     // angles between span(U_K) and span(S_K) are the singular values of its block [K.., ..K].
     let coordinates = mul(pca.vectors.transpose(), eig.vectors.as_ref());
     let overlap = orthonormal_basis(coordinates.as_ref());
-    let largest_angle = largest_angles(overlap.as_ref())?;
+    if widths.is_empty()
+        || widths.windows(2).any(|w| w[0] >= w[1])
+        || !(1..=d).contains(&widths[0])
+        || !(1..=d).contains(&widths[widths.len() - 1])
+    {
+        return Err(SpectralError::InvalidArgument(format!(
+            "the widths to test must increase within 1..={d}"
+        )));
+    }
+    let largest_angle = largest_angles(overlap.as_ref(), widths)?;
     // Features: in the inner product <a, b> = a^T G b (that of the features X a and X b), the
     // columns of U Lambda^{-1/2} are orthonormal, and the orthogonal factor of
     // Lambda^{1/2} U^T S is the overlap of the two orthonormal feature bases, in order
@@ -136,19 +185,21 @@ pub fn never_beneficial(
         pca.lambda[i].max(0.0).sqrt() * coordinates[(i, j)]
     });
     let feature_overlap = orthonormal_basis(weighted.as_ref());
-    let feature_angle = largest_angles(feature_overlap.as_ref())?;
+    let feature_angle = largest_angles(feature_overlap.as_ref(), widths)?;
     let largest_sine: Vec<f64> = feature_angle.iter().map(|a| a.sin()).collect();
-    let pca_relative_gap = relative_gaps(&pca.lambda);
+    let all_gaps = relative_gaps(&pca.lambda);
+    let pca_relative_gap: Vec<f64> = widths.iter().map(|&k| all_gaps[k - 1]).collect();
     let noise_gap = relative_gaps(&eig.mu);
-    let threshold: Vec<f64> = (0..d)
-        .map(|k| {
+    let threshold: Vec<f64> = widths
+        .iter()
+        .map(|&k| {
             tolerance
-                .max(precision_limit(pca_relative_gap[k], d) + precision_limit(noise_gap[k], d))
+                .max(precision_limit(all_gaps[k - 1], d) + precision_limit(noise_gap[k - 1], d))
         })
         .collect();
     // Where an eigengap is too small to pin the subspaces down (threshold >= 0.1) eigenvalues K
     // and K+1 are tied: the width is undetermined, so the status never rests on rounding.
-    let (status, tolerance_sine): (Vec<SubspaceVerdict>, Vec<f64>) = (0..d)
+    let (status, tolerance_sine): (Vec<SubspaceVerdict>, Vec<f64>) = (0..widths.len())
         .map(|k| {
             let s = largest_sine[k];
             if threshold[k] < UNDETERMINED_THRESHOLD {
@@ -170,18 +221,17 @@ pub fn never_beneficial(
     Ok(NeverBeneficialReport {
         noise: noise.to_string(),
         tolerance,
-        k: (1..=d).collect(),
+        k: widths.to_vec(),
         max_feature_angle_deg: feature_angle.iter().map(|a| a.to_degrees()).collect(),
         max_angle_deg: largest_angle.iter().map(|a| a.to_degrees()).collect(),
         tolerance_deg: tolerance_sine.iter().map(|&t| degrees(t)).collect(),
         pca_relative_gap,
         status,
-        verdict: if never {
-            "never beneficial"
-        } else {
-            "changes the subspace"
-        }
-        .into(),
+        verdict: match (never, widths.len() == d) {
+            (true, true) => "never beneficial".into(),
+            (true, false) => format!("never beneficial at the {} widths tested", widths.len()),
+            (false, _) => "changes the subspace".into(),
+        },
         never_beneficial: never,
     })
 }
