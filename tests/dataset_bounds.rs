@@ -87,11 +87,11 @@ fn lying_headers_are_refused() {
 
 #[test]
 fn the_page_estimate_is_the_stated_formula() {
-    // N D bytes of images plus 10 matrices of D x D f64; Gram N D^2 / 2 plus 100 D^3
+    // N D bytes of images plus 10 matrices of D x D f64; Gram N D^2 / 2 plus 12 D^3
     // multiply-adds at 1e9 per second. Written out for MNIST's 10,000 images of 784 pixels.
     let e = PageEstimate::new(10_000, 784);
     assert_eq!(e.bytes, 10_000 * 784 + 10 * 8 * 784 * 784);
-    let expected = (10_000.0 * 784.0 * 784.0 / 2.0 + 100.0 * 784f64.powi(3)) / 1e9;
+    let expected = (10_000.0 * 784.0 * 784.0 / 2.0 + 12.0 * 784f64.powi(3)) / 1e9;
     assert!((e.seconds - expected).abs() < 1e-9 * expected);
 }
 
@@ -130,4 +130,32 @@ fn the_page_needs_enough_images_and_two_classes() {
     );
     // Labels 0 and 5 only: two classes present, six numbered.
     check_for_page(&dataset(100, |i| if i % 2 == 0 { 0 } else { 5 })).unwrap();
+}
+
+#[test]
+fn each_figure_estimate_is_the_stated_formula_and_large_images_wait() {
+    use recon_align::dataset::{PanelEstimate, PANELS, PANEL_AUTO_SECONDS};
+    // The never-beneficial test, written out: Gram N D^2 / 2 at 1e9 per second, 5 s on the
+    // digits scaled as D^3; N D bytes of images and 12 D x D matrices of f64.
+    let (n, d) = (10_000usize, 3_072usize);
+    let e = PanelEstimate::new("never", n, d);
+    let expected = 1e4 * 3072f64.powi(2) / 2.0 / 1e9 + 5.0 * (3072.0f64 / 784.0).powi(3);
+    assert!((e.seconds - expected).abs() < 1e-9 * expected, "{e:?}");
+    assert_eq!(e.bytes, (n * d + 12 * 8 * d * d) as u64);
+    assert!(!e.auto && e.seconds > PANEL_AUTO_SECONDS);
+    // On the bundled digits every figure runs on its own (the page's default behaviour).
+    for p in PanelEstimate::all(10_000, 784) {
+        assert!(p.auto, "{p:?}");
+    }
+    // At CIFAR's size the eigensolve-heavy figures wait; the first figure does not.
+    let all = PanelEstimate::all(10_000, 3_072);
+    assert_eq!(
+        all.iter().map(|p| p.panel.as_str()).collect::<Vec<_>>(),
+        PANELS.to_vec()
+    );
+    let waits = |name: &str| !all.iter().find(|p| p.panel == name).unwrap().auto;
+    assert!(!waits("alignment"));
+    for name in ["sweep", "never", "guided", "designer"] {
+        assert!(waits(name), "{name}");
+    }
 }

@@ -11,7 +11,9 @@ pub const MIN_CLASSES: usize = 2;
 /// Most memory the figures may need, by [`PageEstimate`], in bytes (the worker's WebAssembly
 /// memory tops out at 4 GiB, and a browser tab seldom gets that much).
 pub const PAGE_MAX_BYTES: u64 = 1 << 30;
-/// Longest the closed-form figures may take, by [`PageEstimate`], in seconds.
+/// Longest the first figure (the alignment curves, which every dataset must reach) may take, by
+/// [`PageEstimate`], in seconds. Longer figures are held for the reader
+/// ([`PanelEstimate`](super::PanelEstimate)), not refused.
 pub const PAGE_MAX_SECONDS: f64 = 600.0;
 /// Multiply-adds per second assumed of the page's CPU path (WebAssembly, one thread): a
 /// deliberately low rate, so the estimate errs towards refusing.
@@ -19,11 +21,12 @@ pub const PAGE_MULADDS_PER_SECOND: f64 = 1e9;
 /// D x D matrices of f64 the figures keep at once (G, the noise's moments, eigenvectors, the
 /// pencil's factors and their work space, and two mask families).
 pub const PAGE_SQUARE_MATRICES: u64 = 10;
-/// Eigenproblems of size D behind the figures (the sweep's noises, each a generalized one of a
-/// few D^3 multiply-adds), counted in units of D^3.
-pub const PAGE_CUBES: f64 = 100.0;
+/// Multiply-adds of the first figure's eigenproblems of size D (PCA and a generalized one, a few
+/// D^3 each), counted in units of D^3.
+pub const PAGE_CUBES: f64 = 12.0;
 
-/// Memory and time the page's figures need for N images of D pixels (an estimate).
+/// Memory the page's figures need for N images of D pixels, and time its first figure needs (an
+/// estimate).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PageEstimate {
     /// Bytes: the images (N D) and the D x D matrices of f64.
