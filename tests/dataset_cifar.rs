@@ -4,7 +4,7 @@
 
 mod format_support;
 
-use format_support::{gzip, noise, scratch, tar, tar_header};
+use format_support::{align_json, gzip, noise, scratch, tar, tar_header};
 use recon_align::dataset::{DataError, Dataset};
 
 const PIXELS: usize = 3 * 32 * 32;
@@ -159,18 +159,7 @@ fn the_cli_computes_the_same_on_the_archive_as_on_the_same_images_bundled() {
     std::fs::write(&tgz, archive).unwrap();
     let bundled = dir.join("same.bin");
     std::fs::write(&bundled, expected.to_bundled()).unwrap();
-    let run = |src: &std::path::Path| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_recon-align"))
-            .args(["align", "--data", src.to_str().unwrap(), "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    let run = align_json;
     let v = run(&tgz);
     assert_eq!(v["n"], 40);
     assert_eq!(v, run(&bundled));

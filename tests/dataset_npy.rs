@@ -5,7 +5,7 @@
 mod format_support;
 mod idx_support;
 
-use format_support::{noise, npy, scratch, zip, ZipEntry};
+use format_support::{align_json, noise, npy, scratch, zip, ZipEntry};
 use idx_support::{idx_images, idx_labels};
 use recon_align::dataset::{load_path, DataError, Dataset, NPZ_KEYS};
 
@@ -354,18 +354,7 @@ fn a_folder_of_npy_files_and_the_cli_read_the_same_as_idx() {
     let (npz, _) = grey_npz(true);
     let file = dir.join("data.npz");
     std::fs::write(&file, npz).unwrap();
-    let run = |src: &std::path::Path| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_recon-align"))
-            .args(["align", "--data", src.to_str().unwrap(), "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    let run = align_json;
     assert_eq!(run(&file), run(&idx_dir));
 }
 

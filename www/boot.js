@@ -29,8 +29,8 @@ export function loadModule() {
 
 /**
  * Starts the visit's downloads: the module (`module` and `build`, as `loadModule` gives), and the
- * first bundled dataset `firstName`: `first()`, the promise of `{ bytes, hash }` (hash null where
- * WebCrypto is missing). `memo` is the page's cache of results, keyed by both hashes once they are
+ * first bundled dataset `firstName` (its bytes and their SHA-256, null where WebCrypto is
+ * missing, which key the cache of results). `memo` is the page's cache of results, keyed by both hashes once they are
  * known; `cached` the promise of the dataset's summary that an earlier visit stored there (null
  * when there is none), read together with the alignment curves of `firstNoise` (a noise spec).
  */
@@ -64,8 +64,6 @@ export function startVisit(firstName, firstNoise = null) {
     build,
     memo,
     cached,
-    /** The first download of `firstName` (its promise), whoever asks first. */
-    first: () => first,
     /**
      * The bytes of bundled dataset `name` for the pool: the first download once (after `release`),
      * then fresh downloads.

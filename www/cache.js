@@ -65,19 +65,25 @@ async function checkEntry(bytes) {
 export const writeEntry = (name, key, payload) => writeSealed(STORE, entryUrl(name, key), payload, datasetPrefix(name));
 
 /**
- * Stores `payload` (Uint8Array), sealed, at `url` of Cache Storage `store`, after removing the
- * entries whose address starts with `prefix` and is not under `keep` (an entry of a dataset's
- * older data or build; `keep` defaults to `url` itself).
+ * Stores `payload` (Uint8Array), sealed, at `url` of Cache Storage `store`, after removing, in one
+ * pass over the store, the entries whose address starts with `prefix` and is not under `keep` (an
+ * entry of a dataset's older data or build; `keep` defaults to `url` itself), and the oldest
+ * entries under `keep` beyond `max` (this one included).
  */
-export async function writeSealed(store, url, payload, prefix, keep = url) {
+export async function writeSealed(store, url, payload, prefix, { keep = url, max = Infinity } = {}) {
   const bytes = new Uint8Array(HEADER + payload.length);
   bytes.set(MAGIC, 0);
   new DataView(bytes.buffer).setBigUint64(MAGIC.length, BigInt(payload.length), true);
   bytes.set(new Uint8Array(await crypto.subtle.digest('SHA-256', payload)), MAGIC.length + 8);
   bytes.set(payload, HEADER);
   const cache = await caches.open(store);
+  const kept = [];
   for (const req of await cache.keys()) {
-    if (req.url.startsWith(prefix) && !req.url.startsWith(keep)) await cache.delete(req);
+    if (!req.url.startsWith(prefix)) continue;
+    if (!req.url.startsWith(keep)) await cache.delete(req);
+    else if (req.url !== new URL(url, req.url).href) kept.push(req);
   }
+  // Cache Storage lists entries in the order they were stored: the oldest go first.
+  for (const req of kept.slice(0, Math.max(0, kept.length - (max - 1)))) await cache.delete(req);
   await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
 }

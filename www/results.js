@@ -186,19 +186,11 @@ export class ResultCache {
     if (!this.confirmed || !sameKey(key, this.key) || (!CACHED_TASKS.has(task) && task !== 'dataset')) return;
     try {
       const payload = new TextEncoder().encode(encode(data));
-      await writeSealed(STORE, this.url(key, task, params), payload, this.prefix(key.name), this.folder(key));
+      await writeSealed(STORE, this.url(key, task, params), payload, this.prefix(key.name), { keep: this.folder(key), max: MAX_ENTRIES });
       if (task === 'dataset') hint(key.name);
-      await this.trim(key);
     } catch {
       // not cached
     }
-  }
-
-  /** Keeps at most MAX_ENTRIES entries of `key`'s dataset: the oldest go first. */
-  async trim(key) {
-    const cache = await caches.open(STORE);
-    const mine = (await cache.keys()).filter((r) => r.url.startsWith(this.folder(key)));
-    for (const req of mine.slice(0, Math.max(0, mine.length - MAX_ENTRIES))) await cache.delete(req);
   }
 
   /** The cached `dataset` message of the current key (what the page shows first), or null. */

@@ -149,16 +149,31 @@ test('a repeat visit builds G from the cache and gets the command line\'s number
   }
 });
 
+/** Another build: the page's module with a custom section appended (still a valid module). */
+function rebuiltWasm() {
+  const wasm = readFileSync(join(REPO_ROOT, 'pkg', 'recon_align_bg.wasm'));
+  const name = Buffer.from('recon-align-test-build');
+  const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.from('changed')]);
+  return Buffer.concat([wasm, Buffer.from([0, payload.length]), payload]);
+}
+
+/** The bundled digits with one pixel changed (`changed`, gzipped), also written to `file`. */
+function changedDigits() {
+  const raw = gunzipSync(readFileSync(join(REPO_ROOT, 'www', 'data', 'mnist.bin')));
+  const HEADER = 32; // src/dataset/formats.rs BUNDLED_HEADER
+  raw[HEADER + 14 * 28 + 14] = 255 - raw[HEADER + 14 * 28 + 14];
+  const changed = gzipSync(raw);
+  const file = join(mkdtempSync(join(tmpdir(), 'recon-align-cache-')), 'changed.bin');
+  writeFileSync(file, changed);
+  return { changed, file };
+}
+
 test('a changed build or a changed dataset is not served the old entry', async () => {
   const { browser, context } = await profile();
   try {
     const cold = await visit(context);
     assert.equal(cold.gram, 'computed');
-    const wasm = readFileSync(join(REPO_ROOT, 'pkg', 'recon_align_bg.wasm'));
-    // Another build: the same module with a custom section appended (still a valid module).
-    const name = Buffer.from('recon-align-test-build');
-    const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.from('changed')]);
-    const rebuilt = Buffer.concat([wasm, Buffer.from([0, payload.length]), payload]);
+    const rebuilt = rebuiltWasm();
     await context.route(/recon_align_bg\.wasm$/, (r) => r.fulfill({ contentType: 'application/wasm', body: rebuilt }));
     const otherBuild = await visit(context);
     assert.equal(otherBuild.gram, 'computed', 'a changed build computes G');
@@ -168,13 +183,8 @@ test('a changed build or a changed dataset is not served the old entry', async (
     assert.ok(otherBuild.keys[0].endsWith(`-${sha(rebuilt)}`), `keyed by the new build: ${otherBuild.keys[0]}`);
     assert.ok(otherBuild.keys[0].includes(sha(readFileSync(join(REPO_ROOT, 'www', 'data', 'mnist.bin')))), 'and by the data');
 
-    // Another dataset under the same name: the bundled digits with one pixel changed.
-    const raw = gunzipSync(readFileSync(join(REPO_ROOT, 'www', 'data', 'mnist.bin')));
-    const HEADER = 32; // src/dataset/formats.rs BUNDLED_HEADER
-    raw[HEADER + 14 * 28 + 14] = 255 - raw[HEADER + 14 * 28 + 14];
-    const changed = gzipSync(raw);
-    const file = join(mkdtempSync(join(tmpdir(), 'recon-align-cache-')), 'changed.bin');
-    writeFileSync(file, changed);
+    // Another dataset under the same name.
+    const { changed, file } = changedDigits();
     await context.route(/\/www\/data\/mnist\.bin$/, (r) => r.fulfill({ contentType: 'application/octet-stream', body: changed }));
     const otherData = await visit(context);
     assert.equal(otherData.gram, 'computed', 'changed data computes G');
@@ -260,11 +270,7 @@ test('the cache of results serves no changed build, no changed data and no corru
     assert.match(corrupt.label, /1 of 2 results from this browser's cache/, `only the sound entry is served: ${corrupt.label}`);
     assert.deepEqual(corrupt.json.curves, cold.json.curves, 'the curve computed again equals the first');
 
-    // Another build: the same module with a custom section appended (still a valid module).
-    const wasm = readFileSync(join(REPO_ROOT, 'pkg', 'recon_align_bg.wasm'));
-    const name = Buffer.from('recon-align-test-build');
-    const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.from('changed')]);
-    const rebuilt = Buffer.concat([wasm, Buffer.from([0, payload.length]), payload]);
+    const rebuilt = rebuiltWasm();
     await context.route(/recon_align_bg\.wasm$/, (r) => r.fulfill({ contentType: 'application/wasm', body: rebuilt }));
     const otherBuild = await visit(context, { results: true });
     assert.doesNotMatch(otherBuild.label, FROM_CACHE, 'a changed build computes its curves');
@@ -272,12 +278,8 @@ test('the cache of results serves no changed build, no changed data and no corru
     const urls = await resultsStored(context);
     assert.ok(urls.every((u) => u.includes(`-${sha(rebuilt)}/`)), `only the new build's results are kept: ${urls.join(', ')}`);
 
-    // Changed data under the same name: the bundled digits with one pixel changed.
-    const raw = gunzipSync(readFileSync(join(REPO_ROOT, 'www', 'data', 'mnist.bin')));
-    raw[32 + 14 * 28 + 14] = 255 - raw[32 + 14 * 28 + 14];
-    const changed = gzipSync(raw);
-    const file = join(mkdtempSync(join(tmpdir(), 'recon-align-results-')), 'changed.bin');
-    writeFileSync(file, changed);
+    // Changed data under the same name.
+    const { changed, file } = changedDigits();
     await context.route(/\/www\/data\/mnist\.bin$/, (r) => r.fulfill({ contentType: 'application/octet-stream', body: changed }));
     const otherData = await visit(context, { results: true });
     assert.doesNotMatch(otherData.label, FROM_CACHE, 'changed data computes its curves');
