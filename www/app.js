@@ -6,6 +6,7 @@ import { visit } from './boot.js';
 import { sameKey } from './results.js';
 import { byodStatus, wireByod } from './byod.js';
 import { notice } from './notices.js';
+import { planHolds, release } from './holds.js';
 import { SCHEMA, PANELS, RUN_ORDER, parseHash, parseValue, toHash, noiseSpec, validate, trainSteps, trainingImages, defaults } from './state.js';
 import { createTrainPanel } from './panels/train.js';
 import { createAlignmentPanel } from './panels/alignment.js';
@@ -221,7 +222,7 @@ function buildPanels(ctx) {
     const p = CREATE[id](ctx);
     panels.set(id, p);
     main.append(p.shell.section);
-    p.shell.progress.rerun.addEventListener('click', () => p.run(null));
+    p.shell.progress.rerun.addEventListener('click', () => { release(id); p.run(null); });
     if (embedButton) p.shell.exports.append(embedButton(id));
   }
   if (!state.embed && state.panel !== 'all') {
@@ -353,7 +354,7 @@ function boundNotices(s, summary, keys = ['k', 'batch']) {
   if (keys.includes('batch') && s.batch > m) notice(`Batch ${s.batch.toLocaleString('en')} is larger than the ${m.toLocaleString('en')} training images (the training part of N=${summary.n.toLocaleString('en')}); training uses batches of ${m.toLocaleString('en')}.`);
 }
 
-function onDataset({ source, summary, samples, labels, key = null, cached = false }, compute) {
+function onDataset({ source, summary, estimates, samples, labels, key = null, cached = false }, compute) {
   const first = dataset === null;
   dataset = { source, summary, key, cached };
   const s = summary;
@@ -361,6 +362,7 @@ function onDataset({ source, summary, samples, labels, key = null, cached = fals
   el.textContent = `${source}: N=${s.n.toLocaleString('en')}, ${s.h}×${s.w}×${s.c} (D=${s.d}), ${s.classes} classes`;
   el.dataset.state = 'ready';
   $('data-note').textContent = `${source}, N=${s.n.toLocaleString('en')}`;
+  $('data-estimates').textContent = planHolds(estimates, s);
   // The sample images wait until the browser is idle: the figures come first.
   const grid = $('digit-grid');
   delete grid.dataset.count;

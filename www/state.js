@@ -4,6 +4,7 @@
 //
 // Nothing read from the URL is ever trusted: every value is parsed against its entry in the table,
 // and whatever does not fit falls back to the default with a problem message for the reader.
+import { BUNDLED, BUNDLED_NAMES } from './bundled.js';
 
 /** Version of the hash format; bump it when a key changes meaning. */
 export const STATE_VERSION = 2;
@@ -39,7 +40,7 @@ export const MAX_HASH_LENGTH = 1000;
  */
 export const SCHEMA = [
   { key: 'v', type: 'int', def: STATE_VERSION, min: 1, max: 1000, doc: 'hash format version' },
-  { key: 'data', type: 'enum', def: 'mnist', values: ['mnist', 'fashion'], doc: 'bundled data: MNIST digits or Fashion-MNIST' },
+  { key: 'data', type: 'enum', def: BUNDLED_NAMES[0], values: BUNDLED_NAMES, doc: `bundled data: ${BUNDLED_NAMES.map((n) => BUNDLED[n].label).join(' or ')}` },
   { key: 'k', type: 'int', def: 32, min: 1, max: 4096, doc: 'width K of the autoencoder (code size)' },
   { key: 'guided_k', type: 'int', def: 8, min: 1, max: 4096, doc: 'width K of the guided panel, where the bundled data show its effect (clamped to D)' },
   { key: 'noise', type: 'enum', def: 'mask', values: ['none', 'gaussian', 'mask', 'dropmap', 'gaussmap'], doc: 'denoising noise' },

@@ -10,10 +10,16 @@
 //                                                        (with wasm=page only; null: fetch it here)
 //   {type:'load-bundled', name, bytes?, generation}      (mnist or fashion; bytes: the file,
 //                                                         when the page has downloaded it)
-//   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name, generation}
-//   {type:'load-file', name, bytes: ArrayBuffer, shape?: 'C,H,W', generation}
+//   {type:'load-idx', images: ArrayBuffer, labels: ArrayBuffer, name, side?, grey?, generation}
+//   {type:'load-file', name, bytes: ArrayBuffer, shape?: 'C,H,W', side?, grey?, generation}
 //                                                        (one file of any format Lab.fromFile reads:
-//                                                         NumPy .npz, CIFAR .tar.gz or .bin)
+//                                                         NumPy .npz, CIFAR .tar.gz or .bin; a .zip
+//                                                         of image folders goes to www/folders.js)
+//   {type:'load-folder', name, bytes: ArrayBuffer, paths: [string], ends: [number], side?, grey?,
+//    generation}                                         (a chosen folder's files, one after the
+//                                                         other; www/folders.js)
+//   side: a number S (resize every image to S x S) or null; grey: a boolean (Rust's
+//   Dataset::reshaped, for every load but the bundled ones)
 //   {type:'load-url', images: url, labels: url, generation} (http(s) only; streamed with a byte
 //                                                         cap and a timeout)
 //   {type:'cancel-load'}                                 (stops a load-url in progress)
@@ -27,7 +33,9 @@
 // worker -> UI
 //   {type:'backend', backend: {kind:'webgpu', adapter, backend} | {kind:'cpu', reason, detail}}
 //   {type:'dataset', generation, source, summary, samples: Uint8Array(100*d), labels: Uint8Array(100),
-//    key: {name, data, build} | null}                   (key: the SHA-256s of a bundled dataset's
+//    estimates: [{panel, seconds, auto}], key: {name, data, build} | null}
+//                                                        (estimates: each figure's time, from N and D;
+//                                                        key: the SHA-256s of a bundled dataset's
 //                                                        bytes and of the module; null otherwise)
 //   {type:'progress', id, task, done, total, label}
 //   {type:'epoch', id, data}                             (task 'train', once per epoch)
@@ -51,6 +59,7 @@ import * as wasm from '../pkg/recon_align.js';
 import { MAX_FILE_BYTES, URL_TIMEOUT_MS } from './limits.js';
 import { BUNDLED, fetchBundled } from './bundled.js';
 import { cacheAvailable, readEntry, sha256Hex, writeEntry } from './cache.js';
+import { folderLab, isImageZip } from './folders.js';
 
 const { default: init, Lab, detectBackend, cancel: cancelTask, cancelTokens } = wasm;
 
@@ -98,7 +107,7 @@ const fromPage = new URL(self.location.href).searchParams.get('wasm') === 'page'
 function announce(source, generation, key) {
   const samples = lab.samples(100);
   const labels = lab.sampleLabels(100);
-  post({ type: 'dataset', generation, source, summary: lab.summary(), samples, labels, key },
+  post({ type: 'dataset', generation, source, summary: lab.summary(), estimates: lab.estimates(), samples, labels, key },
     [samples.buffer, labels.buffer]);
 }
 
@@ -363,12 +372,14 @@ self.onmessage = ({ data: msg }) => {
         const { lab: next, origin } = await openBundled(bytes, msg.name);
         replaceLab(next, BUNDLED[msg.name].source, msg.generation, origin);
       } else if (msg.type === 'load-idx') {
-        replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels)), msg.name ?? 'your IDX files', msg.generation);
+        replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels), msg.side || undefined, Boolean(msg.grey)), msg.name ?? 'your IDX files', msg.generation);
+      } else if (msg.type === 'load-folder' || (msg.type === 'load-file' && isImageZip(wasm, msg.bytes))) {
+        replaceLab(await folderLab(wasm, msg.type === 'load-file' ? { ...msg, paths: undefined } : msg), msg.name ?? 'your image folder', msg.generation);
       } else if (msg.type === 'load-file') {
-        replaceLab(Lab.fromFile(msg.name ?? 'data', new Uint8Array(msg.bytes), msg.shape || undefined), msg.name ?? 'your file', msg.generation);
+        replaceLab(Lab.fromFile(msg.name ?? 'data', new Uint8Array(msg.bytes), msg.shape || undefined, msg.side || undefined, Boolean(msg.grey)), msg.name ?? 'your file', msg.generation);
       } else if (msg.type === 'load-url') {
         const [images, labels] = await loadUrls(msg);
-        replaceLab(Lab.fromIdx(images, labels), `IDX from ${new URL(msg.images, self.location.href).host}`, msg.generation);
+        replaceLab(Lab.fromIdx(images, labels, msg.side || undefined, Boolean(msg.grey)), `IDX from ${new URL(msg.images, self.location.href).host}`, msg.generation);
       } else if (msg.type === 'run') {
         running += 1;
         try {

@@ -14,7 +14,11 @@ use super::{
 
 /// Loads `--data`, truncated to `--limit`.
 pub(super) fn load(args: &DataArgs) -> Result<Dataset, Failure> {
-    let data = recon_align::dataset::load_path(&args.data, args.shape)
+    let reshape = recon_align::dataset::Reshape {
+        side: args.side,
+        grey: args.grey,
+    };
+    let data = recon_align::dataset::load_path_reshaped(&args.data, args.shape, reshape)
         .map_err(|e| Failure::Run(format!("cannot load '{}': {e}", args.data)))?;
     Ok(match args.limit {
         Some(n) => data.truncate(n),
@@ -176,7 +180,14 @@ pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Fai
     let reports = args
         .noise
         .iter()
-        .map(|noise| spectral::never_beneficial(&gram, noise, tolerance))
+        .map(|noise| {
+            if args.all_widths {
+                let every: Vec<usize> = (1..=gram.d()).collect();
+                spectral::never_beneficial_at(&gram, noise, tolerance, &every)
+            } else {
+                spectral::never_beneficial(&gram, noise, tolerance)
+            }
+        })
         .collect::<Result<Vec<_>, _>>()?;
     if args.json {
         return Ok(Output::Json(
@@ -199,20 +210,30 @@ pub(super) fn never_beneficial(args: &NeverBeneficialArgs) -> Result<Output, Fai
             count(SubspaceVerdict::Same),
             count(SubspaceVerdict::Different),
             count(SubspaceVerdict::Undetermined),
-            if r.never_beneficial {
-                "never beneficial: cannot help any task at any K"
-            } else {
-                "changes the subspace: may help or hurt"
+            match (r.never_beneficial, r.k.len() == gram.d()) {
+                (true, true) => "never beneficial: cannot help any task at any K".to_string(),
+                (true, false) => format!(
+                    "never beneficial at the {} widths tested (of {})",
+                    r.k.len(),
+                    gram.d()
+                ),
+                (false, _) => "changes the subspace: may help or hurt".to_string(),
             }
         );
-        for k in table_widths(gram.d()) {
+        let mut rows: Vec<usize> = table_widths(gram.d())
+            .into_iter()
+            .map(|k| r.k.iter().rposition(|&t| t <= k).unwrap_or(0))
+            .collect();
+        rows.dedup();
+        for i in rows {
+            let k = r.k[i];
             let _ = writeln!(
                 text,
                 "    K={k:<5} features {:>10.4e} deg (tolerance {:.3e} deg, pixel {:>10.4e} deg)  {:?}",
-                r.max_feature_angle_deg[k - 1],
-                r.tolerance_deg[k - 1],
-                r.max_angle_deg[k - 1],
-                r.status[k - 1]
+                r.max_feature_angle_deg[i],
+                r.tolerance_deg[i],
+                r.max_angle_deg[i],
+                r.status[i]
             );
         }
     }

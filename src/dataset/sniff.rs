@@ -6,14 +6,17 @@ use std::io::Read;
 
 use super::arrays::Shape;
 use super::cifar::{from_batch, from_tar, Cifar};
+use super::folder::is_image_zip;
 use super::formats::{be_u32, BUNDLED_MAGIC, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC};
 use super::npy::NPY_MAGIC;
 use super::npz::{from_npz, lone_npy, SizeCheck};
+use super::reshape::Reshape;
 use super::{DataError, Dataset};
 
 /// The formats a single file may be in, for messages.
 pub const FILE_FORMATS: &str = "NumPy .npz (or .npy pairs in a folder), CIFAR-10/100 binary \
-     (.tar.gz as distributed, or one .bin batch), or this tool's bundled .bin";
+     (.tar.gz as distributed, or one .bin batch), a .zip of class folders of PNG/JPEG images, or \
+     this tool's bundled .bin";
 
 const GZIP: [u8; 2] = [0x1f, 0x8b];
 
@@ -44,6 +47,35 @@ impl Dataset {
     /// `shape` is the image shape C,H,W that flat N x D NumPy images need.
     pub fn from_file(name: &str, bytes: &[u8], shape: Option<Shape>) -> Result<Self, DataError> {
         Dataset::from_file_checked(name, bytes, shape, &|_, _| Ok(()))
+    }
+
+    /// [`Dataset::from_file`], then [`Dataset::reshaped`] by `reshape`; a `.zip` of image folders
+    /// is decoded here (natively only: the page decodes images with the browser), with
+    /// `reshape`'s side applied to each image as it is read, so images may differ in size.
+    /// `check(N, D)` sees the sizes as read, before the reshape.
+    pub fn from_file_reshaped(
+        name: &str,
+        bytes: &[u8],
+        shape: Option<Shape>,
+        reshape: Reshape,
+        check: SizeCheck,
+    ) -> Result<Self, DataError> {
+        reshape.check()?;
+        if bytes.starts_with(b"PK") && is_image_zip(bytes) {
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                let folder = super::ImageFolder::from_zip(bytes)?;
+                let im = &folder.images[0];
+                check(folder.images.len(), 3 * im.width * im.height)?;
+                return Dataset::from_image_folder(&folder, reshape);
+            }
+            #[cfg(target_arch = "wasm32")]
+            return Err(DataError::BadValue(format!(
+                "`{name}` is a .zip of images: the page decodes those with its folder loader"
+            )));
+        }
+        let data = Dataset::from_file_checked(name, bytes, shape, check)?;
+        data.reshaped(reshape.side, reshape.grey)
     }
 
     /// [`Dataset::from_file`], calling `check(N, D)` as soon as the image count and size are

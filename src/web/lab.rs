@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::dataset::{check_for_page, check_page_size, parse_shape, Dataset};
+use crate::dataset::{check_for_page, parse_shape, Dataset};
 use crate::spectral::{
     alignment_curve, alignment_scale, guided, min_max_rescale, never_beneficial, project_images,
     Gram, Noise, ProbeConfig, SubspaceSide, SubspaceStudy, DEFAULT_SUBSPACE_TOLERANCE,
@@ -13,6 +13,7 @@ use crate::spectral::{
 use crate::train::{mlp_probe_config, mlp_subspace_accuracy, Backend, StudyError};
 
 use super::device::{forget_gpu, gpu_context};
+use super::folder::{reshape_of, size_check};
 use super::results::{sweep_plan, AlignmentCurve, AlignmentResult, SubspaceResult};
 use super::{js_err, to_js, training};
 
@@ -37,6 +38,12 @@ const KEPT_ANSWERS: usize = 6;
 impl Lab {
     fn new(data: Dataset) -> Lab {
         Lab::with_gram(data, None)
+    }
+
+    /// A Lab of `data` once [`check_for_page`] accepts it.
+    pub(super) fn checked_for_page(data: Dataset) -> Result<Lab, JsError> {
+        check_for_page(&data).map_err(js_err)?;
+        Ok(Lab::new(data))
     }
 
     /// A Lab whose G is `gram` when given (a repeat visit's cached G, checked against `data` by
@@ -159,36 +166,58 @@ impl Lab {
         Ok(Lab::new(data))
     }
 
-    /// Loads a pair of IDX files (raw or gzip), checked in full for the page before it is
-    /// returned (the header's sizes before anything is inflated): the caller's current dataset
-    /// stays until this succeeds.
+    /// Loads a pair of IDX files (raw or gzip), resized to `side` and made grey as asked
+    /// ([`Dataset::reshaped`]), checked in full for the page before it is returned (the header's
+    /// sizes before anything is inflated): the caller's current dataset stays until this succeeds.
     #[wasm_bindgen(js_name = fromIdx)]
-    pub fn from_idx(images: &[u8], labels: &[u8]) -> Result<Lab, JsError> {
-        let data = Dataset::from_idx_checked(images, labels, &|n, d| check_page_size(n, d))
+    pub fn from_idx(
+        images: &[u8],
+        labels: &[u8],
+        side: Option<u32>,
+        grey: Option<bool>,
+    ) -> Result<Lab, JsError> {
+        let reshape = reshape_of(side, grey);
+        let data = Dataset::from_idx_checked(images, labels, &size_check(reshape))
+            .and_then(|d| d.reshaped(reshape.side, reshape.grey))
             .map_err(js_err)?;
-        check_for_page(&data).map_err(js_err)?;
-        Ok(Lab::new(data))
+        Lab::checked_for_page(data)
     }
 
     /// Loads a single data file of any format [`Dataset::from_file`] reads (NumPy `.npz`, CIFAR
     /// `.tar.gz` or `.bin`, the bundled format), told by its bytes and its `name`; `shape`
-    /// ("C,H,W") is the image shape of flat N x D NumPy rows. Checked in full for the page before
-    /// it is returned, the sizes before any pixel is inflated.
+    /// ("C,H,W") is the image shape of flat N x D NumPy rows; `side` and `grey` as
+    /// [`Lab::from_idx`]. Checked in full for the page before it is returned, the sizes before any
+    /// pixel is inflated.
     #[wasm_bindgen(js_name = fromFile)]
-    pub fn from_file(name: &str, bytes: &[u8], shape: Option<String>) -> Result<Lab, JsError> {
+    pub fn from_file(
+        name: &str,
+        bytes: &[u8],
+        shape: Option<String>,
+        side: Option<u32>,
+        grey: Option<bool>,
+    ) -> Result<Lab, JsError> {
         let shape = match shape.as_deref().map(str::trim) {
             Some(text) if !text.is_empty() => Some(parse_shape(text).map_err(js_err)?),
             _ => None,
         };
-        let data = Dataset::from_file_checked(name, bytes, shape, &|n, d| check_page_size(n, d))
+        let reshape = reshape_of(side, grey);
+        let data = Dataset::from_file_reshaped(name, bytes, shape, reshape, &size_check(reshape))
             .map_err(js_err)?;
-        check_for_page(&data).map_err(js_err)?;
-        Ok(Lab::new(data))
+        Lab::checked_for_page(data)
     }
 
     /// Sizes and class counts.
     pub fn summary(&self) -> Result<JsValue, JsError> {
         to_js(&self.data.summary())
+    }
+
+    /// How long each figure takes on this dataset, estimated from N and D
+    /// ([`PanelEstimate`](crate::dataset::PanelEstimate)): the page starts those marked `auto`.
+    pub fn estimates(&self) -> Result<JsValue, JsError> {
+        to_js(&crate::dataset::PanelEstimate::all(
+            self.data.n,
+            self.data.d(),
+        ))
     }
 
     /// The bytes of `count` images spread evenly over the dataset, for the sample grid.

@@ -9,6 +9,7 @@ mod cancel;
 mod device;
 #[cfg(feature = "bench")]
 mod fault;
+mod folder;
 mod gram_cache;
 mod lab;
 mod results;

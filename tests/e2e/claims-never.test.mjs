@@ -7,7 +7,11 @@
 // Run with `node --test tests/e2e/claims-never.test.mjs` (no browser; it runs the CLI).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SETTINGS, DEFAULTS, cli, commonArgs } from './claims-support.mjs';
+import { npy, npz } from './numpy-files.mjs';
 import { neverTakeaway } from '../../www/takeaways/never.js';
 import { designerTakeaway } from '../../www/takeaways/designer.js';
 
@@ -153,3 +157,43 @@ for (const spec of [`gaussmap:${CENTRE9}`, `gaussmap:${'5'.repeat(49)}`, `dropma
     assert.doesNotMatch(text, /steer|undefined|NaN/);
   });
 }
+
+// Above D = 1024 the test runs on a grid of widths (every K up to 64, then even in log K): the
+// verdict and the sentences say so, and a K between two tested widths is read at the one below.
+test('never: above 1,024 pixels the sentences say which widths were tested', { timeout: 1_800_000 }, () => {
+  const side = 33;
+  const n = 300;
+  const pixels = Buffer.alloc(n * side * side);
+  const labels = Buffer.alloc(8 * n);
+  for (let i = 0; i < n; i++) {
+    labels.writeBigInt64LE(BigInt(i % 3), 8 * i);
+    for (let p = 0; p < side * side; p++) pixels[i * side * side + p] = ((i * 2654435761 + p * 40503 + (p % side === i % 3 ? 90 : 0)) >>> 0) % 256;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'recon-align-grid-'));
+  try {
+    const file = join(dir, 'grid.npz');
+    writeFileSync(file, npz([['x.npy', npy('|u1', [n, side, side], pixels)], ['y.npy', npy('<i8', [n], labels)]]));
+    for (const noise of ['gaussian:1', 'mask:0.5:1']) {
+      const d = cli(['never-beneficial', '--data', file, '--noise', noise]).reports[0];
+      const D = side * side;
+      assert.equal(d.k[d.k.length - 1], D);
+      assert.ok(d.k.length < 140 && !d.k.includes(100), `a grid: ${d.k.length} widths`);
+      const t = neverTakeaway(d, { k: 100 });
+      const text = [t.verdict, ...t.sentences].join(' ');
+      const below = Math.max(...d.k.filter((k) => k <= 100));
+      assert.equal(t.claims.k, below);
+      if (t.claims.never) {
+        assert.match(t.verdict, new RegExp(`at each of the ${d.k.length} widths tested .*D=${D}; the widths between were not tested`));
+        assert.match(text, new RegExp(`determined widths of the ${d.k.length} tested`));
+        assert.doesNotMatch(text, /at any width/);
+      } else {
+        assert.match(text, new RegExp(`At K=${below} \\(the tested width nearest below your K=100\\)`));
+        assert.match(text, new RegExp(`of the \\d+ determined widths of the ${d.k.length} tested`));
+      }
+      assert.equal(t.claims.never, d.never_beneficial);
+      if (noise.startsWith('gaussian')) assert.ok(t.claims.never, 'isotropic Gaussian noise never changes the subspace');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,12 @@
 // A stand-in for www/worker.js that speaks the same protocol with made-up numbers, so the page's
 // UI (state, layout, charts, exports, cancel) can be tested quickly and without the wasm module.
-// Tests substitute it with page.route(); it never ships.
+// Tests substitute it with page.route() at an address in www/; it never ships.
+import { BUNDLED } from './bundled.js';
+
 const D = 784;
+/** The real worker's per-figure estimates, all short (the fake's data are the digits' size). */
+const ESTIMATES = ['alignment', 'sweep', 'never', 'subspace', 'guided', 'train', 'designer']
+  .map((panel) => ({ panel, seconds: 1, bytes: 5e7, auto: true }));
 // The fake accepts pings (the watchdog) at once, like the real worker.
 const K = Array.from({ length: D }, (_, i) => i + 1);
 const cancelled = new Set();
@@ -177,8 +182,8 @@ self.onmessage = async ({ data: msg }) => {
     return;
   }
   if (msg.type === 'load-bundled') {
-    const source = msg.name === 'fashion' ? 'bundled Fashion-MNIST (the 10,000 test images)' : 'bundled MNIST (first 10,000 training digits)';
-    post({ type: 'dataset', generation: msg.generation, source, summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
+    const { source } = BUNDLED[msg.name] ?? Object.values(BUNDLED)[0];
+    post({ type: 'dataset', generation: msg.generation, source, summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) }, estimates: ESTIMATES,
       samples: new Uint8Array(100 * D), labels: new Uint8Array(100), key: null });
     return;
   }
@@ -189,7 +194,7 @@ self.onmessage = async ({ data: msg }) => {
       return;
     }
     const n = head.getUint32(4);
-    post({ type: 'dataset', generation: msg.generation, source: msg.name, summary: { n, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(n / 10) },
+    post({ type: 'dataset', generation: msg.generation, source: msg.name, summary: { n, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(n / 10) }, estimates: ESTIMATES,
       samples: new Uint8Array(100 * D), labels: new Uint8Array(100), key: null });
     return;
   }
@@ -199,6 +204,16 @@ self.onmessage = async ({ data: msg }) => {
     const head = new Uint8Array(msg.bytes, 0, Math.min(2, msg.bytes.byteLength));
     if (!((head[0] === 0x50 && head[1] === 0x4b) || (head[0] === 0x1f && head[1] === 0x8b))) {
       post({ type: 'error', where: msg.type, message: `\`${msg.name}\` is not a data file this tool reads`, generation: msg.generation });
+      return;
+    }
+    post({ type: 'dataset', generation: msg.generation, source: msg.name, summary: { n: 1000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(100) }, estimates: ESTIMATES,
+      samples: new Uint8Array(100 * D), labels: new Uint8Array(100), key: null });
+    return;
+  }
+  if (msg.type === 'load-folder') {
+    // A chosen image folder: any non-empty one loads as 1,000 made-up images.
+    if (!msg.paths?.length) {
+      post({ type: 'error', where: msg.type, message: 'image folder: it holds no files', generation: msg.generation });
       return;
     }
     post({ type: 'dataset', generation: msg.generation, source: msg.name, summary: { n: 1000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(100) },
@@ -222,5 +237,5 @@ self.onmessage = async ({ data: msg }) => {
 
 post({ type: 'backend', backend: { kind: 'webgpu', adapter: 'fake adapter', backend: 'fake' } });
 // worker.js?data=none (a restarted worker) waits for the page to send its dataset.
-if (new URL(self.location.href).searchParams.get('data') !== 'none') post({ type: 'dataset', generation: 0, source: 'fake digits', summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) },
+if (new URL(self.location.href).searchParams.get('data') !== 'none') post({ type: 'dataset', generation: 0, source: 'fake digits', summary: { n: 10000, c: 1, h: 28, w: 28, d: D, classes: 10, class_counts: Array(10).fill(1000) }, estimates: ESTIMATES,
   samples: Uint8Array.from({ length: 100 * D }, (_, i) => (i % 28 > 10 && i % 28 < 18 ? 255 : 0)), labels: Uint8Array.from({ length: 100 }, (_, i) => i % 10), key: null });

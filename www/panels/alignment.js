@@ -5,7 +5,8 @@ import { LineChart, OKABE_ITO } from '../charts.js';
 import { chartExports } from '../export.js';
 import { describeNoise, noiseSpec } from '../state.js';
 import { Cancelled } from '../compute.js';
-import { panelShell, progressRow, runTasks, say, num, atK } from './common.js';
+import { panelShell, progressRow, runTasks, say, num, atK, isHeld } from './common.js';
+import { release } from '../holds.js';
 import { alignmentTakeaway, sweepTakeaway } from '../takeaways/alignment.js';
 
 const PATCH_COLOURS = { 1: OKABE_ITO.blue, 2: OKABE_ITO.vermillion, 4: OKABE_ITO.green, 7: OKABE_ITO.purple };
@@ -147,9 +148,15 @@ export function createAlignmentPanel(ctx) {
   sweepProgress.takeaway = shell.sweepNote;
   sweepBox.append(sweepKBar, sweepBar);
   shell.charts.after(sweepProgress.row, shell.sweepNote, sweepBox);
+  sweepProgress.rerun.addEventListener('click', () => {
+    release('sweep');
+    sweep = null;
+    runSweep(ctx.settings());
+  });
 
   /** The sweep's noises, then one impact curve per noise, spread over the workers. */
   async function runSweep(settings) {
+    if (isHeld(sweepProgress, 'sweep')) return;
     sweepProgress.row.dataset.state = 'queued';
     let plan;
     try {

@@ -1,6 +1,7 @@
 // What every panel shares: its section, a progress bar with a cancel button, the "what to notice"
 // sentences, a place for charts and export buttons, and running one task with all of that wired.
 import { Cancelled } from '../compute.js';
+import { heldReason } from '../holds.js';
 
 export { asPercent, num, atK, binomialSE } from '../takeaways/format.js';
 
@@ -53,6 +54,7 @@ export function say(shell, ...sentences) {
  * `on.more` marks a first stage: the row then stays running, labelled with `on.more`.
  */
 export async function runTask(ctx, prog, slot, task, params, on = {}, priority = 0) {
+  if (isHeld(prog, slot)) return null;
   const { bar } = prog;
   const set = setter(prog);
   set('queued', 'queued');
@@ -89,6 +91,20 @@ function doneLabel(cached, total) {
   return `done (${what} from this browser's cache of an earlier visit: same data, same build)`;
 }
 
+/**
+ * Whether the figures of `slot` wait for the reader on these data (www/holds.js); if so, `prog`
+ * says so and why.
+ */
+export function isHeld(prog, slot) {
+  const why = heldReason(slot);
+  if (!why) return false;
+  setter(prog)('held', 'waits for you');
+  prog.bar.max = 1;
+  prog.bar.value = 0;
+  if (prog.takeaway) prog.takeaway.textContent = why;
+  return true;
+}
+
 /** Sets the state and the label of progress row `prog`. */
 const setter = ({ row, label }) => (state, text) => {
   row.dataset.state = state;
@@ -117,6 +133,7 @@ function failed(ctx, prog, slot, e) {
  * cancelled or failed. `onEach(i, data)`, when given, hears each result as it arrives.
  */
 export async function runTasks(ctx, prog, group, jobs, priority = 0, onEach = null) {
+  if (isHeld(prog, group)) return null;
   const { bar } = prog;
   const set = setter(prog);
   set('queued', 'queued');

@@ -27,14 +27,16 @@ export function designerTakeaway({ spec, align, never, reference }, { k }) {
   const { worst, determined } = worstDetermined(never, never.max_feature_angle_deg);
   const j = atK(never.k, K);
   const featureAngle = never.max_feature_angle_deg[j];
-  const angle = never.status[j] === 'undetermined' ? 'undetermined (tied eigenvalues)'
-    : `${degrees(featureAngle)} (their pixel-space filters ${degrees(never.max_angle_deg[j])})`;
+  // Above D = 1024 the test ran on a grid of widths: the angle is the nearest tested width's.
+  const tested = never.k[j] === K ? '' : ` at K=${never.k[j]}, the nearest width tested`;
+  const angle = never.status[j] === 'undetermined' ? `undetermined (tied eigenvalues)${tested}`
+    : `${degrees(featureAngle)}${tested} (their pixel-space filters ${degrees(never.max_angle_deg[j])})`;
   const { kind: name, map: digits } = parseNoise(spec);
   const mean = mapMean(digits);
   const kind = noiseKind(spec).kind;
   const isotropic = kind === 'gaussian';
   const verdict = isNever
-    ? 'Verdict without labels: this map never changes the learned features, so it cannot help or hurt any task.'
+    ? `Verdict without labels: this map never changes the learned features${never.k.length === never.k[never.k.length - 1] ? '' : ` at the ${never.k.length} widths tested`}, so it cannot help or hurt any task.`
     : 'Verdict without labels: this map changes the learned features, so it can help or hurt a task.';
   const readout = `At K=${K} the alignment with the labels goes from ${num(clean, 2)}% without noise to ${num(noisy, 2)}% with the map (impact ${impact >= 0 ? '+' : ''}${num(impact, 2)}%); the largest principal angle between the width-${K} features learned with the map and PCA's is ${angle}.`;
   const sentences = [];

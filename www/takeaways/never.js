@@ -60,18 +60,24 @@ export function neverTakeaway(d, { k }) {
   const worstFeature = worst(d.max_feature_angle_deg);
   const worstPixel = worst(d.max_angle_deg);
   const widest = worst(d.tolerance_deg);
-  const i = atK(d.k, Math.min(k, d.k.length));
+  // Every width K = 1..D, or (above D = 1024) every K up to 64, then a grid even in log K.
+  const D = d.k[d.k.length - 1];
+  const every = d.k.length === D;
+  const i = atK(d.k, k);
   const K = d.k[i];
+  const where = K === k ? `At K=${K}` : `At K=${K} (the tested width nearest below your K=${k})`;
   const [feature, pixel] = [d.max_feature_angle_deg[i], d.max_angle_deg[i]];
   const ties = undetermined === 0 ? []
     : [`${undetermined} width${undetermined === 1 ? ' is' : 's are'} undetermined and not plotted: there eigenvalues K and K+1 are tied (such as the constant border pixels), so no top-K subspace is defined.`];
   const verdict = never
-    ? `Verdict for ${noise.name}: never beneficial, at any width K, for any task.`
+    ? (every ? `Verdict for ${noise.name}: never beneficial, at any width K, for any task.`
+      : `Verdict for ${noise.name}: never beneficial, for any task, at each of the ${d.k.length} widths tested (every K up to 64, then widths spaced evenly in log K up to D=${D}; the widths between were not tested).`)
     : `Verdict for ${noise.name}: it changes the learned features, so it can help or hurt a task.`;
+  const widths = every ? 'determined widths' : `determined widths of the ${d.k.length} tested`;
   const sentences = [];
   let ruledOut = false;
   if (never) {
-    sentences.push(`Over the ${determined} determined widths the features learned with the noise are at most ${degrees(worstFeature)} from PCA's (largest principal angle), under the tolerance at every one of them (at most ${degrees(widest)}); the pixel-space filters are at most ${degrees(worstPixel)} apart.`, ...ties);
+    sentences.push(`Over the ${determined} ${widths} the features learned with the noise are at most ${degrees(worstFeature)} from PCA's (largest principal angle), under the tolerance at every one of them (at most ${degrees(widest)}); the pixel-space filters are at most ${degrees(worstPixel)} apart.`, ...ties);
     if (noise.kind === 'gaussian') {
       ruledOut = true;
       sentences.push('Notice that no label was needed to know this: isotropic Gaussian noise can be ruled out before any training, since it only shrinks the decoder.');
@@ -83,11 +89,11 @@ export function neverTakeaway(d, { k }) {
     }
   } else {
     const here = d.status[i] === 'undetermined'
-      ? `At K=${K} eigenvalues are tied, so the comparison is undetermined.`
+      ? `${where} eigenvalues are tied, so the comparison is undetermined.`
       : d.status[i] === 'same'
-        ? `At K=${K} the features learned with the noise are PCA's (largest principal angle ${degrees(feature)}, within the tolerance ${degrees(d.tolerance_deg[i])}).`
-        : `At K=${K} the features learned with the noise are ${degrees(feature)} from PCA's (largest principal angle between the two width-${K} feature subspaces); their pixel-space filters are ${degrees(pixel)} apart, an angle that weighs a filter's low-variance directions, which the features barely see, as much as its high-variance ones.`;
-    sentences.push(here, `The features differ at ${different} of the ${determined} determined widths.`, ...ties,
+        ? `${where} the features learned with the noise are PCA's (largest principal angle ${degrees(feature)}, within the tolerance ${degrees(d.tolerance_deg[i])}).`
+        : `${where} the features learned with the noise are ${degrees(feature)} from PCA's (largest principal angle between the two width-${K} feature subspaces); their pixel-space filters are ${degrees(pixel)} apart, an angle that weighs a filter's low-variance directions, which the features barely see, as much as its high-variance ones.`;
+    sentences.push(here, `The features differ at ${different} of the ${determined} ${widths}.`, ...ties,
       'Notice that this test cannot say whether the turn helps or hurts: the alignment panel, which uses the labels, says which way it goes.');
   }
   return {

@@ -64,10 +64,10 @@ pub fn pack(root: &Path, bench_pkg: &Path) -> Result<PathBuf> {
         let name = lib.file_name().ok_or("library without a name")?;
         fs::copy(&lib, out.join("lib").join(name))?;
     }
-    for (_, file) in recon_align::dataset::BUNDLED {
+    for set in recon_align::dataset::bundled() {
         fs::copy(
-            root.join("www/data").join(file),
-            out.join("www/data").join(file),
+            root.join("www/data").join(&set.file),
+            out.join("www/data").join(&set.file),
         )?;
     }
     web(root, bench_pkg, &out.join("web"))?;

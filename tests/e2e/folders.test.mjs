@@ -1,0 +1,168 @@
+// Image folders on the page (torchvision's ImageFolder layout, PNG): a generated .zip of class
+// folders and the same folder chosen as a directory load, and their alignment figure equals the
+// command-line tool's on the same files to 1e-9 relative, as they are and resized and made grey;
+// the sample grid draws colour images in colour; refused folders leave the loaded data in place,
+// with a clear message. PNGs are written here from the PNG specification; nothing is downloaded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+import { launch, openPage, exportFile, REPO_ROOT } from './browser.mjs';
+import { npz as storedZip } from './numpy-files.mjs';
+
+/** A PNG (8-bit, no interlace) of `w` x `h` pixels of `channels` (1 grey, 3 RGB) interleaved bytes. */
+function png(w, h, channels, pixels) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length, 0);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body) >>> 0, 0);
+    return Buffer.concat([head, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = channels === 1 ? 0 : 2;
+  const stride = w * channels;
+  const raw = Buffer.alloc(h * (1 + stride));
+  for (let y = 0; y < h; y++) Buffer.from(pixels.subarray(y * stride, (y + 1) * stride)).copy(raw, y * (1 + stride) + 1);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const CLASSES = ['red', 'green', 'blue'];
+
+/** [[path, png bytes]]: 40 RGB 12x12 images per class, each a noisy field tinted by its class. */
+function folderFiles({ top = 'shapes', odd = false } = {}) {
+  let state = 12345;
+  const rand = () => { state = (state * 1103515245 + 12345) >>> 0; return state >>> 24; };
+  const files = [];
+  for (const [k, cls] of CLASSES.entries()) {
+    for (let i = 0; i < 40; i++) {
+      const side = odd && k === 1 && i === 7 ? 10 : 12;
+      const px = new Uint8Array(side * side * 3);
+      for (let p = 0; p < side * side; p++) {
+        for (let ch = 0; ch < 3; ch++) px[p * 3 + ch] = Math.min(255, (rand() >> 1) + (ch === k ? 100 + ((p % side) * 9) : 0));
+      }
+      files.push([`${top}/${cls}/img${String(i).padStart(3, '0')}.png`, png(side, side, 3, px)]);
+    }
+  }
+  return files;
+}
+
+const zipOf = (files) => storedZip(files.map(([name, bytes]) => [name, bytes]));
+
+/** `recon-align align --data PATH --noise NOISE --json [extra]`. */
+function cliAlignment(path, noise, extra = []) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', path, '--noise', noise, '--json', ...extra],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
+  return JSON.parse(out);
+}
+
+const close = (a, b, rel, what) => assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300), `${what}: page ${a}, CLI ${b}`);
+
+/** Clears the status line, then clicks `button` once `input` holds `files`. */
+async function choose(page, input, files, button) {
+  await page.setInputFiles(input, files);
+  await page.evaluate((b) => {
+    const status = document.getElementById('byod-status');
+    status.textContent = '';
+    status.dataset.level = '';
+    document.getElementById(b).click();
+  }, button);
+}
+
+/** The alignment export once it describes data of dimension `d`, checked against the CLI. */
+async function matchesCli(page, d, path, extra) {
+  let json;
+  for (let tries = 0; tries < 60; tries++) {
+    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
+    json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
+    if (json.d === d) break;
+    await page.waitForTimeout(1000);
+  }
+  assert.equal(json.n, 120);
+  assert.equal(json.d, d);
+  assert.ok(json.curves.length >= 1, 'the export holds the curves');
+  for (const curve of json.curves) {
+    const cli = cliAlignment(path, curve.noise, extra);
+    assert.equal(cli.n, 120);
+    assert.equal(cli.d, d);
+    assert.deepEqual(curve.k, cli.alignment.map((_, i) => i + 1));
+    curve.alignment.forEach((a, i) => close(a, cli.alignment[i], 1e-9, `alignment(${i + 1}) under ${curve.noise} ${extra.join(' ')}`));
+  }
+}
+
+async function refusedWith(page, pattern, stays) {
+  await page.waitForSelector('#byod-status[data-level="error"]', { timeout: 60_000 });
+  assert.match(await page.textContent('#byod-status'), pattern);
+  assert.match(await page.textContent('#dataset-summary'), stays, 'the loaded data stays');
+}
+
+test('a PNG image folder loads (zip and directory) and its alignment equals the CLI, with resize and grey (cpu-fallback)', { timeout: 1_800_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-align-folders-'));
+  const browser = await launch({ webgpu: false });
+  try {
+    const files = folderFiles();
+    const zip = zipOf(files);
+    const zipPath = join(dir, 'shapes.zip');
+    writeFileSync(zipPath, zip);
+    for (const [name, bytes] of files) {
+      mkdirSync(join(dir, 'tree', dirname(name)), { recursive: true });
+      writeFileSync(join(dir, 'tree', name), bytes);
+    }
+    const { page, problems } = await openPage(browser, 'panel=alignment&epochs=1');
+    await page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 60_000 });
+    await page.click('#byod summary');
+
+    // The .zip, as it is: colour 12x12, D = 432.
+    await choose(page, '#data-file', { name: 'shapes.zip', mimeType: 'application/zip', buffer: zip }, 'load-file');
+    await page.waitForFunction(() => /N=120\b.*D=432\b/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
+    await page.waitForSelector('#byod-status[data-level="ok"]');
+    await matchesCli(page, 432, zipPath, []);
+    // The sample grid draws them in colour: some pixel has R, G and B apart.
+    await page.waitForSelector('#digit-grid[data-count]');
+    const coloured = await page.evaluate(() => [...document.querySelectorAll('#digit-grid canvas')].some((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      for (let p = 0; p < d.length; p += 4) if (d[p] !== d[p + 1] || d[p + 1] !== d[p + 2]) return true;
+      return false;
+    }));
+    assert.ok(coloured, 'colour images are drawn in colour');
+
+    // The same folder chosen as a directory, resized to 16x16 and made grey: D = 256.
+    await page.selectOption('#data-side', '16');
+    await page.check('#data-grey');
+    await choose(page, '#data-folder', join(dir, 'tree', 'shapes'), 'load-folder');
+    await page.waitForFunction(() => /N=120\b.*16×16×1 \(D=256\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
+    await matchesCli(page, 256, zipPath, ['--side', '16', '--grey']);
+    // The grid is grey now.
+    await page.waitForFunction(() => [...document.querySelectorAll('#digit-grid canvas')].every((c) => c.width === 16), null, { timeout: 30_000 });
+
+    // Mixed sizes without a side: refused, naming the files; the grey data stays.
+    await page.selectOption('#data-side', '');
+    await choose(page, '#data-file', { name: 'mixed.zip', mimeType: 'application/zip', buffer: zipOf(folderFiles({ odd: true })) }, 'load-file');
+    await refusedWith(page, /images of different sizes: .*green\/img007\.png.* is 10x10.*choose a side/, /D=256\b/);
+    // A path outside the archive.
+    const evil = zipOf([...files.slice(0, 30), ['../evil/img.png', files[0][1]]]);
+    await choose(page, '#data-file', { name: 'evil.zip', mimeType: 'application/zip', buffer: evil }, 'load-file');
+    await refusedWith(page, /`\.\.\/evil\/img\.png`, a path outside the archive/, /D=256\b/);
+    // A file that is not an image, inside a class folder.
+    const notes = zipOf([...files, ['shapes/red/notes.txt', Buffer.from('hello')]]);
+    await choose(page, '#data-file', { name: 'notes.zip', mimeType: 'application/zip', buffer: notes }, 'load-file');
+    await refusedWith(page, /`shapes\/red\/notes\.txt` in class folder `red` is not a PNG or JPEG image/, /D=256\b/);
+    // A truncated PNG.
+    const cut = files.map(([n, b], i) => [n, i === 5 ? b.subarray(0, b.length - 30) : b]);
+    await choose(page, '#data-file', { name: 'cut.zip', mimeType: 'application/zip', buffer: zipOf(cut) }, 'load-file');
+    await refusedWith(page, /`shapes\/red\/img005\.png` is a truncated PNG file/, /D=256\b/);
+    // Refused folders produce an error message from the worker, which the page reports: expected.
+    assert.deepEqual(problems.filter((p) => !/image folder|outside the archive/i.test(p)), []);
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
