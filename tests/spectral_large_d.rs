@@ -7,8 +7,8 @@
 mod spectral_support;
 
 use recon_align::spectral::{
-    never_beneficial, principal_angles, tested_widths, Gram, Noise, Pca, Pencil,
-    ALL_WIDTHS_UP_TO, DEFAULT_SUBSPACE_TOLERANCE,
+    never_beneficial, principal_angles, tested_widths, Gram, Noise, Pca, Pencil, ALL_WIDTHS_UP_TO,
+    DEFAULT_SUBSPACE_TOLERANCE,
 };
 use spectral_support::synthetic;
 

@@ -177,17 +177,21 @@ test('never: above 1,024 pixels the sentences say which widths were tested', { t
       const d = cli(['never-beneficial', '--data', file, '--noise', noise]).reports[0];
       const D = side * side;
       assert.equal(d.k[d.k.length - 1], D);
-      assert.ok(d.k.length < 140 && !d.k.includes(100), `a grid: ${d.k.length} widths`);
-      const t = neverTakeaway(d, { k: 100 });
+      assert.ok(d.k.length < 140, `a grid: ${d.k.length} widths`);
+      // A width the grid skips: the first above 64 that it does not hold.
+      let asked = 65;
+      while (d.k.includes(asked)) asked += 1;
+      assert.ok(asked < D, 'the grid skips some width');
+      const t = neverTakeaway(d, { k: asked });
       const text = [t.verdict, ...t.sentences].join(' ');
-      const below = Math.max(...d.k.filter((k) => k <= 100));
+      const below = Math.max(...d.k.filter((k) => k <= asked));
       assert.equal(t.claims.k, below);
       if (t.claims.never) {
         assert.match(t.verdict, new RegExp(`at each of the ${d.k.length} widths tested .*D=${D}; the widths between were not tested`));
         assert.match(text, new RegExp(`determined widths of the ${d.k.length} tested`));
         assert.doesNotMatch(text, /at any width/);
       } else {
-        assert.match(text, new RegExp(`At K=${below} \\(the tested width nearest below your K=100\\)`));
+        assert.match(text, new RegExp(`At K=${below} \\(the tested width nearest below your K=${asked}\\)`));
         assert.match(text, new RegExp(`of the \\d+ determined widths of the ${d.k.length} tested`));
       }
       assert.equal(t.claims.never, d.never_beneficial);
