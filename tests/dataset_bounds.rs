@@ -134,12 +134,17 @@ fn the_page_needs_enough_images_and_two_classes() {
 
 #[test]
 fn each_figure_estimate_is_the_stated_formula_and_large_images_wait() {
-    use recon_align::dataset::{PanelEstimate, PANELS, PANEL_AUTO_SECONDS};
-    // The never-beneficial test, written out: Gram N D^2 / 2 at 1e9 per second, 5 s on the
-    // digits scaled as D^3; N D bytes of images and 12 D x D matrices of f64.
+    use recon_align::dataset::{
+        PanelEstimate, GRAM_MULADDS_PER_SECOND, PANELS, PANEL_AUTO_SECONDS,
+    };
+    // The never-beneficial test, written out: Gram N D^2 / 2 at the stated rate, 1.3 s at D = 784
+    // scaled as D^3 and 1.15 s at N = 10,000, D = 784 scaled as N D; N D bytes of images and 12
+    // D x D matrices of f64.
     let (n, d) = (10_000usize, 3_072usize);
     let e = PanelEstimate::new("never", n, d);
-    let expected = 1e4 * 3072f64.powi(2) / 2.0 / 1e9 + 5.0 * (3072.0f64 / 784.0).powi(3);
+    let scale = 3072.0f64 / 784.0;
+    let expected =
+        1e4 * 3072f64.powi(2) / 2.0 / GRAM_MULADDS_PER_SECOND + 1.3 * scale.powi(3) + 1.15 * scale;
     assert!((e.seconds - expected).abs() < 1e-9 * expected, "{e:?}");
     assert_eq!(e.bytes, (n * d + 12 * 8 * d * d) as u64);
     assert!(!e.auto && e.seconds > PANEL_AUTO_SECONDS);
@@ -147,15 +152,17 @@ fn each_figure_estimate_is_the_stated_formula_and_large_images_wait() {
     for p in PanelEstimate::all(10_000, 784) {
         assert!(p.auto, "{p:?}");
     }
-    // At CIFAR's size the eigensolve-heavy figures wait; the first figure does not.
+    // At CIFAR's size the figures of a minute or more wait; the first figure does not.
     let all = PanelEstimate::all(10_000, 3_072);
     assert_eq!(
         all.iter().map(|p| p.panel.as_str()).collect::<Vec<_>>(),
         PANELS.to_vec()
     );
     let waits = |name: &str| !all.iter().find(|p| p.panel == name).unwrap().auto;
-    assert!(!waits("alignment"));
-    for name in ["sweep", "never", "guided", "designer"] {
+    for name in ["alignment", "guided"] {
+        assert!(!waits(name), "{name}");
+    }
+    for name in ["sweep", "never", "subspace", "designer"] {
         assert!(waits(name), "{name}");
     }
 }

@@ -34,7 +34,7 @@ export function planHolds(estimates, summary) {
   const size = `D=${summary.d.toLocaleString('en')} (${summary.h}×${summary.w}×${summary.c}), N=${summary.n.toLocaleString('en')}`;
   for (const e of estimates) {
     if (!e.auto) {
-      held.set(e.panel, `On these data (${size}) the ${NAMES[e.panel] ?? e.panel} would take about ${duration(e.seconds)} on this page's CPU path (an estimate from N and D, within about 2x), so it waits: press ${e.panel === 'train' ? 'Train' : 'Recompute'} to run it; Cancel stops it.`);
+      held.set(e.panel, `On these data (${size}) the ${NAMES[e.panel] ?? e.panel} would take about ${duration(e.seconds)} on this page's CPU path (an estimate from N and D, fitted on a 2-core machine), so it waits: press ${e.panel === 'train' ? 'Train' : 'Recompute'} to run it; Cancel stops it.`);
     }
   }
   const list = estimates.map((e) => `${NAMES[e.panel] ?? e.panel} ${duration(e.seconds)}, ${memory(e.bytes)}${e.auto ? '' : ' (waits for you)'}`).join('; ');

@@ -38,7 +38,7 @@ pub use arrays::{parse_shape, Shape};
 pub use cifar::{Cifar, CIFAR_PIXELS};
 pub use folder::{is_image_zip, FolderImage, ImageFolder, ImageKind};
 pub use npz::{SizeCheck, NPZ_KEYS};
-pub use panel_estimate::{PanelEstimate, PANELS, PANEL_AUTO_SECONDS};
+pub use panel_estimate::{PanelEstimate, GRAM_MULADDS_PER_SECOND, PANELS, PANEL_AUTO_SECONDS};
 pub use reshape::Reshape;
 pub use sniff::FILE_FORMATS;
 

@@ -2,11 +2,14 @@
 //! anything runs: the page starts the figures estimated to finish within
 //! [`PANEL_AUTO_SECONDS`] and holds the others until the reader asks for them.
 //!
-//! Each figure's time on the page's CPU path was measured on the bundled digits (N = 10,000,
-//! D = 784) in headless Chromium on a 2-core machine (BENCHMARKS.md, "Large images on the page"),
-//! and is scaled from there by how its work grows: the eigensolves as D^3, the Gram matrix as
-//! N D^2, the probes and training as N D. The estimate is rough (within a factor of about 2 on
-//! that machine; a faster CPU takes less): it says minutes or hours, not seconds.
+//! Each figure's time is the Gram matrix (N D^2 / 2 multiply-adds at [`GRAM_MULADDS_PER_SECOND`]),
+//! a part that grows as D^3 (eigensolves) and a part that grows as N D (probes, training epochs,
+//! per-image passes). The two constants per figure were fitted to the page's times on its CPU
+//! path in headless Chromium on a 2-core machine: each figure alone, from the press of Load to its
+//! end, on generated CIFAR-sized images at N = 10,000 with D = 768 and D = 3,072 (BENCHMARKS.md,
+//! "Large images on the page"; training at the default 20 epochs; the noise designer with a
+//! Gaussian map, at D = 3,072 only). The estimate is rough: it says seconds, minutes or hours, and a faster
+//! CPU takes less.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +25,11 @@ pub const PANELS: [&str; 7] = [
 ];
 
 /// Figures estimated to take longer than this (seconds) wait for the reader on the page.
-pub const PANEL_AUTO_SECONDS: f64 = 180.0;
+pub const PANEL_AUTO_SECONDS: f64 = 60.0;
+
+/// Multiply-adds per second of the Gram matrix on the page's CPU path (the wasm's integer dot
+/// products), as the fit assumes.
+pub const GRAM_MULADDS_PER_SECOND: f64 = 4e9;
 
 /// The reference dataset of the measured times: N and D of the bundled digits.
 const REFERENCE_N: f64 = 10_000.0;
@@ -52,23 +59,24 @@ fn square_matrices(panel: &str) -> u64 {
     }
 }
 
-/// Seconds on the reference data for the parts that grow as D^3 and as N D, per figure.
+/// Seconds at D = 784, N = 10,000 of the parts that grow as D^3 and as N D, per figure (fitted;
+/// see the module's documentation).
 fn reference_seconds(panel: &str) -> (f64, f64) {
     match panel {
         // Two eigensolves (clean and noisy curves).
-        "alignment" => (2.0, 0.0),
+        "alignment" => (0.65, 1.1),
         // Thirty-one noises, nine per mask family sharing one eigendecomposition.
-        "sweep" => (14.0, 0.0),
-        // Two eigensolves and the largest angles at every width (a grid above D = 1024).
-        "never" => (5.0, 0.0),
-        // One eigensolve and linear probes (D^3), fourteen MLP probes (N D).
-        "subspace" => (4.0, 16.0),
+        "sweep" => (4.1, 1.0),
+        // The pencil's eigensolve and the largest angles at every width (a grid above D = 1024).
+        "never" => (1.3, 1.15),
+        // One eigensolve, linear probes and fourteen MLP probes.
+        "subspace" => (1.5, 6.2),
         // One partial eigensolve per lambda of the grid.
-        "guided" => (13.0, 0.0),
-        // Training epochs at the default settings, and the monitor's eigensolves.
-        "train" => (2.0, 12.0),
+        "guided" => (0.1, 0.28),
+        // The monitor's eigensolves, and 20 training epochs.
+        "train" => (0.47, 4.6),
         // An alignment curve and two never-beneficial tests of the designed noise.
-        "designer" => (11.0, 0.0),
+        "designer" => (3.2, 0.0),
         _ => (0.0, 0.0),
     }
 }
@@ -79,8 +87,7 @@ impl PanelEstimate {
         let (cubic, linear) = reference_seconds(panel);
         let scale_d = d as f64 / REFERENCE_D;
         let scale_n = n as f64 / REFERENCE_N;
-        // The Gram matrix: N D^2 / 2 multiply-adds at 1e9 per second.
-        let gram = n as f64 * (d as f64).powi(2) / 2.0 / 1e9;
+        let gram = n as f64 * (d as f64).powi(2) / 2.0 / GRAM_MULADDS_PER_SECOND;
         let seconds = gram + cubic * scale_d.powi(3) + linear * scale_n * scale_d;
         let (n64, d64) = (n as u64, d as u64);
         let bytes = n64.saturating_mul(d64).saturating_add(

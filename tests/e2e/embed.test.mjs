@@ -198,7 +198,14 @@ test('embed.js ignores messages from other frames and from other origins', async
     await page.waitForFunction((o) => [...document.querySelectorAll('iframe[data-recon-align]')]
       .every((f) => f.style.height !== ''), origin, { timeout: 60_000 });
     const heights = () => page.evaluate(() => [...document.querySelectorAll('iframe[data-recon-align]')].map((f) => f.style.height));
-    const before = await heights();
+    // The embeds resize themselves as their figures finish: wait until their heights settle.
+    let before = await heights();
+    for (let settled = 0; settled < 3;) {
+      await page.waitForTimeout(700);
+      const now = await heights();
+      settled = JSON.stringify(now) === JSON.stringify(before) ? settled + 1 : 0;
+      before = now;
+    }
     const forged = { type: 'recon-align:height', panel: 'never', height: 37 };
     // The host window itself, and a frame of another origin.
     await page.evaluate((m) => window.postMessage(m, '*'), forged);

@@ -1,5 +1,6 @@
-// The page's single-file loader (NumPy .npz, CIFAR .tar.gz): a generated file loads, its
-// alignment figure equals the command-line tool's on the same file to 1e-9 relative, and a file
+// The page's single-file loader (NumPy .npz, CIFAR .tar.gz and .bin): a generated file loads, its
+// alignment figure equals the command-line tool's on the same file to 1e-9 relative (CIFAR's
+// 32 x 32 colour images resized to 16 x 16, colour and grey, as the data panel offers), and a file
 // the page refuses leaves the loaded data and its figures in place, with a clear message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,15 +9,15 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, openPage, exportFile, REPO_ROOT } from './browser.mjs';
-import { smallNpz, tarGz } from './numpy-files.mjs';
+import { npy, npz, smallNpz, tarGz } from './numpy-files.mjs';
 
-/** `recon-align align --data FILE --noise NOISE --json` on `bytes` written as `name`. */
-function cliAlignment(name, bytes, noise) {
+/** `recon-align align --data FILE --noise NOISE --json [extra]` on `bytes` written as `name`. */
+function cliAlignment(name, bytes, noise, extra = []) {
   const dir = mkdtempSync(join(tmpdir(), 'recon-align-files-'));
   try {
     const file = join(dir, name);
     writeFileSync(file, bytes);
-    const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', file, '--noise', noise, '--json'],
+    const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', file, '--noise', noise, '--json', ...extra],
       { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
     return JSON.parse(out);
   } finally {
@@ -58,14 +59,15 @@ test('a generated .npz loads and its alignment equals the CLI on the same file (
       curve.alignment.forEach((a, i) => close(a, cli.alignment[i], 1e-9, `alignment(${i + 1}) under ${curve.noise}`));
     }
 
-    // CIFAR's D = 3072 is beyond this page's size limits: refused with the numbers, and the
-    // .npz data stays.
-    const records = Buffer.alloc(3073 * 20);
-    for (let i = 0; i < records.length; i++) records[i] = (i * 7) % 251;
-    for (let r = 0; r < 20; r++) records[r * 3073] = r % 4;
-    await chooseFile(page, 'cifar-10-binary.tar.gz', tarGz([['cifar-10-batches-bin/data_batch_1.bin', records]]));
+    // 64 x 64 colour images (D = 12,288) are beyond this page's memory: refused with the numbers,
+    // and the .npz data stays.
+    const big = Buffer.alloc(20 * 3 * 64 * 64);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) % 251;
+    const bigLabels = Buffer.alloc(8 * 20);
+    for (let r = 0; r < 20; r++) bigLabels.writeBigInt64LE(BigInt(r % 4), 8 * r);
+    await chooseFile(page, 'big.npz', npz([['x.npy', npy('|u1', [20, 3, 64, 64], big)], ['y.npy', npy('<i8', [20], bigLabels)]]));
     await page.waitForSelector('#byod-status[data-level="error"]', { timeout: 60_000 });
-    assert.match(await page.textContent('#byod-status'), /D=3,072 pixels are too large for this page/);
+    assert.match(await page.textContent('#byod-status'), /20 images of D=12,288 pixels are too large for this page: the figures would need about [\d.]+ GB of memory/);
     assert.match(await page.textContent('#dataset-summary'), /N=400\b/, 'the .npz data stays loaded');
 
     // A file of no known format.
@@ -75,6 +77,62 @@ test('a generated .npz loads and its alignment equals the CLI on the same file (
     assert.match(await page.textContent('#dataset-summary'), /N=400\b/, 'the .npz data stays loaded');
     // Refused files produce an error message from the worker, which the page reports: expected.
     assert.deepEqual(problems.filter((p) => !/data file|too large/i.test(p)), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+/** `n` CIFAR-10 records (a label byte, then 3 x 32 x 32 channel-major pixels) in 10 classes. */
+function cifarRecords(n) {
+  const out = Buffer.alloc(3073 * n);
+  for (let r = 0; r < n; r++) {
+    out[r * 3073] = r % 10;
+    for (let p = 0; p < 3072; p++) {
+      const c = p >> 10;
+      const x = p & 31;
+      out[r * 3073 + 1 + p] = (((r * 131 + p * 17) % 97) + (x % 10 === r % 10 ? 120 : 0) + 30 * c) % 256;
+    }
+  }
+  return out;
+}
+
+/** The alignment export once it describes `d` pixels, each curve equal to the CLI's on the file. */
+async function alignmentMatchesCli(page, d, name, bytes, extra) {
+  let json;
+  for (let tries = 0; tries < 60; tries++) {
+    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
+    json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
+    if (json.d === d) break;
+    await page.waitForTimeout(1000);
+  }
+  assert.equal(json.d, d);
+  assert.ok(json.curves.length >= 1, 'the export holds the curves');
+  for (const curve of json.curves) {
+    const cli = cliAlignment(name, bytes, curve.noise, extra);
+    assert.equal(cli.n, json.n);
+    assert.equal(cli.d, d);
+    curve.alignment.forEach((a, i) => close(a, cli.alignment[i], 1e-9, `alignment(${i + 1}) under ${curve.noise} ${extra.join(' ')}`));
+  }
+}
+
+test('CIFAR files (.tar.gz and one .bin batch), resized on the page, equal the CLI with --side', { timeout: 1_800_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const { page, problems } = await openPage(browser, 'panel=alignment&epochs=1');
+    await page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 60_000 });
+    await page.click('#byod summary');
+    const records = cifarRecords(200);
+    const archive = tarGz([['cifar-10-batches-bin/data_batch_1.bin', records]]);
+    await page.selectOption('#data-side', '16');
+    await page.check('#data-grey');
+    await chooseFile(page, 'cifar-10-binary.tar.gz', archive);
+    await page.waitForFunction(() => /N=200\b.*16×16×1 \(D=256\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
+    await alignmentMatchesCli(page, 256, 'cifar-10-binary.tar.gz', archive, ['--side', '16', '--grey']);
+    await page.uncheck('#data-grey');
+    await chooseFile(page, 'data_batch_1.bin', records);
+    await page.waitForFunction(() => /N=200\b.*16×16×3 \(D=768\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
+    await alignmentMatchesCli(page, 768, 'data_batch_1.bin', records, ['--side', '16']);
+    assert.deepEqual(problems, []);
   } finally {
     await browser.close();
   }

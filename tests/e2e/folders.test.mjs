@@ -9,31 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import { launch, openPage, exportFile, REPO_ROOT } from './browser.mjs';
-import { npz as storedZip } from './numpy-files.mjs';
-
-/** A PNG (8-bit, no interlace) of `w` x `h` pixels of `channels` (1 grey, 3 RGB) interleaved bytes. */
-function png(w, h, channels, pixels) {
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length, 0);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body) >>> 0, 0);
-    return Buffer.concat([head, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = channels === 1 ? 0 : 2;
-  const stride = w * channels;
-  const raw = Buffer.alloc(h * (1 + stride));
-  for (let y = 0; y < h; y++) Buffer.from(pixels.subarray(y * stride, (y + 1) * stride)).copy(raw, y * (1 + stride) + 1);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
+import { npz as storedZip, png } from './numpy-files.mjs';
 
 const CLASSES = ['red', 'green', 'blue'];
 

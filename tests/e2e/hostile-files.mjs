@@ -1,9 +1,9 @@
-// Hostile single data files in the formats beyond IDX (NumPy .npy/.npz, CIFAR .bin/.tar.gz, files
-// that are not data at all), written when a test runs: nothing of them is stored in the
+// Hostile single data files in the formats beyond IDX (NumPy .npy/.npz, CIFAR .bin/.tar.gz, image
+// folders as a .zip, files that are not data at all), written when a test runs: nothing of them is stored in the
 // repository. Each entry is what a careless or malicious source could hand the page's file input,
 // and the words its refusal must contain. tests/e2e/faults.test.mjs loads every one into the page.
-import { crc32, deflateRawSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
-import { npy, npz, smallNpz, tarGz } from './numpy-files.mjs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { npy, npz, png, smallNpz, tarGz, tarHeader, zip } from './numpy-files.mjs';
 
 /** Images in the generated arrays and batches. */
 const N = 100;
@@ -22,50 +22,6 @@ function arrays(n) {
 const x = (n = N) => npy('|u1', [n, SIDE, SIDE], arrays(n).pixels);
 const y = (n = N) => npy('<i8', [n], arrays(n).labels);
 
-function u32(v) {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v, 0);
-  return b;
-}
-
-/**
- * A zip archive (as numpy.savez_compressed writes, one member after another, then the central
- * directory): `[{ name, bytes, deflate, declared }]`, `declared` the uncompressed size its headers
- * state (the true size when absent).
- */
-function zip(entries) {
-  const parts = [];
-  const central = [];
-  let offset = 0;
-  for (const { name, bytes, deflate = false, declared = bytes.length } of entries) {
-    const data = deflate ? deflateRawSync(bytes, { level: 9 }) : bytes;
-    const fields = Buffer.alloc(26);
-    fields.writeUInt16LE(20, 0); // version needed
-    fields.writeUInt16LE(0, 2); // flags
-    fields.writeUInt16LE(deflate ? 8 : 0, 4); // deflate or stored
-    fields.writeUInt32LE(0x00210000, 6); // time, date
-    fields.writeUInt32LE(crc32(bytes), 10);
-    fields.writeUInt32LE(data.length, 14);
-    fields.writeUInt32LE(declared, 18);
-    fields.writeUInt16LE(name.length, 22);
-    fields.writeUInt16LE(0, 24);
-    const local = Buffer.concat([u32(0x04034b50), fields, Buffer.from(name, 'latin1'), data]);
-    const tail = Buffer.alloc(14); // comment length, disk, attributes (all 0), then the offset
-    tail.writeUInt32LE(offset, 10);
-    central.push(Buffer.concat([u32(0x02014b50), Buffer.from([20, 0]), fields, tail, Buffer.from(name, 'latin1')]));
-    parts.push(local);
-    offset += local.length;
-  }
-  const dir = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(dir.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, dir, end]);
-}
-
 /** CIFAR-10 records (1 label byte, 3,072 pixel bytes) of `n` images in 10 classes. */
 function cifarRecords(n) {
   const out = Buffer.alloc(3073 * n);
@@ -76,41 +32,16 @@ function cifarRecords(n) {
 
 const BATCH = 'cifar-10-batches-bin/data_batch_1.bin';
 
-/** A ustar header for a regular file `name` that declares `size` bytes (the size in octal). */
-function tarHeader(name, size) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 'latin1');
-  h.write('0000644\0', 100, 'latin1');
-  h.write('0000000\0', 108, 'latin1');
-  h.write('0000000\0', 116, 'latin1');
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  h.write('00000000000\0', 136, 'latin1');
-  h.write('        ', 148, 'latin1');
-  h[156] = 0x30;
-  h.write('ustar\0', 257, 'latin1');
-  h.write('00', 263, 'latin1');
-  const sum = h.reduce((a, b) => a + b, 0);
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return h;
-}
-
-/** A tiny but valid PNG (1 x 1 pixel, grey). */
-function png() {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length, 0);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body), 0);
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.from([0, 128]))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+/** An image folder as a .zip (two class folders of grey PNGs), with `extra` entries added. */
+function folderZip(extra = [], side = () => 4) {
+  const entries = [];
+  for (const cls of ['a', 'b']) {
+    for (let i = 0; i < 12; i++) {
+      const s = side(cls, i);
+      entries.push({ name: `pics/${cls}/${i}.png`, bytes: png(s, s, 1, Buffer.alloc(s * s, 40 + 10 * i)) });
+    }
+  }
+  return zip([...entries, ...extra]);
 }
 
 /**
@@ -139,7 +70,11 @@ export function hostileFiles() {
     { name: 'a path traversal in a zip (../x.npy)', file: 'data.npz', bytes: npz([['../x.npy', x()], ['y.npy', y()]]), expect: /`\.\.\/x\.npy`, a path outside the archive/ },
     { name: 'a label count that does not match (100 images, 99 labels)', file: 'data.npz', bytes: npz([['x.npy', x()], ['y.npy', y(N - 1)]]), expect: /100 images but 99 labels/ },
     { name: 'an object array (pickled) in an .npz', file: 'data.npz', bytes: npz([['x.npy', x()], ['y.npy', npy('|O', [N], Buffer.from('\x80\x04\x95 not a real pickle', 'latin1'))]]), expect: /holds Python objects \(dtype 'O'\): such arrays are pickled, and pickles are never loaded/ },
-    { name: 'a PNG image given as data', file: 'picture.png', bytes: png(), expect: /not a data file this tool reads/ },
+    { name: 'an image folder (.zip) with images of different sizes', file: 'pics.zip', bytes: folderZip([], (cls, i) => (cls === 'b' && i === 3 ? 5 : 4)), expect: /images of different sizes: `pics\/a\/0\.png` is 4x4, `pics\/b\/3\.png` is 5x5; choose a side/ },
+    { name: 'a text file in an image folder (.zip)', file: 'pics.zip', bytes: folderZip([{ name: 'pics/a/notes.txt', bytes: Buffer.from('notes') }]), expect: /`pics\/a\/notes\.txt` in class folder `a` is not a PNG or JPEG image/ },
+    { name: 'a truncated PNG in an image folder (.zip)', file: 'pics.zip', bytes: folderZip([{ name: 'pics/b/cut.png', bytes: png(4, 4, 1, Buffer.alloc(16, 9)).subarray(0, 30) }]), expect: /`pics\/b\/cut\.png` is a truncated PNG file/ },
+    { name: 'a path traversal in an image folder (.zip)', file: 'pics.zip', bytes: folderZip([{ name: '../evil/x.png', bytes: png(4, 4, 1, Buffer.alloc(16, 9)) }]), expect: /`\.\.\/evil\/x\.png`, a path outside the archive/ },
+    { name: 'a PNG image given as data', file: 'picture.png', bytes: png(1, 1, 1, Buffer.from([128])), expect: /not a data file this tool reads/ },
     { name: 'a text file given as data', file: 'notes.txt', bytes: Buffer.from('these are notes, not data\n'), expect: /not a data file this tool reads/ },
   ];
 }

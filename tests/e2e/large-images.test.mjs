@@ -1,0 +1,78 @@
+// CIFAR-sized images on the page (D = 3,072 = 32 x 32 x 3, on the CPU path): before anything runs
+// the data panel states D and each figure's estimated time and memory; the alignment runs on its
+// own and equals the command-line tool's to 1e-9 relative; the mask sweep (estimated at minutes)
+// waits, says why, starts on Recompute with progress, and Cancel stops it, leaving the data and
+// the alignment figure in place. The batch is generated here; nothing is downloaded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, openPage, exportFile, REPO_ROOT } from './browser.mjs';
+
+/** `n` CIFAR-10 records (a label byte, then 3 x 32 x 32 channel-major pixels) in 4 classes. */
+function cifarRecords(n) {
+  const out = Buffer.alloc(3073 * n);
+  for (let r = 0; r < n; r++) {
+    out[r * 3073] = r % 4;
+    for (let p = 0; p < 3072; p++) out[r * 3073 + 1 + p] = ((r * 131 + p * 17) % 97) + ((p >> 5) % 4 === r % 4 ? 120 : 0);
+  }
+  return out;
+}
+
+function cliAlignment(file, noise) {
+  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', file, '--noise', noise, '--json'],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
+  return JSON.parse(out);
+}
+
+test('D=3,072 on the page: estimates first, the alignment equals the CLI, a long figure waits and Cancel stops it', { timeout: 1_800_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recon-align-large-'));
+  const browser = await launch({ webgpu: false });
+  try {
+    const records = cifarRecords(40);
+    const file = join(dir, 'data_batch_1.bin');
+    writeFileSync(file, records);
+    // The alignment panel alone (its curves and the mask sweep), as an embed shows it.
+    const { page, problems } = await openPage(browser, 'embed=1&panel=alignment');
+    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
+    await page.setInputFiles('#data-file', { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: records });
+    await page.evaluate(() => document.getElementById('load-file').click());
+    await page.waitForFunction(() => /N=40\b.*32×32×3 \(D=3072\)/.test(document.getElementById('dataset-summary').textContent), null, { timeout: 120_000 });
+
+    // Each figure's estimate, with D, before the figures finish.
+    const estimates = await page.textContent('#data-estimates');
+    assert.match(estimates, /for D=3,072 \(32×32×3\), N=40:/);
+    for (const name of ['alignment curves', 'mask sweep', 'never-beneficial test', 'subspace probes', 'guided sweep', 'training', 'noise designer']) {
+      assert.match(estimates, new RegExp(`${name} \\d+ (s|min|hours?), \\d+ MB`), name);
+    }
+    assert.match(estimates, /mask sweep [^;]*\(waits for you\)/);
+    assert.doesNotMatch(estimates, /alignment curves [^;]*waits/);
+
+    // The sweep waits and says why; the alignment runs and equals the command line's.
+    await page.waitForSelector('#sweep-progress[data-state="held"]', { timeout: 120_000 });
+    assert.equal(await page.textContent('#sweep-progress .progress-label'), 'waits for you');
+    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 900_000 });
+    const json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
+    assert.equal(json.d, 3072);
+    for (const curve of json.curves) {
+      const cli = cliAlignment(file, curve.noise);
+      assert.equal(cli.d, 3072);
+      curve.alignment.forEach((a, i) => assert.ok(Math.abs(a - cli.alignment[i]) <= 1e-9 * Math.abs(cli.alignment[i]),
+        `alignment(${i + 1}) under ${curve.noise}: page ${a}, CLI ${cli.alignment[i]}`));
+    }
+
+    // Recompute starts the sweep with progress; Cancel stops it; the data and the figure stay.
+    await page.click('#sweep-progress .rerun');
+    await page.waitForSelector('#sweep-progress[data-state="running"]', { timeout: 120_000 });
+    await page.click('#sweep-progress .cancel');
+    await page.waitForSelector('#sweep-progress[data-state="cancelled"]', { timeout: 600_000 });
+    assert.match(await page.textContent('#dataset-summary'), /D=3072\b/);
+    assert.equal(await page.getAttribute('#alignment-progress', 'data-state'), 'done');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
