@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, openPage, exportFile, REPO_ROOT } from './browser.mjs';
-import { npy, npz, smallNpz, tarGz } from './numpy-files.mjs';
+import { npy, npz as npzOf, smallNpz, tarGz } from './numpy-files.mjs';
 
 /** `recon-align align --data FILE --noise NOISE --json [extra]` on `bytes` written as `name`. */
 function cliAlignment(name, bytes, noise, extra = []) {
@@ -65,7 +65,7 @@ test('a generated .npz loads and its alignment equals the CLI on the same file (
     for (let i = 0; i < big.length; i++) big[i] = (i * 7) % 251;
     const bigLabels = Buffer.alloc(8 * 20);
     for (let r = 0; r < 20; r++) bigLabels.writeBigInt64LE(BigInt(r % 4), 8 * r);
-    await chooseFile(page, 'big.npz', npz([['x.npy', npy('|u1', [20, 3, 64, 64], big)], ['y.npy', npy('<i8', [20], bigLabels)]]));
+    await chooseFile(page, 'big.npz', npzOf([['x.npy', npy('|u1', [20, 3, 64, 64], big)], ['y.npy', npy('<i8', [20], bigLabels)]]));
     await page.waitForSelector('#byod-status[data-level="error"]', { timeout: 60_000 });
     assert.match(await page.textContent('#byod-status'), /20 images of D=12,288 pixels are too large for this page: the figures would need about [\d.]+ GB of memory/);
     assert.match(await page.textContent('#dataset-summary'), /N=400\b/, 'the .npz data stays loaded');
@@ -82,16 +82,18 @@ test('a generated .npz loads and its alignment equals the CLI on the same file (
   }
 });
 
-/** `n` CIFAR-10 records (a label byte, then 3 x 32 x 32 channel-major pixels) in 10 classes. */
+/**
+ * `n` CIFAR-10 records (a label byte, then 3 x 32 x 32 channel-major pixels) in 10 classes: seeded
+ * noise plus a stripe per class, so that the spectrum has no repeated eigenvalue (a periodic
+ * pattern would leave eigenvectors undetermined, and two solvers free to differ).
+ */
 function cifarRecords(n) {
   const out = Buffer.alloc(3073 * n);
+  let seed = 2024;
+  const noise = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 26; };
   for (let r = 0; r < n; r++) {
     out[r * 3073] = r % 10;
-    for (let p = 0; p < 3072; p++) {
-      const c = p >> 10;
-      const x = p & 31;
-      out[r * 3073 + 1 + p] = (((r * 131 + p * 17) % 97) + (x % 10 === r % 10 ? 120 : 0) + 30 * c) % 256;
-    }
+    for (let p = 0; p < 3072; p++) out[r * 3073 + 1 + p] = noise() + ((p & 31) % 10 === r % 10 ? 100 : 0) + 20 * (p >> 10);
   }
   return out;
 }
@@ -121,16 +123,17 @@ test('CIFAR files (.tar.gz and one .bin batch), resized on the page, equal the C
     const { page, problems } = await openPage(browser, 'panel=alignment&epochs=1');
     await page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 60_000 });
     await page.click('#byod summary');
-    const records = cifarRecords(200);
+    // More images than pixels (N > D), so that every eigenvector the curves use is determined.
+    const records = cifarRecords(1000);
     const archive = tarGz([['cifar-10-batches-bin/data_batch_1.bin', records]]);
     await page.selectOption('#data-side', '16');
     await page.check('#data-grey');
     await chooseFile(page, 'cifar-10-binary.tar.gz', archive);
-    await page.waitForFunction(() => /N=200\b.*16×16×1 \(D=256\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /N=1,000\b.*16×16×1 \(D=256\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
     await alignmentMatchesCli(page, 256, 'cifar-10-binary.tar.gz', archive, ['--side', '16', '--grey']);
     await page.uncheck('#data-grey');
     await chooseFile(page, 'data_batch_1.bin', records);
-    await page.waitForFunction(() => /N=200\b.*16×16×3 \(D=768\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /N=1,000\b.*16×16×3 \(D=768\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
     await alignmentMatchesCli(page, 768, 'data_batch_1.bin', records, ['--side', '16']);
     assert.deepEqual(problems, []);
   } finally {

@@ -50,16 +50,20 @@ test('D=3,072 on the page: estimates first, the alignment equals the CLI, a long
     assert.match(estimates, /mask sweep [^;]*\(waits for you\)/);
     assert.doesNotMatch(estimates, /alignment curves [^;]*waits/);
 
-    // The sweep waits and says why; the alignment runs and equals the command line's.
+    // The alignment runs and equals the command line's; the sweep, which follows it, waits and
+    // says why.
+    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 900_000 });
     await page.waitForSelector('#sweep-progress[data-state="held"]', { timeout: 120_000 });
     assert.equal(await page.textContent('#sweep-progress .progress-label'), 'waits for you');
-    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 900_000 });
     const json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
     assert.equal(json.d, 3072);
     for (const curve of json.curves) {
       const cli = cliAlignment(file, curve.noise);
       assert.equal(cli.d, 3072);
-      curve.alignment.forEach((a, i) => assert.ok(Math.abs(a - cli.alignment[i]) <= 1e-9 * Math.abs(cli.alignment[i]),
+      // 40 centred images span at most 39 directions: beyond K = 39 the eigenvectors are those of
+      // a repeated eigenvalue (zero), which two solvers may order differently.
+      assert.equal(curve.alignment.length, 3072);
+      curve.alignment.slice(0, 39).forEach((a, i) => assert.ok(Math.abs(a - cli.alignment[i]) <= 1e-9 * Math.abs(cli.alignment[i]),
         `alignment(${i + 1}) under ${curve.noise}: page ${a}, CLI ${cli.alignment[i]}`));
     }
 

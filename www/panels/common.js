@@ -116,8 +116,9 @@ function failed(ctx, prog, slot, e) {
   prog.bar.max = 1;
   prog.bar.value = 0;
   if (e instanceof Cancelled) {
-    // A replaced job is followed at once by its successor; only a real cancel says so.
-    if (!ctx.compute.isBusy(slot)) setter(prog)('cancelled', 'cancelled');
+    // A replaced job is followed at once by its successor, and a figure that now waits for the
+    // reader (new data) says so: only a real cancel says "cancelled".
+    if (!ctx.compute.isBusy(slot) && prog.row.dataset.state !== 'held') setter(prog)('cancelled', 'cancelled');
   } else {
     setter(prog)('error', 'failed');
     if (prog.takeaway) prog.takeaway.textContent = `This computation failed: ${e.message}`;
