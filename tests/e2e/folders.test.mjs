@@ -14,13 +14,16 @@ import { npz as storedZip, png } from './numpy-files.mjs';
 
 const CLASSES = ['red', 'green', 'blue'];
 
-/** [[path, png bytes]]: 40 RGB 12x12 images per class, each a noisy field tinted by its class. */
+/**
+ * [[path, png bytes]]: 160 RGB 12x12 images per class, each a noisy field tinted by its class (more
+ * images than pixels, so that every eigenvector the curves use is determined).
+ */
 function folderFiles({ top = 'shapes', odd = false } = {}) {
   let state = 12345;
   const rand = () => { state = (state * 1103515245 + 12345) >>> 0; return state >>> 24; };
   const files = [];
   for (const [k, cls] of CLASSES.entries()) {
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 160; i++) {
       const side = odd && k === 1 && i === 7 ? 10 : 12;
       const px = new Uint8Array(side * side * 3);
       for (let p = 0; p < side * side; p++) {
@@ -63,12 +66,12 @@ async function matchesCli(page, d, path, extra) {
     if (json.d === d) break;
     await page.waitForTimeout(1000);
   }
-  assert.equal(json.n, 120);
+  assert.equal(json.n, 480);
   assert.equal(json.d, d);
   assert.ok(json.curves.length >= 1, 'the export holds the curves');
   for (const curve of json.curves) {
     const cli = cliAlignment(path, curve.noise, extra);
-    assert.equal(cli.n, 120);
+    assert.equal(cli.n, 480);
     assert.equal(cli.d, d);
     assert.deepEqual(curve.k, cli.alignment.map((_, i) => i + 1));
     curve.alignment.forEach((a, i) => close(a, cli.alignment[i], 1e-9, `alignment(${i + 1}) under ${curve.noise} ${extra.join(' ')}`));
@@ -99,7 +102,7 @@ test('a PNG image folder loads (zip and directory) and its alignment equals the 
 
     // The .zip, as it is: colour 12x12, D = 432.
     await choose(page, '#data-file', { name: 'shapes.zip', mimeType: 'application/zip', buffer: zip }, 'load-file');
-    await page.waitForFunction(() => /N=120\b.*D=432\b/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /N=480\b.*D=432\b/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
     await page.waitForSelector('#byod-status[data-level="ok"]');
     await matchesCli(page, 432, zipPath, []);
     // The sample grid draws them in colour: some pixel has R, G and B apart.
@@ -115,7 +118,7 @@ test('a PNG image folder loads (zip and directory) and its alignment equals the 
     await page.selectOption('#data-side', '16');
     await page.check('#data-grey');
     await choose(page, '#data-folder', join(dir, 'tree', 'shapes'), 'load-folder');
-    await page.waitForFunction(() => /N=120\b.*16×16×1 \(D=256\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /N=480\b.*16×16×1 \(D=256\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
     await matchesCli(page, 256, zipPath, ['--side', '16', '--grey']);
     // The grid is grey now.
     await page.waitForFunction(() => [...document.querySelectorAll('#digit-grid canvas')].every((c) => c.width === 16), null, { timeout: 30_000 });
