@@ -266,7 +266,11 @@ fn fashion_mnist_idx_from_debian_loads() {
 #[test]
 fn unknown_sources_say_what_was_expected() {
     let err = recon_align::dataset::load_source("/nonexistent/place").unwrap_err();
-    assert!(err.to_string().contains("neither `mnist`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("neither a bundled dataset (`mnist`, `fashion`)"),
+        "{err}"
+    );
     let dir = std::env::temp_dir();
     let empty = dir.join(format!("recon-align-empty-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
