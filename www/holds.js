@@ -21,7 +21,7 @@ export const groupOf = (slot) => String(slot).split(/[/-]/)[0];
 
 const NAMES = {
   alignment: 'alignment curves', sweep: 'mask sweep', never: 'never-beneficial test', subspace: 'subspace probes',
-  guided: 'guided sweep', train: 'training', designer: 'noise designer',
+  guided: 'guided sweep', train: 'training (at the default 20 epochs)', designer: 'noise designer (with a painted map)',
 };
 
 /**

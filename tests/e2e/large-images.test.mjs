@@ -44,7 +44,7 @@ test('D=3,072 on the page: estimates first, the alignment equals the CLI, a long
     // Each figure's estimate, with D, before the figures finish.
     const estimates = await page.textContent('#data-estimates');
     assert.match(estimates, /for D=3,072 \(32×32×3\), N=40:/);
-    for (const name of ['alignment curves', 'mask sweep', 'never-beneficial test', 'subspace probes', 'guided sweep', 'training', 'noise designer']) {
+    for (const name of ['alignment curves', 'mask sweep', 'never-beneficial test', 'subspace probes', 'guided sweep', 'training \\(at the default 20 epochs\\)', 'noise designer \\(with a painted map\\)']) {
       assert.match(estimates, new RegExp(`${name} \\d+ (s|min|hours?), \\d+ MB`), name);
     }
     assert.match(estimates, /mask sweep [^;]*\(waits for you\)/);
