@@ -229,14 +229,18 @@ fn hostile_folders_are_refused_with_clear_messages() {
 
     // A zip bomb: an entry inflating to more than it declares, and one declaring too much.
     let big = vec![0u8; 1 << 20];
+    // The folder's images, then `extra`.
+    let with = |extra: ZipEntry| -> Vec<u8> {
+        let mut named: Vec<ZipEntry> = files
+            .iter()
+            .map(|(n, b)| ZipEntry::new(n, b, false))
+            .collect();
+        named.push(extra);
+        zip(&named)
+    };
     let mut bomb = ZipEntry::new("ant/bomb.png", &big, true);
     bomb.declared = Some(100);
-    let mut named: Vec<ZipEntry> = files
-        .iter()
-        .map(|(n, b)| ZipEntry::new(n, b, false))
-        .collect();
-    named.push(bomb);
-    let err = load_zip("bomb.zip", &zip(&named), Reshape::none())
+    let err = load_zip("bomb.zip", &with(bomb), Reshape::none())
         .unwrap_err()
         .to_string();
     assert!(
@@ -245,12 +249,7 @@ fn hostile_folders_are_refused_with_clear_messages() {
     );
     let mut huge = ZipEntry::new("ant/huge.png", &big, true);
     huge.declared = Some(u32::MAX);
-    let mut named: Vec<ZipEntry> = files
-        .iter()
-        .map(|(n, b)| ZipEntry::new(n, b, false))
-        .collect();
-    named.push(huge);
-    let err = load_zip("huge.zip", &zip(&named), Reshape::none())
+    let err = load_zip("huge.zip", &with(huge), Reshape::none())
         .unwrap_err()
         .to_string();
     assert!(

@@ -4,28 +4,24 @@
 // the page refuses leaves the loaded data and its figures in place, with a clear message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, openPage, exportFile, REPO_ROOT } from './browser.mjs';
-import { npy, npz as npzOf, smallNpz, tarGz } from './numpy-files.mjs';
+import { launch, openPage, exportFile } from './browser.mjs';
+import { alignmentExport, cliAlignment, closeTo as close } from './page-cli.mjs';
+import { cifarRecords, npy, npz as npzOf, smallNpz, tarGz } from './numpy-files.mjs';
 
-/** `recon-align align --data FILE --noise NOISE --json [extra]` on `bytes` written as `name`. */
-function cliAlignment(name, bytes, noise, extra = []) {
+/** `recon-align align` on `bytes` written as `name` (see cliAlignment). */
+function cliOnBytes(name, bytes, noise, extra = []) {
   const dir = mkdtempSync(join(tmpdir(), 'recon-align-files-'));
   try {
     const file = join(dir, name);
     writeFileSync(file, bytes);
-    const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', file, '--noise', noise, '--json', ...extra],
-      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
-    return JSON.parse(out);
+    return cliAlignment(file, noise, extra);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const close = (a, b, rel, what) => assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300), `${what}: page ${a}, CLI ${b}`);
 
 async function chooseFile(page, name, buffer) {
   await page.setInputFiles('#data-file', { name, mimeType: 'application/octet-stream', buffer });
@@ -53,7 +49,7 @@ test('a generated .npz loads and its alignment equals the CLI on the same file (
     assert.equal(json.d, 64);
     assert.ok(json.curves.length >= 1, 'the export holds the curves');
     for (const curve of json.curves) {
-      const cli = cliAlignment('small.npz', npz, curve.noise);
+      const cli = cliOnBytes('small.npz', npz, curve.noise);
       assert.equal(cli.n, 400);
       assert.deepEqual(curve.k, cli.alignment.map((_, i) => i + 1));
       curve.alignment.forEach((a, i) => close(a, cli.alignment[i], 1e-9, `alignment(${i + 1}) under ${curve.noise}`));
@@ -82,35 +78,11 @@ test('a generated .npz loads and its alignment equals the CLI on the same file (
   }
 });
 
-/**
- * `n` CIFAR-10 records (a label byte, then 3 x 32 x 32 channel-major pixels) in 10 classes: seeded
- * noise plus a stripe per class, so that the spectrum has no repeated eigenvalue (a periodic
- * pattern would leave eigenvectors undetermined, and two solvers free to differ).
- */
-function cifarRecords(n) {
-  const out = Buffer.alloc(3073 * n);
-  let seed = 2024;
-  const noise = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 26; };
-  for (let r = 0; r < n; r++) {
-    out[r * 3073] = r % 10;
-    for (let p = 0; p < 3072; p++) out[r * 3073 + 1 + p] = noise() + ((p & 31) % 10 === r % 10 ? 100 : 0) + 20 * (p >> 10);
-  }
-  return out;
-}
-
 /** The alignment export once it describes `d` pixels, each curve equal to the CLI's on the file. */
 async function alignmentMatchesCli(page, d, name, bytes, extra) {
-  let json;
-  for (let tries = 0; tries < 60; tries++) {
-    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
-    json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
-    if (json.d === d) break;
-    await page.waitForTimeout(1000);
-  }
-  assert.equal(json.d, d);
-  assert.ok(json.curves.length >= 1, 'the export holds the curves');
+  const json = await alignmentExport(page, d);
   for (const curve of json.curves) {
-    const cli = cliAlignment(name, bytes, curve.noise, extra);
+    const cli = cliOnBytes(name, bytes, curve.noise, extra);
     assert.equal(cli.n, json.n);
     assert.equal(cli.d, d);
     curve.alignment.forEach((a, i) => close(a, cli.alignment[i], 1e-9, `alignment(${i + 1}) under ${curve.noise} ${extra.join(' ')}`));

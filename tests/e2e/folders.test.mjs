@@ -5,11 +5,11 @@
 // with a clear message. PNGs are written here from the PNG specification; nothing is downloaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { launch, openPage, exportFile, REPO_ROOT } from './browser.mjs';
+import { launch, openPage } from './browser.mjs';
+import { alignmentExport, cliAlignment, closeTo as close } from './page-cli.mjs';
 import { npz as storedZip, png } from './numpy-files.mjs';
 
 const CLASSES = ['red', 'green', 'blue'];
@@ -37,15 +37,6 @@ function folderFiles({ top = 'shapes', odd = false } = {}) {
 
 const zipOf = (files) => storedZip(files.map(([name, bytes]) => [name, bytes]));
 
-/** `recon-align align --data PATH --noise NOISE --json [extra]`. */
-function cliAlignment(path, noise, extra = []) {
-  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', path, '--noise', noise, '--json', ...extra],
-    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
-  return JSON.parse(out);
-}
-
-const close = (a, b, rel, what) => assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300), `${what}: page ${a}, CLI ${b}`);
-
 /** Clears the status line, then clicks `button` once `input` holds `files`. */
 async function choose(page, input, files, button) {
   await page.setInputFiles(input, files);
@@ -59,16 +50,8 @@ async function choose(page, input, files, button) {
 
 /** The alignment export once it describes data of dimension `d`, checked against the CLI. */
 async function matchesCli(page, d, path, extra) {
-  let json;
-  for (let tries = 0; tries < 60; tries++) {
-    await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 300_000 });
-    json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
-    if (json.d === d) break;
-    await page.waitForTimeout(1000);
-  }
+  const json = await alignmentExport(page, d);
   assert.equal(json.n, 480);
-  assert.equal(json.d, d);
-  assert.ok(json.curves.length >= 1, 'the export holds the curves');
   for (const curve of json.curves) {
     const cli = cliAlignment(path, curve.noise, extra);
     assert.equal(cli.n, 480);

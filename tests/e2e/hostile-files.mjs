@@ -3,7 +3,7 @@
 // repository. Each entry is what a careless or malicious source could hand the page's file input,
 // and the words its refusal must contain. tests/e2e/faults.test.mjs loads every one into the page.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { npy, npz, png, smallNpz, tarGz, tarHeader, zip } from './numpy-files.mjs';
+import { cifarRecords, npy, npz, png, smallNpz, tarGz, tarHeader, zip } from './numpy-files.mjs';
 
 /** Images in the generated arrays and batches. */
 const N = 100;
@@ -21,14 +21,6 @@ function arrays(n) {
 
 const x = (n = N) => npy('|u1', [n, SIDE, SIDE], arrays(n).pixels);
 const y = (n = N) => npy('<i8', [n], arrays(n).labels);
-
-/** CIFAR-10 records (1 label byte, 3,072 pixel bytes) of `n` images in 10 classes. */
-function cifarRecords(n) {
-  const out = Buffer.alloc(3073 * n);
-  for (let i = 0; i < out.length; i++) out[i] = (i * 7 + (i >> 9)) % 251;
-  for (let r = 0; r < n; r++) out[r * 3073] = r % 10;
-  return out;
-}
 
 const BATCH = 'cifar-10-batches-bin/data_batch_1.bin';
 

@@ -5,33 +5,18 @@
 // the alignment figure in place. The batch is generated here; nothing is downloaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, openPage, exportFile, REPO_ROOT } from './browser.mjs';
-
-/** `n` CIFAR-10 records (a label byte, then 3 x 32 x 32 channel-major pixels) in 4 classes. */
-function cifarRecords(n) {
-  const out = Buffer.alloc(3073 * n);
-  for (let r = 0; r < n; r++) {
-    out[r * 3073] = r % 4;
-    for (let p = 0; p < 3072; p++) out[r * 3073 + 1 + p] = ((r * 131 + p * 17) % 97) + ((p >> 5) % 4 === r % 4 ? 120 : 0);
-  }
-  return out;
-}
-
-function cliAlignment(file, noise) {
-  const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', file, '--noise', noise, '--json'],
-    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
-  return JSON.parse(out);
-}
+import { launch, openPage } from './browser.mjs';
+import { alignmentExport, cliAlignment, closeTo } from './page-cli.mjs';
+import { cifarRecords } from './numpy-files.mjs';
 
 test('D=3,072 on the page: estimates first, the alignment equals the CLI, a long figure waits and Cancel stops it', { timeout: 1_800_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recon-align-large-'));
   const browser = await launch({ webgpu: false });
   try {
-    const records = cifarRecords(40);
+    const records = cifarRecords(40, 4);
     const file = join(dir, 'data_batch_1.bin');
     writeFileSync(file, records);
     // The alignment panel alone (its curves and the mask sweep), as an embed shows it.
@@ -55,16 +40,14 @@ test('D=3,072 on the page: estimates first, the alignment equals the CLI, a long
     await page.waitForSelector('#alignment-progress[data-state="done"]', { timeout: 900_000 });
     await page.waitForSelector('#sweep-progress[data-state="held"]', { timeout: 120_000 });
     assert.equal(await page.textContent('#sweep-progress .progress-label'), 'waits for you');
-    const json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
-    assert.equal(json.d, 3072);
+    const json = await alignmentExport(page, 3072);
     for (const curve of json.curves) {
       const cli = cliAlignment(file, curve.noise);
       assert.equal(cli.d, 3072);
       // 40 centred images span at most 39 directions: beyond K = 39 the eigenvectors are those of
       // a repeated eigenvalue (zero), which two solvers may order differently.
       assert.equal(curve.alignment.length, 3072);
-      curve.alignment.slice(0, 39).forEach((a, i) => assert.ok(Math.abs(a - cli.alignment[i]) <= 1e-9 * Math.abs(cli.alignment[i]),
-        `alignment(${i + 1}) under ${curve.noise}: page ${a}, CLI ${cli.alignment[i]}`));
+      curve.alignment.slice(0, 39).forEach((a, i) => closeTo(a, cli.alignment[i], 1e-9, `alignment(${i + 1}) under ${curve.noise}`));
     }
 
     // Recompute starts the sweep with progress; Cancel stops it; the data and the figure stay.

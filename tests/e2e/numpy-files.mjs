@@ -1,5 +1,6 @@
 // Data files written from their specifications, for the browser tests of the page's loaders: an
-// .npy array, .npz and other zip archives, a CIFAR batch inside a gzipped tar, PNG images.
+// .npy array, .npz and other zip archives, CIFAR records and a batch inside a gzipped tar, PNG
+// images.
 // Nothing is downloaded.
 import { crc32, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 
@@ -92,6 +93,22 @@ export function tarGz(entries) {
   }
   blocks.push(Buffer.alloc(1024));
   return gzipSync(Buffer.concat(blocks));
+}
+
+/**
+ * `n` CIFAR-10 records (a label byte, then 3 x 32 x 32 channel-major pixels) in `classes` classes:
+ * seeded noise plus a stripe per class, so that the spectrum has no repeated eigenvalue (a
+ * periodic pattern would leave eigenvectors undetermined, and two solvers free to differ).
+ */
+export function cifarRecords(n, classes = 10) {
+  const out = Buffer.alloc(3073 * n);
+  let seed = 2024;
+  const noise = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 26; };
+  for (let r = 0; r < n; r++) {
+    out[r * 3073] = r % classes;
+    for (let p = 0; p < 3072; p++) out[r * 3073 + 1 + p] = noise() + ((p & 31) % classes === r % classes ? 100 : 0) + 20 * (p >> 10);
+  }
+  return out;
 }
 
 /** A PNG (8-bit, no interlace) of `w` x `h` pixels of `channels` (1 grey, 3 RGB) interleaved bytes. */
