@@ -16,6 +16,9 @@ test('painting with the pointer and the keyboard writes the design into the hash
   try {
     const { page, problems } = await openPage(browser, 'k=32', undefined, { fakeWorker: true });
     await page.waitForSelector('#designer-grid [data-cell="48"]');
+    // The grid is drawn before the data arrives; the takeaway says what to do once the panel runs.
+    await page.waitForFunction(() => /paint a cell/i.test(document.querySelector('#designer-takeaway').textContent), null, { timeout: 20000 })
+      .catch(() => {});
     assert.match(await page.textContent('#designer-takeaway'), /paint a cell/i);
     assert.equal(await mapOf(page), null, 'no map in the hash while the noise is the mask');
 
