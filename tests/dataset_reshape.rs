@@ -26,10 +26,21 @@ fn resize_is_the_area_mean_of_a_direct_f64_box_filter() {
         let pixels = noise(n * 3 * h * w, (h * 31 + w + s) as u32);
         let labels = vec![0, 1, 0, 1];
         let data = Dataset::new((3, h, w), pixels.clone(), labels.clone()).unwrap();
-        let out = data.clone().reshaped(Some(s), false).unwrap();
+        let out = data
+            .clone()
+            .reshaped(Reshape {
+                side: Some(s),
+                grey: false,
+            })
+            .unwrap();
         assert_eq!((out.n, out.c, out.h, out.w, out.classes), (n, 3, s, s, 2));
         assert_eq!(out.labels, labels);
-        let grey = data.reshaped(Some(s), true).unwrap();
+        let grey = data
+            .reshaped(Reshape {
+                side: Some(s),
+                grey: true,
+            })
+            .unwrap();
         assert_eq!((grey.c, grey.h, grey.w), (1, s, s));
         for im in 0..n {
             let plane = |ch: usize| -> Vec<f64> {
@@ -66,7 +77,10 @@ fn resize_is_the_area_mean_of_a_direct_f64_box_filter() {
     let plane: Vec<u8> = vec![0, 1, 10, 20, 2, 3, 30, 41, 255, 255, 7, 8, 254, 255, 9, 9];
     let data = Dataset::new((1, 4, 4), plane, vec![0])
         .unwrap()
-        .reshaped(Some(2), false)
+        .reshaped(Reshape {
+            side: Some(2),
+            grey: false,
+        })
         .unwrap();
     assert_eq!(data.images, vec![2, 25, 255, 8]); // 6/4, 101/4, 1019/4, 33/4
 }
@@ -75,7 +89,12 @@ fn resize_is_the_area_mean_of_a_direct_f64_box_filter() {
 fn grey_is_bt601_luma_rounded() {
     let px = rgb(16, 16, 77);
     let data = Dataset::new((3, 16, 16), planes(&px, 3), vec![0]).unwrap();
-    let grey = data.reshaped(None, true).unwrap();
+    let grey = data
+        .reshaped(Reshape {
+            side: None,
+            grey: true,
+        })
+        .unwrap();
     assert_eq!((grey.c, grey.h, grey.w), (1, 16, 16));
     for (p, rgb) in px.chunks_exact(3).enumerate() {
         let exact = luma([rgb[0] as f64, rgb[1] as f64, rgb[2] as f64]);
@@ -83,7 +102,15 @@ fn grey_is_bt601_luma_rounded() {
     }
     // Grey data stays as it is; a side equal to the image's changes nothing.
     let (_, idx) = grey_folder();
-    assert_eq!(idx.clone().reshaped(Some(8), true).unwrap(), idx);
+    assert_eq!(
+        idx.clone()
+            .reshaped(Reshape {
+                side: Some(8),
+                grey: true
+            })
+            .unwrap(),
+        idx
+    );
 }
 
 #[test]

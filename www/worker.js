@@ -59,7 +59,7 @@ import * as wasm from '../pkg/recon_align.js';
 import { MAX_FILE_BYTES, URL_TIMEOUT_MS } from './limits.js';
 import { BUNDLED, fetchBundled } from './bundled.js';
 import { cacheAvailable, readEntry, sha256Hex, writeEntry } from './cache.js';
-import { folderLab, isImageZip } from './folders.js';
+import { folderLab, isImageZip, reshapeArgs } from './folders.js';
 
 const { default: init, Lab, detectBackend, cancel: cancelTask, cancelTokens } = wasm;
 
@@ -372,14 +372,14 @@ self.onmessage = ({ data: msg }) => {
         const { lab: next, origin } = await openBundled(bytes, msg.name);
         replaceLab(next, BUNDLED[msg.name].source, msg.generation, origin);
       } else if (msg.type === 'load-idx') {
-        replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels), msg.side || undefined, Boolean(msg.grey)), msg.name ?? 'your IDX files', msg.generation);
+        replaceLab(Lab.fromIdx(new Uint8Array(msg.images), new Uint8Array(msg.labels), ...reshapeArgs(msg)), msg.name ?? 'your IDX files', msg.generation);
       } else if (msg.type === 'load-folder' || (msg.type === 'load-file' && isImageZip(wasm, msg.bytes))) {
         replaceLab(await folderLab(wasm, msg.type === 'load-file' ? { ...msg, paths: undefined } : msg), msg.name ?? 'your image folder', msg.generation);
       } else if (msg.type === 'load-file') {
-        replaceLab(Lab.fromFile(msg.name ?? 'data', new Uint8Array(msg.bytes), msg.shape || undefined, msg.side || undefined, Boolean(msg.grey)), msg.name ?? 'your file', msg.generation);
+        replaceLab(Lab.fromFile(msg.name ?? 'data', new Uint8Array(msg.bytes), msg.shape || undefined, ...reshapeArgs(msg)), msg.name ?? 'your file', msg.generation);
       } else if (msg.type === 'load-url') {
         const [images, labels] = await loadUrls(msg);
-        replaceLab(Lab.fromIdx(images, labels, msg.side || undefined, Boolean(msg.grey)), `IDX from ${new URL(msg.images, self.location.href).host}`, msg.generation);
+        replaceLab(Lab.fromIdx(images, labels, ...reshapeArgs(msg)), `IDX from ${new URL(msg.images, self.location.href).host}`, msg.generation);
       } else if (msg.type === 'run') {
         running += 1;
         try {

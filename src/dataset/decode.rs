@@ -28,16 +28,7 @@ impl ImageFolder {
                 ))
             })?;
             let rgba = decoded.to_rgba8();
-            if (rgba.width() as usize, rgba.height() as usize) != (im.width, im.height) {
-                return Err(DataError::BadValue(format!(
-                    "image folder: `{}` decodes to {}x{}, its header says {}x{}",
-                    im.path,
-                    rgba.width(),
-                    rgba.height(),
-                    im.width,
-                    im.height
-                )));
-            }
+            im.check_decoded(rgba.width() as usize, rgba.height() as usize)?;
             out.extend_from_slice(rgba.as_raw());
         }
         Ok(out)

@@ -137,7 +137,7 @@ pub fn load_path_reshaped(
     if path.is_dir() && looks_like_image_folder(path) {
         return Dataset::from_image_folder(&ImageFolder::from_dir(path)?, reshape);
     }
-    load_plain(src, shape)?.reshaped(reshape.side, reshape.grey)
+    load_plain(src, shape)?.reshaped(reshape)
 }
 
 /// [`load_path`] without image folders or reshaping.

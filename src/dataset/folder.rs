@@ -68,6 +68,19 @@ pub struct FolderImage {
     pub bytes: Vec<u8>,
 }
 
+impl FolderImage {
+    /// Checks that the image decoded to `width` x `height`, the size its header states.
+    pub fn check_decoded(&self, width: usize, height: usize) -> Result<(), DataError> {
+        if (width, height) == (self.width, self.height) {
+            return Ok(());
+        }
+        Err(refuse(format!(
+            "`{}` decodes to {width}x{height}, its header says {}x{}",
+            self.path, self.width, self.height
+        )))
+    }
+}
+
 /// An image folder's structure, checked: its classes in label order and its images.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageFolder {
@@ -101,27 +114,25 @@ impl ImageFolder {
     /// The structure of `entries`: (path, bytes) of each file, and (`dir/`, nothing) for each
     /// folder (an empty class folder is seen only that way).
     pub fn from_entries(entries: Vec<(String, Vec<u8>)>) -> Result<ImageFolder, DataError> {
-        let entries: Vec<(String, Vec<u8>)> = entries
-            .into_iter()
-            .map(|(p, b)| (p.trim_start_matches("./").to_string(), b))
-            .filter(|(p, _)| !p.is_empty() && !ignored(p.trim_end_matches('/')))
-            .collect();
         let parts = |p: &str| -> Vec<String> {
             p.split('/')
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect()
         };
-        let files: Vec<(Vec<String>, Vec<u8>)> = entries
-            .iter()
-            .filter(|(p, _)| !p.ends_with('/'))
-            .map(|(p, b)| (parts(p), b.clone()))
-            .collect();
-        let folders: Vec<Vec<String>> = entries
-            .iter()
-            .filter(|(p, _)| p.ends_with('/'))
-            .map(|(p, _)| parts(p))
-            .collect();
+        let mut files: Vec<(Vec<String>, Vec<u8>)> = Vec::new();
+        let mut folders: Vec<Vec<String>> = Vec::new();
+        for (path, bytes) in entries {
+            let path = path.trim_start_matches("./");
+            if path.is_empty() || ignored(path.trim_end_matches('/')) {
+                continue;
+            }
+            if path.ends_with('/') {
+                folders.push(parts(path));
+            } else {
+                files.push((parts(path), bytes));
+            }
+        }
         let Some(first) = files.first() else {
             return Err(refuse(
                 "it holds no files (expected ROOT/CLASS/IMAGE.png, one folder per class)".into(),

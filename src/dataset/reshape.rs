@@ -117,10 +117,10 @@ fn weights(from: usize, to: usize) -> Vec<Vec<(usize, u64)>> {
 }
 
 impl Dataset {
-    /// The dataset with every image resized to `side` x `side` (when given) and made grey (when
-    /// `grey`), by the rules of this module; unchanged when neither changes anything.
-    pub fn reshaped(self, side: Option<usize>, grey: bool) -> Result<Dataset, DataError> {
-        let reshape = Reshape { side, grey };
+    /// The dataset with every image resized to `reshape.side` x `reshape.side` (when given) and
+    /// made grey (when `reshape.grey`), by the rules of this module; unchanged when neither
+    /// changes anything.
+    pub fn reshaped(self, reshape: Reshape) -> Result<Dataset, DataError> {
         reshape.check()?;
         let shape = (self.c, self.h, self.w);
         if reshape.keeps(shape) {

@@ -75,7 +75,7 @@ impl Dataset {
             )));
         }
         let data = Dataset::from_file_checked(name, bytes, shape, check)?;
-        data.reshaped(reshape.side, reshape.grey)
+        data.reshaped(reshape)
     }
 
     /// [`Dataset::from_file`], calling `check(N, D)` as soon as the image count and size are

@@ -145,9 +145,9 @@ pub fn never_beneficial(
 }
 
 /// For each width K of `widths` (increasing, within 1..=D), compares the top-K generalized
-/// eigenspace of `noise` with PCA's top-K
-/// eigenspace by the exact largest principal angle between their features (and, as a second
-/// series, between their pixel-space filters); no labels are used. The same features at every
+/// eigenspace of `noise` with PCA's top-K eigenspace by the exact largest principal angle between
+/// their features (and, as a second series, between their pixel-space filters); no labels are
+/// used. The same features at every
 /// determined K mean the noise cannot help any task.
 ///
 /// A width is undetermined when PCA's or the pencil's eigenvalues K and K+1 are tied to working
@@ -160,13 +160,7 @@ pub fn never_beneficial_at(
     widths: &[usize],
 ) -> Result<NeverBeneficialReport, SpectralError> {
     let d = gram.d();
-    let pca = gram.pca()?;
-    let eig = gram.generalized_eigen(noise)?;
-    // In PCA's coordinates the noise's filters are U^T S. With S = Q R (Q orthonormal, in order),
-    // U^T S = (U^T Q) R, so U^T Q is the orthogonal factor of U^T S: the sines of the pixel-space
-    // angles between span(U_K) and span(S_K) are the singular values of its block [K.., ..K].
-    let coordinates = mul(pca.vectors.transpose(), eig.vectors.as_ref());
-    let overlap = orthonormal_basis(coordinates.as_ref());
+    // The widths first: the eigensolves below cost O(D^3).
     if widths.is_empty()
         || widths.windows(2).any(|w| w[0] >= w[1])
         || !(1..=d).contains(&widths[0])
@@ -176,6 +170,13 @@ pub fn never_beneficial_at(
             "the widths to test must increase within 1..={d}"
         )));
     }
+    let pca = gram.pca()?;
+    let eig = gram.generalized_eigen(noise)?;
+    // In PCA's coordinates the noise's filters are U^T S. With S = Q R (Q orthonormal, in order),
+    // U^T S = (U^T Q) R, so U^T Q is the orthogonal factor of U^T S: the sines of the pixel-space
+    // angles between span(U_K) and span(S_K) are the singular values of its block [K.., ..K].
+    let coordinates = mul(pca.vectors.transpose(), eig.vectors.as_ref());
+    let overlap = orthonormal_basis(coordinates.as_ref());
     let largest_angle = largest_angles(overlap.as_ref(), widths)?;
     // Features: in the inner product <a, b> = a^T G b (that of the features X a and X b), the
     // columns of U Lambda^{-1/2} are orthonormal, and the orthogonal factor of

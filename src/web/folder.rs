@@ -151,12 +151,7 @@ impl Lab {
             return Err(js_err("one decoded size per image is needed"));
         }
         for ((im, &w), &h) in images.iter().zip(&widths).zip(&heights) {
-            if (w as usize, h as usize) != (im.width, im.height) {
-                return Err(js_err(format!(
-                    "image folder: `{}` decodes to {w}x{h}, its header says {}x{}",
-                    im.path, im.width, im.height
-                )));
-            }
+            im.check_decoded(w as usize, h as usize).map_err(js_err)?;
         }
         let reshape = reshape_of(side, grey);
         let data = crate::dataset::Dataset::from_folder_pixels(&entries.folder, rgba, reshape)

@@ -178,7 +178,7 @@ impl Lab {
     ) -> Result<Lab, JsError> {
         let reshape = reshape_of(side, grey);
         let data = Dataset::from_idx_checked(images, labels, &size_check(reshape))
-            .and_then(|d| d.reshaped(reshape.side, reshape.grey))
+            .and_then(|d| d.reshaped(reshape))
             .map_err(js_err)?;
         Lab::checked_for_page(data)
     }

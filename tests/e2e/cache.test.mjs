@@ -9,13 +9,13 @@
 // never served; settings it holds no result for are computed by the workers as on a first visit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { launch, openPage, exportFile, BASE_URL, REPO_ROOT } from './browser.mjs';
+import { cliAlignment } from './page-cli.mjs';
 
 const LINK = 'embed=1&panel=alignment&noise=gaussian&sigma=0.5';
 const NOISE = 'gaussian:0.5';
@@ -23,18 +23,6 @@ const TOLERANCE = 1e-6; // percent, as numbers.test.mjs
 const STORE = 'recon-align-gram-v1';
 const RESULTS = 'recon-align-results-v1';
 const FROM_CACHE = /from this browser's cache of an earlier visit/;
-
-const cliCache = new Map();
-/** `recon-align align --json` on `data` (a bundled name or a file) with `noise`. */
-function cliAlignment(data, noise) {
-  const key = `${data} ${noise}`;
-  if (!cliCache.has(key)) {
-    const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', data, '--noise', noise, '--json'],
-      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
-    cliCache.set(key, JSON.parse(out));
-  }
-  return cliCache.get(key);
-}
 
 function assertClose(actual, expected, what) {
   assert.equal(actual.length, expected.length, `${what}: length`);

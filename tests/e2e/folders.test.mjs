@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { launch, openPage } from './browser.mjs';
-import { alignmentExport, cliAlignment, closeTo as close } from './page-cli.mjs';
-import { npz as storedZip, png } from './numpy-files.mjs';
+import { launch } from './browser.mjs';
+import { alignmentMatchesCli, chooseAndLoad, openDataPanel, refusedWith } from './page-cli.mjs';
+import { npz as zipOf, png } from './numpy-files.mjs';
 
 const CLASSES = ['red', 'green', 'blue'];
 
@@ -35,38 +35,6 @@ function folderFiles({ top = 'shapes', odd = false } = {}) {
   return files;
 }
 
-const zipOf = (files) => storedZip(files.map(([name, bytes]) => [name, bytes]));
-
-/** Clears the status line, then clicks `button` once `input` holds `files`. */
-async function choose(page, input, files, button) {
-  await page.setInputFiles(input, files);
-  await page.evaluate((b) => {
-    const status = document.getElementById('byod-status');
-    status.textContent = '';
-    status.dataset.level = '';
-    document.getElementById(b).click();
-  }, button);
-}
-
-/** The alignment export once it describes data of dimension `d`, checked against the CLI. */
-async function matchesCli(page, d, path, extra) {
-  const json = await alignmentExport(page, d);
-  assert.equal(json.n, 480);
-  for (const curve of json.curves) {
-    const cli = cliAlignment(path, curve.noise, extra);
-    assert.equal(cli.n, 480);
-    assert.equal(cli.d, d);
-    assert.deepEqual(curve.k, cli.alignment.map((_, i) => i + 1));
-    curve.alignment.forEach((a, i) => close(a, cli.alignment[i], 1e-9, `alignment(${i + 1}) under ${curve.noise} ${extra.join(' ')}`));
-  }
-}
-
-async function refusedWith(page, pattern, stays) {
-  await page.waitForSelector('#byod-status[data-level="error"]', { timeout: 60_000 });
-  assert.match(await page.textContent('#byod-status'), pattern);
-  assert.match(await page.textContent('#dataset-summary'), stays, 'the loaded data stays');
-}
-
 test('a PNG image folder loads (zip and directory) and its alignment equals the CLI, with resize and grey (cpu-fallback)', { timeout: 1_800_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recon-align-folders-'));
   const browser = await launch({ webgpu: false });
@@ -79,15 +47,13 @@ test('a PNG image folder loads (zip and directory) and its alignment equals the 
       mkdirSync(join(dir, 'tree', dirname(name)), { recursive: true });
       writeFileSync(join(dir, 'tree', name), bytes);
     }
-    const { page, problems } = await openPage(browser, 'panel=alignment&epochs=1');
-    await page.waitForSelector('#dataset-summary[data-state="ready"]', { timeout: 60_000 });
-    await page.click('#byod summary');
+    const { page, problems } = await openDataPanel(browser);
 
     // The .zip, as it is: colour 12x12, D = 432.
-    await choose(page, '#data-file', { name: 'shapes.zip', mimeType: 'application/zip', buffer: zip }, 'load-file');
+    await chooseAndLoad(page, { name: 'shapes.zip', mimeType: 'application/zip', buffer: zip });
     await page.waitForFunction(() => /N=480\b.*D=432\b/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
     await page.waitForSelector('#byod-status[data-level="ok"]');
-    await matchesCli(page, 432, zipPath, []);
+    await alignmentMatchesCli(page, { d: 432, n: 480, path: zipPath });
     // The sample grid draws them in colour: some pixel has R, G and B apart.
     await page.waitForSelector('#digit-grid[data-count]');
     const coloured = await page.evaluate(() => [...document.querySelectorAll('#digit-grid canvas')].some((c) => {
@@ -100,27 +66,27 @@ test('a PNG image folder loads (zip and directory) and its alignment equals the 
     // The same folder chosen as a directory, resized to 16x16 and made grey: D = 256.
     await page.selectOption('#data-side', '16');
     await page.check('#data-grey');
-    await choose(page, '#data-folder', join(dir, 'tree', 'shapes'), 'load-folder');
+    await chooseAndLoad(page, join(dir, 'tree', 'shapes'), '#data-folder', 'load-folder');
     await page.waitForFunction(() => /N=480\b.*16×16×1 \(D=256\)/.test(document.querySelector('#dataset-summary').textContent), null, { timeout: 120_000 });
-    await matchesCli(page, 256, zipPath, ['--side', '16', '--grey']);
+    await alignmentMatchesCli(page, { d: 256, n: 480, path: zipPath, extra: ['--side', '16', '--grey'] });
     // The grid is grey now.
     await page.waitForFunction(() => [...document.querySelectorAll('#digit-grid canvas')].every((c) => c.width === 16), null, { timeout: 30_000 });
 
     // Mixed sizes without a side: refused, naming the files; the grey data stays.
     await page.selectOption('#data-side', '');
-    await choose(page, '#data-file', { name: 'mixed.zip', mimeType: 'application/zip', buffer: zipOf(folderFiles({ odd: true })) }, 'load-file');
+    await chooseAndLoad(page, { name: 'mixed.zip', mimeType: 'application/zip', buffer: zipOf(folderFiles({ odd: true })) });
     await refusedWith(page, /images of different sizes: .*green\/img007\.png.* is 10x10.*choose a side/, /D=256\b/);
     // A path outside the archive.
     const evil = zipOf([...files.slice(0, 30), ['../evil/img.png', files[0][1]]]);
-    await choose(page, '#data-file', { name: 'evil.zip', mimeType: 'application/zip', buffer: evil }, 'load-file');
+    await chooseAndLoad(page, { name: 'evil.zip', mimeType: 'application/zip', buffer: evil });
     await refusedWith(page, /`\.\.\/evil\/img\.png`, a path outside the archive/, /D=256\b/);
     // A file that is not an image, inside a class folder.
     const notes = zipOf([...files, ['shapes/red/notes.txt', Buffer.from('hello')]]);
-    await choose(page, '#data-file', { name: 'notes.zip', mimeType: 'application/zip', buffer: notes }, 'load-file');
+    await chooseAndLoad(page, { name: 'notes.zip', mimeType: 'application/zip', buffer: notes });
     await refusedWith(page, /`shapes\/red\/notes\.txt` in class folder `red` is not a PNG or JPEG image/, /D=256\b/);
     // A truncated PNG.
     const cut = files.map(([n, b], i) => [n, i === 5 ? b.subarray(0, b.length - 30) : b]);
-    await choose(page, '#data-file', { name: 'cut.zip', mimeType: 'application/zip', buffer: zipOf(cut) }, 'load-file');
+    await chooseAndLoad(page, { name: 'cut.zip', mimeType: 'application/zip', buffer: zipOf(cut) });
     await refusedWith(page, /`shapes\/red\/img005\.png` is a truncated PNG file/, /D=256\b/);
     // Refused folders produce an error message from the worker, which the page reports: expected.
     assert.deepEqual(problems.filter((p) => !/image folder|outside the archive/i.test(p)), []);

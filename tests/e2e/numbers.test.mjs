@@ -5,23 +5,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { launch, openPage, exportFile, syntheticIdx, ARTIFACTS, REPO_ROOT } from './browser.mjs';
+import { cliAlignment } from './page-cli.mjs';
 import { subspaceTakeaway } from '../../www/takeaways/subspace.js';
 import { guidedTakeaway } from '../../www/takeaways/guided.js';
 import { scaleTakeaway } from '../../www/takeaways/alignment.js';
 
 const LINK = 'k=48&noise=mask&p=0.3&patch=2&seed=5&epochs=2&panel=alignment';
 const TOLERANCE = 1e-6; // percent
-
-const cliCache = new Map();
-/** Alignment curve from the native tool, for the same data and noise: `{ n, d, noise, alignment }`. */
-function cliAlignment(noise) {
-  if (!cliCache.has(noise)) {
-    const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', 'mnist', '--noise', noise, '--json'],
-      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
-    cliCache.set(noise, JSON.parse(out));
-  }
-  return cliCache.get(noise);
-}
 
 function assertClose(actual, expected, what) {
   assert.equal(actual.length, expected.length, `${what}: length`);
@@ -67,13 +57,13 @@ for (const webgpu of [true, false]) {
       assert.equal(json.settings.seed, 5);
       assert.deepEqual(json.curves.map((c) => c.noise), ['none', 'mask:0.3:2']);
       for (const curve of json.curves) {
-        const cli = cliAlignment(curve.noise);
+        const cli = cliAlignment('mnist', curve.noise);
         assert.equal(json.n, cli.n);
         assert.equal(json.d, cli.d);
         assert.deepEqual(curve.k, cli.alignment.map((_, i) => i + 1));
         assertClose(curve.alignment, cli.alignment, `alignment under ${curve.noise}`);
       }
-      await assertScale(page, json.scale, cliAlignment('none').scale, `scale (${mode})`);
+      await assertScale(page, json.scale, cliAlignment('mnist', 'none').scale, `scale (${mode})`);
       assert.deepEqual(problems, [], 'no console errors');
     } finally {
       await browser.close();
@@ -179,15 +169,16 @@ test('bring your own IDX files: every panel reruns; a broken file shows a clear 
   }
 });
 
+const neverRuns = new Map();
 /** `recon-align never-beneficial --json` for one noise on the bundled digits: its one report. */
 function cliNever(noise) {
-  const key = `never ${noise}`;
-  if (!cliCache.has(key)) {
+  const key = noise;
+  if (!neverRuns.has(key)) {
     const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'never-beneficial', '--data', 'mnist', '--noise', noise, '--json'],
       { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
-    cliCache.set(key, JSON.parse(out).reports[0]);
+    neverRuns.set(key, JSON.parse(out).reports[0]);
   }
-  return cliCache.get(key);
+  return neverRuns.get(key);
 }
 
 for (const webgpu of [true, false]) {
@@ -423,10 +414,9 @@ test('data=fashion runs the panels on Fashion-MNIST, equal to `--data fashion` (
     const json = JSON.parse((await exportFile(page, 'alignment.json')).bytes.toString('utf8'));
     assert.equal(json.settings.data, 'fashion');
     for (const curve of json.curves) {
-      const out = execFileSync('cargo', ['run', '--release', '--quiet', '--', 'align', '--data', 'fashion', '--noise', curve.noise, '--json'],
-        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
-      assertClose(curve.alignment, JSON.parse(out).alignment, `Fashion-MNIST alignment under ${curve.noise}`);
-      if (curve.noise === 'none') await assertScale(page, json.scale, JSON.parse(out).scale, 'Fashion-MNIST scale');
+      const cli = cliAlignment('fashion', curve.noise);
+      assertClose(curve.alignment, cli.alignment, `Fashion-MNIST alignment under ${curve.noise}`);
+      if (curve.noise === 'none') await assertScale(page, json.scale, cli.scale, 'Fashion-MNIST scale');
     }
     // The dataset dependence the paper describes: the 1x1 mask does not raise alignment(32) here.
     assert.ok(json.curves[1].alignment[31] <= json.curves[0].alignment[31]);

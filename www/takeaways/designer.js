@@ -4,7 +4,7 @@
 // of the same mean σ (`reference`). No DOM: the claims suite runs it in Node.
 import { mapMean, parseNoise } from '../state.js';
 import { atK, num } from './format.js';
-import { degrees, noiseKind } from './never.js';
+import { degrees, noiseKind, testedWidth } from './never.js';
 
 /** The largest of `values` over the widths whose status is determined, and their count. */
 function worstDetermined(report, values) {
@@ -25,10 +25,10 @@ export function designerTakeaway({ spec, align, never, reference }, { k }) {
   const impact = (100 * (noisy - clean)) / clean;
   const isNever = !never.status.includes('different');
   const { worst, determined } = worstDetermined(never, never.max_feature_angle_deg);
-  const j = atK(never.k, K);
+  // Above D = 1024 the test ran on a grid of widths: the angle is that of the tested width below K.
+  const { i: j, K: testedK, every, nearest } = testedWidth(never, K);
   const featureAngle = never.max_feature_angle_deg[j];
-  // Above D = 1024 the test ran on a grid of widths: the angle is the nearest tested width's.
-  const tested = never.k[j] === K ? '' : ` at K=${never.k[j]}, the nearest width tested`;
+  const tested = nearest ? ` at K=${testedK}, ${nearest}` : '';
   const angle = never.status[j] === 'undetermined' ? `undetermined (tied eigenvalues)${tested}`
     : `${degrees(featureAngle)}${tested} (their pixel-space filters ${degrees(never.max_angle_deg[j])})`;
   const { kind: name, map: digits } = parseNoise(spec);
@@ -36,7 +36,7 @@ export function designerTakeaway({ spec, align, never, reference }, { k }) {
   const kind = noiseKind(spec).kind;
   const isotropic = kind === 'gaussian';
   const verdict = isNever
-    ? `Verdict without labels: this map never changes the learned features${never.k.length === never.k[never.k.length - 1] ? '' : ` at the ${never.k.length} widths tested`}, so it cannot help or hurt any task.`
+    ? `Verdict without labels: this map never changes the learned features${every ? '' : ` at the ${never.k.length} widths tested`}, so it cannot help or hurt any task.`
     : 'Verdict without labels: this map changes the learned features, so it can help or hurt a task.';
   const readout = `At K=${K} the alignment with the labels goes from ${num(clean, 2)}% without noise to ${num(noisy, 2)}% with the map (impact ${impact >= 0 ? '+' : ''}${num(impact, 2)}%); the largest principal angle between the width-${K} features learned with the map and PCA's is ${angle}.`;
   const sentences = [];

@@ -42,6 +42,18 @@ export function degrees(v) {
 }
 
 /**
+ * Where the label-free test result `d` speaks for the reader's width `k`: `i`, the index of the
+ * largest tested width K <= k; `every`, whether every width 1..D was tested (above D = 1024 only
+ * every K up to 64, then a grid even in log K); and `nearest`, words for K when it is not k.
+ */
+export function testedWidth(d, k) {
+  const D = d.k[d.k.length - 1];
+  const i = atK(d.k, k);
+  const K = d.k[i];
+  return { i, K, D, every: d.k.length === D, nearest: K === k ? '' : `the tested width nearest below your K=${k}` };
+}
+
+/**
  * The never panel's takeaway for result `d` at the reader's width `k`: `{ verdict, sentences,
  * claims }`. `verdict` is the verdict line, `sentences` the takeaway, and `claims` the choices
  * made and the numbers behind them: `never` (no determined width is different, from `d.status`),
@@ -60,12 +72,8 @@ export function neverTakeaway(d, { k }) {
   const worstFeature = worst(d.max_feature_angle_deg);
   const worstPixel = worst(d.max_angle_deg);
   const widest = worst(d.tolerance_deg);
-  // Every width K = 1..D, or (above D = 1024) every K up to 64, then a grid even in log K.
-  const D = d.k[d.k.length - 1];
-  const every = d.k.length === D;
-  const i = atK(d.k, k);
-  const K = d.k[i];
-  const where = K === k ? `At K=${K}` : `At K=${K} (the tested width nearest below your K=${k})`;
+  const { i, K, D, every, nearest } = testedWidth(d, k);
+  const where = nearest ? `At K=${K} (${nearest})` : `At K=${K}`;
   const [feature, pixel] = [d.max_feature_angle_deg[i], d.max_angle_deg[i]];
   const ties = undetermined === 0 ? []
     : [`${undetermined} width${undetermined === 1 ? ' is' : 's are'} undetermined and not plotted: there eigenvalues K and K+1 are tied (such as the constant border pixels), so no top-K subspace is defined.`];
